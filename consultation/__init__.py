@@ -1,0 +1,68 @@
+"""Consultation response management backend: the application factory."""
+
+import os
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+
+from config import INSECURE_DEFAULT_SECRET, config_for
+from consultation.errors import register_error_handlers
+from consultation.extensions import api, csrf, db, init_celery, limiter, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_object(config_for(config_name))
+    if overrides:
+        app.config.update(overrides)
+    _refuse_insecure_production(app, config_name or os.environ.get("APP_ENV", "development"))
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    limiter.init_app(app)
+    csrf.init_app(app)
+    init_celery(app)
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+    from consultation import models  # noqa: F401  (every table registered before anything queries)
+
+    register_blueprints(app)
+    register_error_handlers(app)
+    _register_docs_assets(app)
+
+    from consultation.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from consultation.catalog.routes import blp as catalog_blp
+    from consultation.intake import service as intake_service  # noqa: F401  (registers its catalog lock)
+
+    for blueprint in (catalog_blp,):
+        api.register_blueprint(blueprint)
+        # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
+        csrf.exempt(blueprint)
+
+
+def _register_docs_assets(app: Flask) -> None:
+    assets = swagger_ui_bundle.swagger_ui_path
+
+    @app.route("/api/v1/docs-assets/<path:filename>")
+    def docs_assets(filename):
+        return send_from_directory(assets, filename)
+
+
+def _refuse_insecure_production(app: Flask, config_name: str) -> None:
+    if config_name == "production" and app.config["SECRET_KEY"] in (None, "", INSECURE_DEFAULT_SECRET):
+        raise RuntimeError("SECRET_KEY must be set to a long random value in production.")

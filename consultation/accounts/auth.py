@@ -1,0 +1,57 @@
+"""Bearer authentication and role checks for routes."""
+
+from functools import wraps
+
+from flask import g, request
+
+from consultation.accounts.models import User
+from consultation.accounts.service import user_for_token
+from consultation.errors import Forbidden, Unauthorized
+from consultation.extensions import db
+
+BEARER_SECURITY = [{"bearerAuth": []}]
+
+
+def _token_from_header() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def optional_user() -> User | None:
+    """The authenticated user, if the request carries a valid token; a bad token is still a 401."""
+    if "current_user" in g:
+        return g.current_user
+    user = None
+    if request.headers.get("Authorization"):
+        token = _token_from_header()
+        user = user_for_token(db.session, token) if token else None
+        if user is None:
+            raise Unauthorized("The bearer token is missing, malformed, revoked or unknown.")
+    g.current_user = user
+    return user
+
+
+def current_user() -> User:
+    user = optional_user()
+    if user is None:
+        raise Unauthorized()
+    return user
+
+
+def require_role(*roles: str):
+    """Route decorator: 401 without a valid token, 403 when the token's role is not one of `roles`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            user = current_user()
+            if user.role not in roles:
+                raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

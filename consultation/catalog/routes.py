@@ -1,0 +1,57 @@
+"""Consultations, their stations and questionnaires."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from consultation.accounts.auth import BEARER_SECURITY, current_user, require_role
+from consultation.catalog import service
+from consultation.catalog.schemas import (
+    ConsultationCreateSchema,
+    ConsultationDetailSchema,
+    ConsultationListSchema,
+    ConsultationUpdateSchema,
+    QuestionnaireSchema,
+)
+from consultation.extensions import db
+
+blp = Blueprint("catalog", __name__, url_prefix="/api/v1/consultations", description="Consultations and stations")
+
+
+@blp.route("")
+class Consultations(MethodView):
+    @blp.response(200, ConsultationListSchema)
+    def get(self):
+        """List consultations, newest first"""
+        return {"consultations": service.list_consultations(db.session)}
+
+    @require_role("admin")
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.arguments(ConsultationCreateSchema)
+    @blp.response(201, ConsultationDetailSchema)
+    def post(self, data):
+        """Create a consultation with its questionnaire and stations (admin)"""
+        return service.create_consultation(db.session, current_user(), data)
+
+
+@blp.route("/<slug>")
+class ConsultationDetail(MethodView):
+    @blp.response(200, ConsultationDetailSchema)
+    def get(self, slug):
+        """A consultation with its stations, proposals, figures and deadline"""
+        return service.get_consultation(db.session, slug)
+
+    @require_role("admin")
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.arguments(ConsultationUpdateSchema)
+    @blp.response(200, ConsultationDetailSchema)
+    def patch(self, data, slug):
+        """Change a consultation; questions and stations only while it has no responses (admin)"""
+        return service.update_consultation(db.session, current_user(), slug, data)
+
+
+@blp.route("/<slug>/questionnaire")
+class ConsultationQuestionnaire(MethodView):
+    @blp.response(200, QuestionnaireSchema)
+    def get(self, slug):
+        """The questionnaire residents answer, with stable question codes"""
+        return service.get_questionnaire(db.session, slug)

@@ -1,0 +1,214 @@
+"""Consultations and their questionnaires: reading, creating and changing them."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from consultation.accounts.models import User
+from consultation.accounts.service import record_audit
+from consultation.catalog.models import Borough, Consultation, Question, Questionnaire, Station
+from consultation.clock import as_utc, now
+from consultation.errors import Conflict, NotFound, ValidationFailed
+
+SCALE_KINDS = ("single_choice", "multiple_choice", "agreement_scale")
+
+
+def consultation_status(consultation: Consultation, at: datetime | None = None) -> str:
+    """'not_open' before opens_at, 'open' until closes_at, 'closed' from closes_at on (exclusive end)."""
+    at = at or now()
+    if at < consultation.opens_at:
+        return "not_open"
+    if at >= consultation.closes_at:
+        return "closed"
+    return "open"
+
+
+def list_consultations(session: Session) -> list[Consultation]:
+    consultations = session.scalars(
+        select(Consultation).options(selectinload(Consultation.stations)).order_by(Consultation.opens_at.desc())
+    ).all()
+    moment = now()
+    for consultation in consultations:
+        consultation.status = consultation_status(consultation, moment)
+    return list(consultations)
+
+
+def get_consultation(session: Session, slug: str) -> Consultation:
+    consultation = session.scalar(
+        select(Consultation)
+        .where(Consultation.slug == slug)
+        .options(selectinload(Consultation.stations).joinedload(Station.borough))
+    )
+    if consultation is None:
+        raise NotFound("consultation", slug)
+    consultation.status = consultation_status(consultation)
+    return consultation
+
+
+def get_questionnaire(session: Session, slug: str) -> Questionnaire:
+    consultation = get_consultation(session, slug)
+    if consultation.questionnaire is None:
+        raise NotFound("questionnaire for consultation", slug)
+    return consultation.questionnaire
+
+
+def get_station(session: Session, consultation: Consultation, station_slug: str) -> Station:
+    station = session.scalar(
+        select(Station).where(Station.consultation_id == consultation.id, Station.slug == station_slug)
+    )
+    if station is None:
+        raise NotFound("station", station_slug)
+    return station
+
+
+def boroughs_by_code(session: Session) -> dict[str, Borough]:
+    return {borough.gss_code: borough for borough in session.scalars(select(Borough))}
+
+
+def _check_window(opens_at: datetime, closes_at: datetime) -> None:
+    if as_utc(closes_at) <= as_utc(opens_at):
+        raise ValidationFailed({"closes_at": ["Must be later than opens_at."]})
+
+
+def _check_questions(questions: list[dict]) -> dict:
+    errors: dict = {}
+    seen: set[str] = set()
+    for index, question in enumerate(questions):
+        problems = []
+        if question["code"] in seen:
+            problems.append(f"Duplicate question code {question['code']!r}.")
+        seen.add(question["code"])
+        values = [option["value"] for option in question.get("options", [])]
+        if question["kind"] in SCALE_KINDS and len(values) < 2:
+            problems.append("Choice and scale questions need at least two options.")
+        if len(set(values)) != len(values):
+            problems.append("Option values must be unique.")
+        if question["kind"] == "free_text" and values:
+            problems.append("Free-text questions take no options.")
+        mapping = question.get("stance_mapping")
+        if mapping:
+            if question["kind"] != "agreement_scale":
+                problems.append("Only agreement scales take a stance_mapping.")
+            elif set(mapping) - set(values):
+                problems.append("stance_mapping names options the question does not have.")
+        if problems:
+            errors[f"questionnaire.questions.{index}"] = problems
+    if not questions:
+        errors["questionnaire.questions"] = ["A questionnaire needs at least one question."]
+    return errors
+
+
+def _build_questions(questionnaire_data: dict) -> list[Question]:
+    questions = []
+    for position, data in enumerate(questionnaire_data["questions"], start=1):
+        max_length = data.get("max_length")
+        if data["kind"] == "free_text" and max_length is None:
+            max_length = 5000
+        questions.append(
+            Question(
+                code=data["code"],
+                position=position,
+                kind=data["kind"],
+                prompt=data["prompt"],
+                help_text=data.get("help_text", ""),
+                required=data.get("required", False),
+                options=[dict(option) for option in data.get("options", [])],
+                max_length=max_length,
+                stance_mapping=data.get("stance_mapping"),
+            )
+        )
+    return questions
+
+
+def _build_stations(session: Session, stations_data: list[dict]) -> list[Station]:
+    boroughs = boroughs_by_code(session)
+    errors: dict = {}
+    stations = []
+    seen: set[str] = set()
+    for index, data in enumerate(stations_data):
+        borough = boroughs.get(data["borough"])
+        if borough is None:
+            errors[f"stations.{index}.borough"] = [f"No borough with GSS code {data['borough']!r}."]
+            continue
+        if data["slug"] in seen:
+            errors[f"stations.{index}.slug"] = [f"Duplicate station slug {data['slug']!r}."]
+        seen.add(data["slug"])
+        fields = {key: value for key, value in data.items() if key != "borough"}
+        stations.append(Station(borough=borough, **fields))
+    if errors:
+        raise ValidationFailed(errors)
+    return stations
+
+
+def create_consultation(session: Session, user: User, data: dict) -> Consultation:
+    _check_window(data["opens_at"], data["closes_at"])
+    errors = _check_questions(data["questionnaire"]["questions"])
+    if errors:
+        raise ValidationFailed(errors)
+    if session.scalar(select(Consultation.id).where(Consultation.slug == data["slug"])) is not None:
+        raise Conflict(f"A consultation with slug {data['slug']!r} already exists.", errors={"slug": ["Taken."]})
+    consultation = Consultation(
+        slug=data["slug"],
+        title=data["title"],
+        summary=data.get("summary", ""),
+        consulting_body=data["consulting_body"],
+        opens_at=as_utc(data["opens_at"]),
+        closes_at=as_utc(data["closes_at"]),
+        stations=_build_stations(session, data.get("stations", [])),
+        questionnaire=Questionnaire(
+            title=data["questionnaire"]["title"],
+            introduction=data["questionnaire"].get("introduction", ""),
+            questions=_build_questions(data["questionnaire"]),
+        ),
+    )
+    session.add(consultation)
+    record_audit(session, user, "create", "consultation", data["slug"])
+    session.commit()
+    return get_consultation(session, data["slug"])
+
+
+# Rooms above the catalog (intake) register checks here that say why a consultation's questions or
+# stations may no longer be replaced; the catalog cannot import them without inverting the floors.
+STRUCTURE_LOCKS: list[Callable[[Session, Consultation], str | None]] = []
+
+
+def structure_lock_reason(session: Session, consultation: Consultation) -> str | None:
+    for lock in STRUCTURE_LOCKS:
+        reason = lock(session, consultation)
+        if reason:
+            return reason
+    return None
+
+
+def update_consultation(session: Session, user: User, slug: str, data: dict) -> Consultation:
+    consultation = get_consultation(session, slug)
+    opens_at = data.get("opens_at", consultation.opens_at)
+    closes_at = data.get("closes_at", consultation.closes_at)
+    _check_window(opens_at, closes_at)
+    for field in ("title", "summary", "consulting_body"):
+        if field in data:
+            setattr(consultation, field, data[field])
+    consultation.opens_at, consultation.closes_at = as_utc(opens_at), as_utc(closes_at)
+    if "questionnaire" in data or "stations" in data:
+        reason = structure_lock_reason(session, consultation)
+        if reason:
+            raise Conflict(reason, code="consultation_has_responses")
+    if "questionnaire" in data:
+        errors = _check_questions(data["questionnaire"]["questions"])
+        if errors:
+            raise ValidationFailed(errors)
+        questionnaire = consultation.questionnaire
+        questionnaire.title = data["questionnaire"]["title"]
+        questionnaire.introduction = data["questionnaire"].get("introduction", "")
+        questionnaire.questions = []
+        session.flush()
+        questionnaire.questions = _build_questions(data["questionnaire"])
+    if "stations" in data:
+        consultation.stations = []
+        session.flush()
+        consultation.stations = _build_stations(session, data["stations"])
+    record_audit(session, user, "update", "consultation", slug, {"fields": sorted(data)})
+    session.commit()
+    return get_consultation(session, slug)

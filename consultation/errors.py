@@ -1,0 +1,151 @@
+"""The one JSON error shape: {"status", "code", "message", "errors"}.
+
+Every 4xx/5xx the service sends, whether raised by our services, by webargs validation, by Flask
+itself (404, 405, 413) or by Flask-Limiter (429), goes through `error_response` here.
+"""
+
+import logging
+
+import marshmallow as ma
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class ApiError(Exception):
+    """A domain error a service raises; routes never build error bodies themselves."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        errors: dict | None = None,
+        headers: dict | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = errors or {}
+        self.headers = headers or {}
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "code": self.code, "message": self.message, "errors": self.errors}
+
+
+class NotFound(ApiError):
+    def __init__(self, what: str, key: str):
+        super().__init__(404, "not_found", f"No {what} {key!r}.")
+
+
+class Forbidden(ApiError):
+    def __init__(self, message: str = "Your token does not allow this."):
+        super().__init__(403, "forbidden", message)
+
+
+class Unauthorized(ApiError):
+    def __init__(self, message: str = "A valid bearer token is required."):
+        super().__init__(401, "unauthorized", message, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+
+
+class ValidationFailed(ApiError):
+    def __init__(self, errors: dict, message: str = "The request has invalid fields."):
+        super().__init__(422, "validation_error", message, errors=errors)
+
+
+class Conflict(ApiError):
+    def __init__(self, message: str, code: str = "conflict", errors: dict | None = None):
+        super().__init__(409, code, message, errors=errors)
+
+
+class ErrorSchema(ma.Schema):
+    """The error body every failing request receives."""
+
+    status = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    code = ma.fields.String(required=True, metadata={"description": "Stable machine-readable error code"})
+    message = ma.fields.String(required=True, metadata={"description": "Human-readable explanation"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Raw(),
+        required=True,
+        metadata={"description": "Field name to list of messages"},
+    )
+
+
+def _flatten_webargs_messages(messages) -> dict:
+    """webargs nests messages by location ({"json": {...}, "query": {...}}); clients want fields."""
+    if not isinstance(messages, dict):
+        return {"_schema": messages if isinstance(messages, list) else [str(messages)]}
+    flat: dict = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat[location if location != "json" else "_body"] = fields
+    return flat
+
+
+def error_response(status: int, code: str, message: str, errors: dict | None = None, headers: dict | None = None):
+    body = {"status": status, "code": code, "message": message, "errors": errors or {}}
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def handle_http_exception(error: HTTPException):
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = {}
+    code = CODE_BY_STATUS.get(status, "http_error")
+    message = data.get("message") or error.description or error.name
+    if "errors" in data:
+        errors = data["errors"]
+    elif "messages" in data:
+        errors = _flatten_webargs_messages(data["messages"])
+        if status == 422:
+            message = "The request has invalid fields."
+    if status == 400 and "Invalid JSON body." in str(data.get("messages", "")):
+        code, message = "malformed_json", "The request body is not valid JSON."
+    headers = dict(data.get("headers") or {})
+    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    if status == 429:
+        message = f"Too many requests: the limit is {error.description}. Try again later."
+    return error_response(status, code, message, errors, headers)
+
+
+def handle_api_error(error: ApiError):
+    return error_response(error.status, error.code, error.message, error.errors, error.headers)
+
+
+def handle_unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    log.exception("Unhandled error", exc_info=error)
+    return handle_http_exception(InternalServerError())
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,22 @@
+"""Every capability's models, imported in one place so Alembic sees the whole schema."""
+
+from consultation.accounts.models import ApiToken, AuditEvent, User, user_boroughs
+from consultation.catalog.models import Borough, Consultation, Question, Questionnaire, Station
+from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
+
+__all__ = [
+    "Answer",
+    "ApiToken",
+    "AuditEvent",
+    "Borough",
+    "Consultation",
+    "IdempotencyKey",
+    "Question",
+    "Questionnaire",
+    "Respondent",
+    "Response",
+    "ResponseRevision",
+    "Station",
+    "User",
+    "user_boroughs",
+]

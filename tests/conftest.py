@@ -1,0 +1,147 @@
+"""Fixtures: the app (schema built by the real migrations), a clean database per test, a client,
+the demo data, a token per role and a frozen clock.
+
+Runs on in-memory SQLite by default; set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)
+to run the same suite on PostgreSQL.
+"""
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+from flask_migrate import upgrade
+
+from consultation import create_app
+from consultation.accounts.service import create_user_with_token
+from consultation.catalog.demo import seed_boroughs, seed_demo
+from consultation.extensions import db
+
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A file from ../shared, or a clear skip when the checkout has no shared/ beside it."""
+    path = SHARED_DIR.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is missing: these checks need the shared/ folder beside the project")
+    return path
+
+
+def _drop_everything(engine) -> None:
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            metadata = sa.MetaData()
+            metadata.reflect(bind=connection)
+            metadata.drop_all(bind=connection)
+
+
+@pytest.fixture(scope="session")
+def app():
+    app = create_app("testing")
+    with app.app_context():
+        _drop_everything(db.engine)
+        upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            _drop_everything(db.engine)
+
+
+def _table_names() -> list[str]:
+    return [table.name for table in reversed(db.metadata.sorted_tables)]
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app):
+    """Each test starts from an empty (but migrated) database."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as connection:
+            if db.engine.dialect.name == "postgresql":
+                connection.execute(sa.text(f"TRUNCATE {', '.join(_table_names())} RESTART IDENTITY CASCADE"))
+            else:
+                for name in _table_names():
+                    connection.execute(sa.text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def boroughs(app):
+    result = seed_boroughs(db.session)
+    db.session.commit()
+    return result
+
+
+@pytest.fixture
+def demo(app):
+    """The demo consultations, seeded at the real current time."""
+    seed_demo(db.session)
+    return db.session
+
+
+@pytest.fixture
+def tokens(boroughs):
+    """One bearer token per role; the organiser is scoped to Barking and Dagenham (E09000002)."""
+    result = {}
+    for role, codes in (("admin", []), ("reviewer", []), ("organiser", ["E09000002"])):
+        _, token = create_user_with_token(db.session, name=f"Test {role}", role=role, borough_codes=codes)
+        result[role] = token
+    _, result["other_organiser"] = create_user_with_token(
+        db.session, name="Redbridge organiser", role="organiser", borough_codes=["E09000026"]
+    )
+    db.session.commit()
+    return result
+
+
+@pytest.fixture
+def auth(tokens):
+    """auth('reviewer') -> the Authorization header for that role's token."""
+
+    def header(role: str) -> dict:
+        return {"Authorization": f"Bearer {tokens[role]}"}
+
+    return header
+
+
+@pytest.fixture
+def freeze():
+    """freeze(datetime) -> a time_machine traveller with the clock stopped at that instant."""
+    travellers = []
+
+    def travel(moment: datetime):
+        traveller = time_machine.travel(moment, tick=False)
+        traveller.start()
+        travellers.append(traveller)
+        return traveller
+
+    yield travel
+    for traveller in reversed(travellers):
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    url = os.environ.get("TEST_DATABASE_URL")
+    return f"database: {url or 'in-memory SQLite'}"

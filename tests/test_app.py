@@ -1,0 +1,25 @@
+import pytest
+
+from consultation import create_app
+
+
+def test_factory_honours_overrides():
+    app = create_app("testing", {"MAX_CONTENT_LENGTH": 123})
+    assert app.config["TESTING"] is True
+    assert app.config["MAX_CONTENT_LENGTH"] == 123
+
+
+def test_production_refuses_the_default_secret(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production")
+
+
+def test_production_starts_with_a_real_secret():
+    app = create_app("production", {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SECRET_KEY"] == "x" * 40
+
+
+def test_unknown_environment_is_refused():
+    with pytest.raises(RuntimeError, match="APP_ENV"):
+        create_app("staging")
