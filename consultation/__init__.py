@@ -46,10 +46,12 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 
 def register_blueprints(app: Flask) -> None:
+    from consultation.analysis.reporting_routes import blp as analysis_reporting_blp
+    from consultation.analysis.routes import blp as analysis_blp
     from consultation.catalog.routes import blp as catalog_blp
     from consultation.intake import service as intake_service  # noqa: F401  (registers its catalog lock)
 
-    for blueprint in (catalog_blp,):
+    for blueprint in (catalog_blp, analysis_reporting_blp, analysis_blp):
         api.register_blueprint(blueprint)
         # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
         csrf.exempt(blueprint)

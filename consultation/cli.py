@@ -1,9 +1,13 @@
 """Flask commands: seed-demo, create-token (and the commands each capability adds)."""
 
+import sys
+
 import click
 from flask import Flask
 
 from consultation.accounts.service import create_user_with_token
+from consultation.analysis.codebook import seed_demo_codebooks
+from consultation.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
 from consultation.catalog.demo import seed_demo
 from consultation.errors import ApiError
 from consultation.extensions import db
@@ -22,6 +26,9 @@ def seed_demo_command():
         click.echo(f"Created consultations: {', '.join(created)}")
     else:
         click.echo("Demo data already present; nothing to do.")
+    codebooks = seed_demo_codebooks(db.session)
+    if codebooks:
+        click.echo(f"Loaded the demo codebook into: {', '.join(codebooks)}")
 
 
 @click.command("create-token")
@@ -41,6 +48,81 @@ def create_token_command(role, name, boroughs):
     click.echo(token)
 
 
+@click.group("export")
+def export_group():
+    """Export responses or aggregates to a file (CSV, XLSX, JSON or NDJSON)."""
+
+
+def _export_options(command):
+    options = [
+        click.option("--consultation", "slug", required=True, help="The consultation's slug."),
+        click.option("--format", "file_format", type=click.Choice(["csv", "xlsx", "json", "ndjson"]), default="csv"),
+        click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True), help="File to write."),
+        click.option("--include-late", is_flag=True, help="Include late responses (left out by default)."),
+        click.option("--borough", default=None, help="Only this borough (GSS code)."),
+        click.option("--station", default=None, help="Only this station (slug)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _write_export(table, file_format: str, output: str, unit: str) -> None:
+    from tqdm import tqdm
+
+    from consultation.analysis.exports import write_file
+
+    with tqdm(total=table.count(), unit=unit, desc=f"Exporting {table.name}", file=sys.stderr) as progress:
+        write_file(table, file_format, output, on_rows=progress.update)
+    click.echo(f"Wrote {output}")
+
+
+@export_group.command("responses")
+@_export_options
+@click.option("--include-withdrawn", is_flag=True, help="Include withdrawn responses.")
+def export_responses_command(slug, file_format, output, include_late, borough, station, include_withdrawn):
+    """Export one row per response, without personal data."""
+    from consultation.analysis.exports import response_export
+    from consultation.catalog.service import get_consultation
+
+    try:
+        table = response_export(
+            db.session,
+            get_consultation(db.session, slug),
+            include_late=include_late,
+            include_withdrawn=include_withdrawn,
+            borough_code=borough,
+            station_slug=station,
+        )
+    except ApiError as error:
+        _fail(error)
+    _write_export(table, file_format, output, "responses")
+
+
+@export_group.command("aggregates")
+@_export_options
+@click.option("--group-by", type=click.Choice(["borough", "station"]), default="borough")
+@click.option("--campaigns", type=click.Choice(["each", "once"]), default="each", help="How campaigns are counted.")
+def export_aggregates_command(slug, file_format, output, include_late, borough, station, group_by, campaigns):
+    """Export the aggregates by borough or station."""
+    from consultation.analysis.exports import aggregates_export
+    from consultation.catalog.service import get_consultation
+
+    try:
+        table = aggregates_export(
+            db.session,
+            get_consultation(db.session, slug),
+            group_by=group_by,
+            include_late=include_late,
+            campaigns=campaigns,
+            borough_code=borough,
+            station_slug=station,
+        )
+    except ApiError as error:
+        _fail(error)
+    _write_export(table, file_format, output, "groups")
+
+
 def register_commands(app: Flask) -> None:
-    for command in (seed_demo_command, create_token_command):
+    for command in (seed_demo_command, create_token_command, export_group, *ANALYSIS_COMMANDS):
         app.cli.add_command(command)

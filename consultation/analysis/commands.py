@@ -1,0 +1,99 @@
+"""Analysis commands, registered by consultation/cli.py: `flask analyse` and `flask evaluate-analysis`."""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from consultation.analysis import demo_codebook
+from consultation.analysis.engine import Codebook as EngineCodebook
+from consultation.analysis.engine import cross_validate, evaluate
+from consultation.analysis.pipeline import analyse
+from consultation.analysis.tasks import configured_workers
+from consultation.catalog.models import Consultation
+from consultation.extensions import db
+
+
+@click.command("analyse")
+@click.option("--consultation", "slug", required=True, help="The consultation's slug.")
+@click.option("--force", is_flag=True, help="Re-code every response, changed or not.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for coding (default: cores).")
+def analyse_command(slug, force, workers):
+    """Analyse a consultation now: stance, themes, flags, campaigns; only what changed unless --force."""
+    from tqdm import tqdm
+
+    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    if consultation is None:
+        raise click.ClickException(f"No consultation {slug!r}.")
+    with tqdm(total=0, unit="responses", desc=f"Analysing {slug}", file=sys.stderr) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        summary = analyse(
+            db.session, consultation, force=force, workers=workers or configured_workers(), progress=progress
+        )
+    click.echo(json.dumps(summary.as_dict(), indent=2))
+
+
+def _read_jsonl(path: str, option: str) -> list[dict]:
+    records = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise click.BadParameter(f"{path}, line {number}: not JSON ({error.msg}).", param_hint=option) from None
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise click.BadParameter(f"{path}, line {number}: needs an object with a 'text'.", param_hint=option)
+            if not isinstance(record.get("themes", []), list) or not isinstance(record.get("flags", []), list):
+                raise click.BadParameter(f"{path}, line {number}: 'themes' and 'flags' are lists.", param_hint=option)
+            records.append(record)
+    if not records:
+        raise click.BadParameter(f"{path} holds no records.", param_hint=option)
+    return records
+
+
+def _read_codebook(path: str | None) -> EngineCodebook:
+    if path is None:
+        return EngineCodebook.from_dict(demo_codebook.as_dict())
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("themes"), dict | list):
+            raise ValueError("needs an object with 'themes'")
+        return EngineCodebook.from_dict(data)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise click.BadParameter(f"{path} is not a codebook: {error}", param_hint="--codebook") from None
+
+
+READABLE = click.Path(exists=True, dir_okay=False, readable=True)
+
+
+@click.command("evaluate-analysis")
+@click.option("--test", "test_path", required=True, type=READABLE, help="Labelled JSONL to code and score.")
+@click.option("--train", "train_path", type=READABLE, help="Labelled JSONL to learn from first, as reviewer codings.")
+@click.option("--codebook", "codebook_path", type=READABLE, help="Codebook JSON (default: the demo's).")
+@click.option("--cv", type=click.IntRange(min=2), default=None, help="k-fold cross-validation over --test instead.")
+@click.option("--seed", type=int, default=0, help="Seed for the cross-validation folds.")
+def evaluate_command(test_path, train_path, codebook_path, cv, seed):
+    """Score the analysis against labelled responses and print one JSON object."""
+    test = _read_jsonl(test_path, "--test")
+    codebook = _read_codebook(codebook_path)
+    if cv:
+        if train_path:
+            raise click.UsageError("--cv cross-validates over --test; leave out --train.")
+        if cv > len(test):
+            raise click.BadParameter(f"{cv} folds need at least {cv} records.", param_hint="--cv")
+        result = cross_validate(test, codebook, folds=cv, seed=seed)
+    else:
+        train = _read_jsonl(train_path, "--train") if train_path else None
+        result = evaluate(test, codebook, train)
+    click.echo(json.dumps(result, indent=2))
+
+
+COMMANDS = (analyse_command, evaluate_command)

@@ -1,0 +1,432 @@
+"""Exports of responses and aggregates as CSV, XLSX, JSON and NDJSON, streamed in constant memory.
+
+Responses are read in keyset-paginated batches (`id > last id ORDER BY id LIMIT batch_size`), with one query for
+each batch's answers and one for its themes, so memory holds one batch whatever the size of the consultation.
+Personal data (the respondent's name, email and postcode, and the raw free text) is left out unless a reviewer or
+admin asks for it; that request is audited. Spreadsheet cells that would start a formula are neutralised.
+"""
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from consultation.accounts.models import User
+from consultation.accounts.service import record_audit
+from consultation.analysis.aggregates import compute_aggregates, resolve_scope
+from consultation.analysis.models import STANCES, Campaign, ResponseAnalysis, Theme, ThemeAssignment
+from consultation.catalog.models import Borough, Consultation, Station
+from consultation.clock import iso_utc, now
+from consultation.errors import Forbidden
+from consultation.intake.models import CHANNELS, RESPONDENT_TYPES, Answer, Respondent, Response
+
+FORMATS = ("csv", "xlsx", "json", "ndjson")
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "ndjson": "application/x-ndjson",
+}
+BATCH_SIZE = 5000
+# Cells starting with these are read as formulas by spreadsheet programs (OWASP "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+PERSONAL_COLUMNS = ("respondent_name", "respondent_email", "respondent_postcode")
+
+
+def neutralise(value):
+    """Prefix a quote to text a spreadsheet would run as a formula; numbers and other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+@dataclass
+class TableExport:
+    """A table to write: its header, a way to count its rows, and its rows in batches (read lazily)."""
+
+    name: str
+    header: list[str]
+    batches: Callable[[], Iterator[list[list]]]
+    count: Callable[[], int]
+    document: Callable[[], dict] | None = None
+
+    def filename(self, file_format: str) -> str:
+        return f"{self.name}-{now():%Y%m%dT%H%M%SZ}.{file_format}"
+
+
+class QuestionColumn(NamedTuple):
+    id: int
+    code: str
+    kind: str
+
+
+def _question_value(question: QuestionColumn, answer: tuple | None):
+    """An answer (value, text) as one cell: multiple choices joined with '; '."""
+    if answer is None:
+        return None
+    value, text = answer
+    if question.kind == "free_text":
+        return text if text is not None else value
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
+    return value
+
+
+def _fallback_redaction(texts: list[str]) -> str | None:
+    """Responses not analysed yet have no stored redacted text: redact on the way out rather than leak."""
+    if not texts:
+        return None
+    from consultation.analysis.engine import redact
+
+    return redact("\n\n".join(texts))
+
+
+def response_export(
+    session: Session,
+    consultation: Consultation,
+    *,
+    user: User | None = None,
+    include_late: bool = False,
+    include_withdrawn: bool = False,
+    include_personal_data: bool = False,
+    borough_code: str | None = None,
+    station_slug: str | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> TableExport:
+    """One row per response; personal data only for a reviewer or admin who asks (and the asking is audited)."""
+    scope = resolve_scope(session, consultation, user, borough_code=borough_code, station_slug=station_slug)
+    if include_personal_data:
+        if user is None or user.role not in ("reviewer", "admin"):
+            raise Forbidden("Only reviewers and admins may export personal data.")
+        record_audit(
+            session,
+            user,
+            "export_personal_data",
+            "consultation",
+            consultation.slug,
+            {"borough": borough_code, "station": station_slug, "include_late": include_late},
+        )
+        session.commit()
+    # Plain values only from here on: the rows are read later, while the response streams, in a session of
+    # their own, where the request's ORM objects would be detached.
+    consultation_id, name = consultation.id, f"{consultation.slug}-responses"
+    questions = [
+        QuestionColumn(question.id, question.code, question.kind)
+        for question in (consultation.questionnaire.questions if consultation.questionnaire else [])
+    ]
+    choice_questions = [question for question in questions if question.kind != "free_text"]
+    text_questions = [question for question in questions if question.kind == "free_text"]
+    header = [
+        "reference",
+        "station",
+        "station_name",
+        "borough_code",
+        "borough_name",
+        "channel",
+        "received_at",
+        "late",
+        "status",
+        "respondent_type",
+        *(question.code for question in choice_questions),
+        "stance",
+        "stance_source",
+        "themes",
+        "campaign",
+        "flags",
+        "text_redacted",
+    ]
+    if include_personal_data:
+        header += [question.code for question in text_questions] + list(PERSONAL_COLUMNS)
+
+    clauses = [Response.consultation_id == consultation_id]
+    if not include_withdrawn:
+        clauses.append(Response.status == "active")
+    if not include_late:
+        clauses.append(Response.late.is_(False))
+    if scope.restricted:
+        clauses.append(Response.station_id.in_(scope.station_ids or [-1]))
+
+    columns = [
+        Response.id,
+        Response.reference,
+        Station.slug.label("station_slug"),
+        Station.name.label("station_name"),
+        Borough.gss_code.label("borough_code"),
+        Borough.name.label("borough_name"),
+        Response.channel,
+        Response.received_at,
+        Response.late,
+        Response.status,
+        Response.respondent_type,
+        ResponseAnalysis.stance,
+        ResponseAnalysis.stance_source,
+        Campaign.key.label("campaign_key"),
+        ResponseAnalysis.flag_pii,
+        ResponseAnalysis.flag_abusive,
+        ResponseAnalysis.redacted_text,
+    ]
+    if include_personal_data:
+        columns += [
+            Respondent.name.label("respondent_name"),
+            Respondent.email.label("respondent_email"),
+            Respondent.postcode.label("respondent_postcode"),
+        ]
+
+    def page(after_id: int):
+        statement = (
+            select(*columns)
+            .select_from(Response)
+            .join(Station, Station.id == Response.station_id)
+            .join(Borough, Borough.id == Station.borough_id)
+            .outerjoin(ResponseAnalysis, ResponseAnalysis.response_id == Response.id)
+            .outerjoin(Campaign, Campaign.id == ResponseAnalysis.campaign_id)
+        )
+        if include_personal_data:
+            statement = statement.outerjoin(Respondent, Respondent.id == Response.respondent_id)
+        # Core rows through the session's connection: no ORM objects, so nothing accumulates batch after batch.
+        return (
+            session.connection()
+            .execute(statement.where(*clauses, Response.id > after_id).order_by(Response.id).limit(batch_size))
+            .all()
+        )
+
+    answer_columns = (Answer.response_id, Answer.question_id, Answer.value, Answer.text)
+    wanted_questions = [question.id for question in choice_questions]
+    if include_personal_data:
+        wanted_questions += [question.id for question in text_questions]
+
+    def in_batch(column, rows) -> ColumnElement:
+        """The batch's responses: an id range when the batch is dense (cheap on the index; the few responses of
+        other stations or consultations in it match no row and go unused), else the ids themselves (a filtered
+        export, e.g. one station, is sparse and a range would read every other station's rows too)."""
+        first_id, last_id = rows[0].id, rows[-1].id
+        if last_id - first_id < 2 * len(rows):
+            return column.between(first_id, last_id)
+        return column.in_([row.id for row in rows])
+
+    def batch_details(rows) -> tuple[dict, dict]:
+        connection = session.connection()
+        answers: dict[int, dict[int, tuple]] = {}
+        statements = []
+        if wanted_questions:
+            statements.append(
+                select(*answer_columns).where(
+                    in_batch(Answer.response_id, rows), Answer.question_id.in_(wanted_questions)
+                )
+            )
+        unredacted = [row.id for row in rows if row.redacted_text is None]
+        if unredacted and text_questions and not include_personal_data:
+            statements.append(
+                select(*answer_columns).where(
+                    Answer.response_id.in_(unredacted),
+                    Answer.question_id.in_([question.id for question in text_questions]),
+                )
+            )
+        for statement in statements:
+            for response_id, question_id, value, text in connection.execute(statement):
+                answers.setdefault(response_id, {})[question_id] = (value, text)
+        themes: dict[int, list[str]] = {}
+        for response_id, key in connection.execute(
+            select(ThemeAssignment.response_id, Theme.key)
+            .join(Theme, Theme.id == ThemeAssignment.theme_id)
+            .where(in_batch(ThemeAssignment.response_id, rows))
+            .order_by(ThemeAssignment.response_id, Theme.key)
+        ):
+            themes.setdefault(response_id, []).append(key)
+        return answers, themes
+
+    def build(row, answers: dict[int, tuple], themes: list[str]) -> list:
+        flags = [name for name, raised in (("pii", row.flag_pii), ("abusive", row.flag_abusive)) if raised]
+        redacted = row.redacted_text
+        if redacted is None:
+            texts = [(answers.get(question.id) or (None, None))[1] or "" for question in text_questions]
+            redacted = _fallback_redaction([text for text in texts if text.strip()])
+        values = [
+            row.reference,
+            row.station_slug,
+            row.station_name,
+            row.borough_code,
+            row.borough_name,
+            row.channel,
+            iso_utc(row.received_at),
+            row.late,
+            row.status,
+            row.respondent_type,
+            *(_question_value(question, answers.get(question.id)) for question in choice_questions),
+            row.stance,
+            row.stance_source,
+            "; ".join(themes),
+            row.campaign_key,
+            "; ".join(flags),
+            redacted,
+        ]
+        if include_personal_data:
+            values += [_question_value(question, answers.get(question.id)) for question in text_questions]
+            values += [row.respondent_name, row.respondent_email, row.respondent_postcode]
+        return values
+
+    def batches() -> Iterator[list[list]]:
+        after_id = 0
+        while True:
+            rows = page(after_id)
+            if not rows:
+                return
+            answers, themes = batch_details(rows)
+            yield [build(row, answers.get(row.id, {}), themes.get(row.id, [])) for row in rows]
+            after_id = rows[-1].id
+            if len(rows) < batch_size:
+                return
+
+    def count() -> int:
+        return session.scalar(select(func.count(Response.id)).where(*clauses)) or 0
+
+    return TableExport(name=name, header=header, batches=batches, count=count)
+
+
+def aggregate_rows(document: dict) -> tuple[list[str], list[list]]:
+    """Flatten an aggregates document to a header and one row per group, then an `overall` row."""
+    theme_keys = [theme["key"] for theme in document["themes"]]
+    header = ["key", "name", "borough_code", "borough_name", "total"]
+    header += [f"stance_{stance}" for stance in (*STANCES, "uncoded")] + ["share_opposed"]
+    header += [f"channel_{channel}" for channel in CHANNELS]
+    header += [f"respondent_type_{kind}" for kind in (*RESPONDENT_TYPES, "unspecified")]
+    header += ["responses_in_campaigns", "distinct_campaigns"]
+    for key in theme_keys:
+        header += [f"theme_{key}_count", f"theme_{key}_share"]
+    header += ["include_late", "campaigns"]
+
+    def row(key, name, borough, measures) -> list:
+        values = [key, name, borough.get("gss_code"), borough.get("name"), measures["total"]]
+        values += [measures["stance"][stance] for stance in (*STANCES, "uncoded")] + [measures["share_opposed"]]
+        values += [measures["channels"][channel] for channel in CHANNELS]
+        values += [measures["respondent_types"][kind] for kind in (*RESPONDENT_TYPES, "unspecified")]
+        values += [measures["campaigns"]["responses_in_campaigns"], measures["campaigns"]["distinct_campaigns"]]
+        for key_ in theme_keys:
+            theme = measures["themes"].get(key_, {"count": 0, "share": None})
+            values += [theme["count"], theme["share"]]
+        values += [document["counting"]["include_late"], document["counting"]["campaigns"]]
+        return values
+
+    rows = [row(group["key"], group["name"], group.get("borough", {}), group) for group in document["groups"]]
+    rows.append(row("overall", "All groups", {}, document["overall"]))
+    return header, rows
+
+
+def aggregates_export(session: Session, consultation: Consultation, **options) -> TableExport:
+    """The aggregates document (for JSON) and its flattened table (for CSV and XLSX)."""
+    document = compute_aggregates(session, consultation, **options)
+    header, rows = aggregate_rows(document)
+    return TableExport(
+        name=f"{consultation.slug}-aggregates-by-{document['group_by']}",
+        header=header,
+        batches=lambda: iter([rows]),
+        count=lambda: len(rows),
+        document=lambda: document,
+    )
+
+
+def _csv_cell(value):
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return neutralise(value)
+
+
+def csv_chunks(table: TableExport, on_rows: Callable[[int], None] | None = None) -> Iterator[str]:
+    """The CSV text, one chunk per batch, with formula cells neutralised."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table.header)
+    for batch in table.batches():
+        writer.writerows([_csv_cell(value) for value in row] for row in batch)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if on_rows:
+            on_rows(len(batch))
+    if buffer.getvalue():
+        yield buffer.getvalue()  # the header alone, when there were no rows
+
+
+def json_chunks(table: TableExport, on_rows: Callable[[int], None] | None = None) -> Iterator[str]:
+    """A JSON array of row objects (or, for aggregates, the aggregates document), written batch by batch."""
+    if table.document is not None:
+        yield json.dumps(table.document(), indent=2)
+        if on_rows:
+            on_rows(table.count())
+        return
+    yield "["
+    first = True
+    for batch in table.batches():
+        parts = [json.dumps(dict(zip(table.header, row, strict=True)), ensure_ascii=False) for row in batch]
+        if parts:
+            yield ("\n" if first else ",\n") + ",\n".join(parts)
+            first = False
+        if on_rows:
+            on_rows(len(batch))
+    yield "\n]\n"
+
+
+def ndjson_chunks(table: TableExport, on_rows: Callable[[int], None] | None = None) -> Iterator[str]:
+    """One JSON object per line."""
+    for batch in table.batches():
+        yield "".join(json.dumps(dict(zip(table.header, row, strict=True)), ensure_ascii=False) + "\n" for row in batch)
+        if on_rows:
+            on_rows(len(batch))
+
+
+def _xlsx_cell(value):
+    if isinstance(value, str):
+        return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
+def write_xlsx(table: TableExport, path: str, on_rows: Callable[[int], None] | None = None) -> None:
+    """An XLSX file written by openpyxl in write-only mode, so rows go to disk as they come."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(table.name[:31])
+    sheet.append(table.header)
+    for batch in table.batches():
+        for row in batch:
+            sheet.append([_xlsx_cell(value) for value in row])
+        if on_rows:
+            on_rows(len(batch))
+    workbook.save(path)
+
+
+def xlsx_temporary_file(table: TableExport) -> io.BufferedReader:
+    """Write the XLSX to a temporary file and return it open for reading; the name is already unlinked."""
+    handle, path = tempfile.mkstemp(prefix="export-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        write_xlsx(table, path)
+        # On POSIX an unlinked file lives until its last handle closes: nothing is left behind on disk.
+        return open(path, "rb")  # noqa: SIM115  (closed by the response that sends it)
+    finally:
+        os.unlink(path)
+
+
+def text_chunks(table: TableExport, file_format: str, on_rows: Callable[[int], None] | None = None) -> Iterable[str]:
+    """CSV, JSON or NDJSON text chunks for `file_format`."""
+    writers = {"csv": csv_chunks, "json": json_chunks, "ndjson": ndjson_chunks}
+    return writers[file_format](table, on_rows)
+
+
+def write_file(table: TableExport, file_format: str, path: str, on_rows: Callable[[int], None] | None = None) -> None:
+    """Write an export to `path` (used by the CLI)."""
+    if file_format == "xlsx":
+        write_xlsx(table, path, on_rows)
+        return
+    with open(path, "w", encoding="utf-8", newline="") as output:
+        for chunk in text_chunks(table, file_format, on_rows):
+            output.write(chunk)

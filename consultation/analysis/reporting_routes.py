@@ -1,0 +1,145 @@
+"""Aggregates, representative quotes and exports (reviewers and admins everywhere, organisers in their boroughs)."""
+
+from flask import Response, current_app, send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from consultation.accounts.auth import BEARER_SECURITY, current_user, require_role
+from consultation.analysis import exports
+from consultation.analysis.aggregates import compute_aggregates
+from consultation.analysis.quotes import representative_quotes
+from consultation.analysis.reporting_schemas import (
+    AggregatesExportQuerySchema,
+    AggregatesQuerySchema,
+    AggregatesSchema,
+    QuotesQuerySchema,
+    QuotesSchema,
+    ResponsesExportQuerySchema,
+)
+from consultation.catalog.service import get_consultation
+from consultation.extensions import db
+
+blp = Blueprint(
+    "analysis-reporting",
+    __name__,
+    url_prefix="/api/v1/consultations",
+    description="Aggregates, representative quotes and exports",
+)
+
+READERS = ("admin", "reviewer", "organiser")
+FILE_RESPONSES = {
+    "200": {
+        "description": "The export as an attachment (CSV and JSON are streamed; XLSX is sent from a temporary file)",
+        "content": {
+            media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+            for media_type in exports.MEDIA_TYPES.values()
+        },
+    }
+}
+
+
+def _in_own_app_context(app, chunks):
+    """Make each chunk inside a short app context of its own (and so its own database session).
+
+    The request's context is gone by the time the body streams; holding a context open across yields would
+    tangle with whatever the serving thread pushes meanwhile. Keyset batches need no session kept between them.
+    """
+    iterator = iter(chunks)
+    while True:
+        with app.app_context():
+            chunk = next(iterator, None)
+        if chunk is None:
+            return
+        yield chunk
+
+
+def _send(table: exports.TableExport, file_format: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{table.filename(file_format)}"'}
+    if file_format == "xlsx":
+        response = send_file(
+            exports.xlsx_temporary_file(table),
+            mimetype=exports.MEDIA_TYPES["xlsx"],
+            as_attachment=True,
+            download_name=table.filename("xlsx"),
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    chunks = _in_own_app_context(current_app._get_current_object(), exports.text_chunks(table, file_format))
+    headers["Cache-Control"] = "no-store"
+    return Response(chunks, mimetype=exports.MEDIA_TYPES[file_format], headers=headers)
+
+
+@blp.route("/<slug>/aggregates")
+class Aggregates(MethodView):
+    @require_role(*READERS)
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.arguments(AggregatesQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, AggregatesSchema)
+    def get(self, slug, group_by, include_late, campaigns, borough=None, station=None):
+        """Counts by borough or station: stances, share opposed, themes, channels, respondent types, campaigns"""
+        return compute_aggregates(
+            db.session,
+            get_consultation(db.session, slug),
+            user=current_user(),
+            group_by=group_by,
+            include_late=include_late,
+            campaigns=campaigns,
+            borough_code=borough,
+            station_slug=station,
+        )
+
+
+@blp.route("/<slug>/quotes")
+class Quotes(MethodView):
+    @require_role(*READERS)
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.arguments(QuotesQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, QuotesSchema)
+    def get(self, slug, limit, theme=None, borough=None, station=None):
+        """Representative quotes: redacted, consented, unflagged, one per campaign, with the response reference"""
+        quotes = representative_quotes(
+            db.session,
+            get_consultation(db.session, slug),
+            theme_key=theme,
+            borough_code=borough,
+            station_slug=station,
+            limit=limit,
+            user=current_user(),
+        )
+        return {"quotes": quotes}
+
+
+@blp.route("/<slug>/exports/responses")
+class ResponsesExport(MethodView):
+    @require_role(*READERS)
+    @blp.doc(security=BEARER_SECURITY, responses=FILE_RESPONSES)
+    @blp.arguments(ResponsesExportQuerySchema, location="query", as_kwargs=True)
+    def get(self, slug, format, borough=None, station=None, **options):  # noqa: A002  (the query parameter's name)
+        """Export responses as CSV, XLSX, JSON or NDJSON; no personal data unless a reviewer asks"""
+        table = exports.response_export(
+            db.session,
+            get_consultation(db.session, slug),
+            user=current_user(),
+            borough_code=borough,
+            station_slug=station,
+            **options,
+        )
+        return _send(table, format)
+
+
+@blp.route("/<slug>/exports/aggregates")
+class AggregatesExport(MethodView):
+    @require_role(*READERS)
+    @blp.doc(security=BEARER_SECURITY, responses=FILE_RESPONSES)
+    @blp.arguments(AggregatesExportQuerySchema, location="query", as_kwargs=True)
+    def get(self, slug, format, borough=None, station=None, **options):  # noqa: A002  (the query parameter's name)
+        """Export the aggregates as CSV, XLSX (one row per group), JSON (the document) or NDJSON"""
+        table = exports.aggregates_export(
+            db.session,
+            get_consultation(db.session, slug),
+            user=current_user(),
+            borough_code=borough,
+            station_slug=station,
+            **options,
+        )
+        return _send(table, format)

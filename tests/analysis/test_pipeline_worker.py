@@ -1,0 +1,71 @@
+"""Background analysis: eager by default, and a real Celery worker with a Redis broker when tasks are queued."""
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+
+from consultation.analysis import tasks
+from consultation.analysis.models import ResponseAnalysis
+from consultation.extensions import AppContextTask, celery
+from consultation.intake.events import responses_changed
+from tests.analysis.analysis_support import demo_consultation, make_response
+
+REDIS_URL = "redis://127.0.0.1:6379/5"
+TEXT = "Please keep Dagenham open. My mum is 84 and could never manage two buses to Barking."
+
+
+@pytest.fixture
+def eager(app, monkeypatch):
+    # Other tests create apps with other configs, and each create_app reconfigures the one Celery instance.
+    monkeypatch.setattr(AppContextTask, "flask_app", app)
+    monkeypatch.setitem(celery.conf, "task_always_eager", True)
+
+
+@pytest.fixture
+def redis_worker(app, monkeypatch):
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception as error:  # any failure to reach Redis means there is no broker to test against
+        pytest.skip(f"Redis at {REDIS_URL} is unreachable ({error}); the worker test needs a real broker")
+    monkeypatch.setattr(AppContextTask, "flask_app", app)
+    for key, value in (
+        ("broker_url", REDIS_URL),
+        ("result_backend", REDIS_URL),
+        ("task_always_eager", False),
+        ("worker_hijack_root_logger", False),
+    ):
+        monkeypatch.setitem(celery.conf, key, value)
+    _forget_connections()
+    celery.control.purge()
+    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        yield
+    _forget_connections()
+
+
+def _forget_connections() -> None:
+    """Drop Celery's cached broker pool and result backend so the changed URLs take effect (and are undone)."""
+    celery._pool = None
+    celery.amqp._producer_pool = None
+    if hasattr(celery._local, "backend"):
+        del celery._local.backend
+
+
+def test_eager_mode_runs_the_analysis_task_inline_after_intake(eager, session):
+    consultation = demo_consultation(session)
+    response = make_response(session, consultation, TEXT)
+    responses_changed([response.id])
+    session.expire_all()
+    analysis = session.get(ResponseAnalysis, response.id)
+    assert analysis is not None and analysis.stance == "oppose" and analysis.stance_source == "model"
+
+
+def test_a_worker_with_a_redis_broker_runs_the_queued_analysis(redis_worker, session):
+    consultation = demo_consultation(session)
+    response = make_response(session, consultation, TEXT)
+    queued = tasks.analyse_responses.apply_async(([response.id],), ignore_result=False)
+    summaries = queued.get(timeout=60)
+    assert summaries[0]["analysed"] == 1 and summaries[0]["consultation"] == "public-access-demo"
+    whole = tasks.analyse_consultation.apply_async(("public-access-demo",), ignore_result=False).get(timeout=60)
+    assert whole["analysed"] == 0 and whole["unchanged"] == 1
+    session.expire_all()
+    assert session.get(ResponseAnalysis, response.id).stance == "oppose"
