@@ -41,6 +41,7 @@ class Config:
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() == "true"
     RATELIMIT_PUBLIC_WRITE = os.environ.get("RATELIMIT_PUBLIC_WRITE", "30 per minute;500 per hour")
     RATELIMIT_HEADERS_ENABLED = True
+    IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 16 * 1024 * 1024))
 
     WTF_CSRF_ENABLED = True
 

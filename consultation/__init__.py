@@ -48,11 +48,17 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 def register_blueprints(app: Flask) -> None:
     from consultation.catalog.routes import blp as catalog_blp
     from consultation.intake import service as intake_service  # noqa: F401  (registers its catalog lock)
+    from consultation.intake.routes import blp as intake_blp
 
-    for blueprint in (catalog_blp,):
+    for blueprint in (catalog_blp, intake_blp):
         api.register_blueprint(blueprint)
         # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
         csrf.exempt(blueprint)
+
+    # The resident pages use cookie sessions and HTML forms: a plain Blueprint, CSRF-protected, not exempted.
+    from consultation.web.routes import bp as web_bp
+
+    app.register_blueprint(web_bp)
 
 
 def _register_docs_assets(app: Flask) -> None:
