@@ -1,10 +1,24 @@
 """Every capability's models, imported in one place so Alembic sees the whole schema."""
 
 from consultation.accounts.models import ApiToken, AuditEvent, User, user_boroughs
+from consultation.analysis.models import (
+    Campaign,
+    Codebook,
+    CodingEvent,
+    ResponseAnalysis,
+    Theme,
+    ThemeAssignment,
+)
 from consultation.catalog.models import Borough, Consultation, Question, Questionnaire, Station
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
 
 __all__ = [
+    "Campaign",
+    "Codebook",
+    "CodingEvent",
+    "ResponseAnalysis",
+    "Theme",
+    "ThemeAssignment",
     "Answer",
     "ApiToken",
     "AuditEvent",

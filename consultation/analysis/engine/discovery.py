@@ -1,0 +1,166 @@
+"""Discover candidate new themes: cluster responses the codebook covers poorly."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+
+from .codebook import Codebook
+from .text import STOPWORDS, content_stems, stem, tokens
+
+_GENERIC = frozenset(
+    stem(w)
+    for w in """
+please one sure make made actually anyone anybody nobody someone something anything everyone everything can
+like really just still even also ever never much many well way going go goes know think want wants would
+could thing things lot lots get got say said see seen yes no ok okay thank thanks dear yours sincerely need
+needs keep kept use used time times year years day days good bad new old people person right left fine
+""".split()
+)
+
+
+def _label_terms(texts: Sequence[str]) -> dict[str, str]:
+    """Most frequent surface word for each stem (to make readable top terms)."""
+    counts: dict[str, dict[str, int]] = {}
+    for t in texts:
+        for w in tokens(t):
+            if w.isalpha() and w not in STOPWORDS and len(w) > 2:
+                d = counts.setdefault(stem(w), {})
+                d[w] = d.get(w, 0) + 1
+    return {s: max(d, key=d.get) for s, d in counts.items()}
+
+
+def discover_themes(
+    texts: Sequence[str],
+    ids: Sequence[Hashable] | None = None,
+    codebook: Codebook | None = None,
+    n_clusters: int | None = None,
+    max_clusters: int = 12,
+    coverage_threshold: float | None = None,
+    n_examples: int = 5,
+    seed: int = 0,
+    max_docs: int = 20000,
+) -> list[dict]:
+    """Cluster responses that the codebook does not cover well and describe each cluster.
+
+    Returns a list (largest first) of ``{"top_terms", "size", "example_ids", "example_texts",
+    "suggested_key", "suggested_label"}``. With a codebook, only responses whose best zero-shot theme score is
+    below the theme model's threshold (or ``coverage_threshold``) are clustered, and terms from the codebook's
+    own labels/descriptions are left out of the top terms.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = list(texts)
+    ids = list(ids) if ids is not None else list(range(len(texts)))
+    idx = np.arange(len(texts))
+    known: set[str] = set()
+    if codebook is not None and codebook.themes:
+        from .themes import ThemeModel
+
+        tm = ThemeModel(codebook)
+        P = tm.predict_scores_matrix(texts)
+        thr = tm.threshold if coverage_threshold is None else coverage_threshold
+        idx = np.where(P.max(axis=1) < thr)[0]
+        for th in codebook.themes:
+            known.update(content_stems(th.label + " " + th.description))
+    if len(idx) > max_docs:
+        idx = np.random.default_rng(seed).choice(idx, size=max_docs, replace=False)
+    docs = [" ".join(s for s in content_stems(texts[i]) if s not in _GENERIC and s.isalpha()) for i in idx]
+    keep = [k for k, d in enumerate(docs) if len(d.split()) >= 2]
+    idx = idx[keep]
+    docs = [docs[k] for k in keep]
+    if len(docs) < 4:
+        return []
+    vec = TfidfVectorizer(
+        token_pattern=r"\S+",
+        min_df=2 if len(docs) >= 20 else 1,
+        max_df=0.5,
+        ngram_range=(1, 2),
+        sublinear_tf=True,
+    )
+    try:
+        X = vec.fit_transform(docs)
+    except ValueError:
+        return []
+    if X.shape[1] < 2:
+        return []
+    n_distinct = len({(tuple(r.indices), tuple(np.round(r.data, 6))) for r in X})
+    if n_distinct < 2:
+        return []
+    max_clusters = min(max_clusters, n_distinct)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed)
+
+
+def _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed) -> list[dict]:
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    if n_clusters is None:
+        best, best_k = -1.0, 2
+        upper = max(2, min(max_clusters, X.shape[0] // 4))
+        sample = np.arange(X.shape[0])
+        if len(sample) > 3000:
+            sample = np.random.default_rng(seed).choice(sample, 3000, replace=False)
+        for k in range(2, upper + 1):
+            lab = KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(X)
+            if len(set(lab[sample])) < 2:
+                continue
+            s = silhouette_score(X[sample], lab[sample], metric="cosine")
+            if s > best:
+                best, best_k = s, k
+        n_clusters = best_k
+    n_clusters = max(1, min(n_clusters, max_clusters, X.shape[0]))
+    km = KMeans(n_clusters=n_clusters, n_init=5, random_state=seed).fit(X)
+    terms = np.array(vec.get_feature_names_out())
+    readable = _label_terms([texts[i] for i in idx])
+    out = []
+    for c in range(n_clusters):
+        members = np.where(km.labels_ == c)[0]
+        if len(members) == 0:
+            continue
+        centre = km.cluster_centers_[c]
+        order = np.argsort(-centre)
+        top = []
+        for j in order:
+            if centre[j] <= 0:
+                break
+            t = terms[j]
+            parts = t.split()
+            if all(p in known for p in parts):
+                continue
+            top.append(" ".join(readable.get(p, p) for p in parts))
+            if len(top) >= 8:
+                break
+        if not top:
+            top = [" ".join(readable.get(p, p) for p in terms[j].split()) for j in order[:5]]
+        dist = np.asarray(X[members] @ centre).ravel()
+        ex = members[np.argsort(-dist)[:n_examples]]
+        words = [w for w in top[0].split()][:2]
+        if len(top) > 1 and len(words) < 2:
+            words.append(top[1].split()[0])
+        key = re.sub(r"[^a-z0-9]+", "_", "_".join(words).lower()).strip("_") or f"cluster_{c}"
+        out.append(
+            {
+                "top_terms": top,
+                "size": int(len(members)),
+                "example_ids": [ids[idx[i]] for i in ex],
+                "example_texts": [texts[idx[i]] for i in ex],
+                "suggested_key": key,
+                "suggested_label": " ".join(words).capitalize(),
+            }
+        )
+    out.sort(key=lambda d: -d["size"])
+    seen: dict[str, int] = {}
+    for d in out:
+        k = d["suggested_key"]
+        if k in seen:
+            seen[k] += 1
+            d["suggested_key"] = f"{k}_{seen[k]}"
+        else:
+            seen[k] = 1
+    return out

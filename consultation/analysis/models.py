@@ -1,0 +1,126 @@
+"""Codebooks and themes, the coding of each response (machine or reviewer, with history), and campaigns."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from consultation.clock import now
+from consultation.common import UTCDateTime
+from consultation.extensions import db
+
+STANCES = ("oppose", "support", "neutral")
+# Where a stance came from, weakest first: a reviewer's coding always wins.
+STANCE_SOURCES = ("model", "agreement", "reviewer")
+ASSIGNMENT_SOURCES = ("machine", "reviewer")
+
+
+class Codebook(db.Model):
+    """A consultation's stance definitions; its themes are rows of `themes`."""
+
+    __tablename__ = "codebooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    stances: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now, onupdate=now)
+
+    themes = relationship("Theme", back_populates="codebook", order_by="Theme.id", cascade="all, delete-orphan")
+
+
+class Theme(db.Model):
+    __tablename__ = "themes"
+    __table_args__ = (UniqueConstraint("codebook_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    codebook_id: Mapped[int] = mapped_column(ForeignKey("codebooks.id", ondelete="CASCADE"), nullable=False)
+    key: Mapped[str] = mapped_column(String(60), nullable=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    examples: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    # 'codebook' when written by people, 'discovered' when promoted from a discovered cluster.
+    origin: Mapped[str] = mapped_column(String(20), nullable=False, default="codebook")
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
+
+    codebook = relationship("Codebook", back_populates="themes")
+
+
+class Campaign(db.Model):
+    """Identical or near-identical texts (template letters, copy-paste) grouped as one campaign."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (UniqueConstraint("consultation_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    key: Mapped[str] = mapped_column(String(64), nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    sample_text: Mapped[str] = mapped_column(Text, nullable=False)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
+
+
+class ResponseAnalysis(db.Model):
+    """The current coding of one response. One row per response, so aggregates are one join away."""
+
+    __tablename__ = "response_analyses"
+    __table_args__ = (
+        Index("ix_response_analyses_consultation_stance", "consultation_id", "stance"),
+        Index("ix_response_analyses_campaign", "campaign_id"),
+    )
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id"), nullable=False)
+    stance: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    stance_source: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    stance_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Set once a reviewer has coded the response; the machine then leaves stance and themes alone.
+    coded_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    coded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Hash of the analysed text and answers: re-analysis skips responses whose input has not changed.
+    input_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    model_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), nullable=True)
+    flag_pii: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    flag_abusive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Free text with personal data and abuse replaced; the only text that leaves the service in quotes.
+    redacted_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ThemeAssignment(db.Model):
+    __tablename__ = "theme_assignments"
+    __table_args__ = (
+        UniqueConstraint("response_id", "theme_id"),
+        Index("ix_theme_assignments_theme", "theme_id", "response_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), nullable=False)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="CASCADE"), nullable=False)
+    confidence: Mapped[float] = mapped_column(Float, nullable=False)
+    source: Mapped[str] = mapped_column(String(10), nullable=False)
+    assigned_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
+
+
+class CodingEvent(db.Model):
+    """History: every change of a response's stance or themes, by the machine or a named reviewer."""
+
+    __tablename__ = "coding_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), nullable=False, index=True)
+    source: Mapped[str] = mapped_column(String(10), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    stance: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    themes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    model_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
