@@ -62,6 +62,10 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    # The resident form's confirmation page rides on the session cookie: HTTPS only, not readable by scripts.
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/1")
     CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "false").lower() == "true"
 

@@ -12,7 +12,7 @@ from flask_migrate import upgrade
 
 from consultation import create_app
 from consultation.catalog.demo import seed_demo
-from consultation.extensions import db, limiter
+from consultation.extensions import db
 
 
 class Page(HTMLParser):
@@ -44,15 +44,6 @@ class Page(HTMLParser):
 
     def by_id(self, element_id: str) -> tuple[str, dict] | None:
         return next(((name, attrs) for name, attrs in self.elements if attrs.get("id") == element_id), None)
-
-
-@pytest.fixture(autouse=True)
-def limiter_follows_the_session_app(app):
-    """Flask-Limiter keeps one enabled flag and one storage, set by whichever app was created last (another
-    test's production app switches it on, with Redis storage); put it back to the session app's settings."""
-    limiter.init_app(app)
-    yield
-    limiter.init_app(app)
 
 
 @pytest.fixture
