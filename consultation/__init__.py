@@ -50,11 +50,17 @@ def register_blueprints(app: Flask) -> None:
     from consultation.analysis.routes import blp as analysis_blp
     from consultation.catalog.routes import blp as catalog_blp
     from consultation.intake import service as intake_service  # noqa: F401  (registers its catalog lock)
+    from consultation.intake.routes import blp as intake_blp
 
-    for blueprint in (catalog_blp, analysis_reporting_blp, analysis_blp):
+    for blueprint in (catalog_blp, intake_blp, analysis_blp, analysis_reporting_blp):
         api.register_blueprint(blueprint)
         # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
         csrf.exempt(blueprint)
+
+    # The resident pages use cookie sessions and HTML forms: a plain Blueprint, CSRF-protected, not exempted.
+    from consultation.web.routes import bp as web_bp
+
+    app.register_blueprint(web_bp)
 
 
 def _register_docs_assets(app: Flask) -> None:

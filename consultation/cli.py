@@ -1,9 +1,11 @@
 """Flask commands: seed-demo, create-token (and the commands each capability adds)."""
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
+from tqdm import tqdm
 
 from consultation.accounts.service import create_user_with_token
 from consultation.analysis.codebook import seed_demo_codebooks
@@ -11,6 +13,7 @@ from consultation.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
 from consultation.catalog.demo import seed_demo
 from consultation.errors import ApiError
 from consultation.extensions import db
+from consultation.intake.imports import MODES, ImportRejected, import_responses
 
 
 def _fail(error: ApiError) -> None:
@@ -123,6 +126,52 @@ def export_aggregates_command(slug, file_format, output, include_late, borough, 
     _write_export(table, file_format, output, "groups")
 
 
+@click.command("import-responses")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--consultation", "slug", required=True, help="The consultation's slug, e.g. public-access-2017.")
+@click.option("--mode", type=click.Choice(MODES), default="all_or_nothing", show_default=True)
+def import_responses_command(file, slug, mode):
+    """Import paper and email responses from a CSV or XLSX file, reporting every bad row."""
+    bars: dict = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        bar = bars.get(phase)
+        if bar is None:
+            for finished in bars.values():
+                finished.close()
+            bar = bars[phase] = tqdm(total=total, desc=phase.capitalize(), unit="row", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    path = Path(file)
+    try:
+        report = import_responses(
+            db.session, None, slug=slug, filename=path.name, content=path.read_bytes(), mode=mode, progress=progress
+        )
+    except ApiError as error:
+        db.session.rollback()
+        for bar in bars.values():
+            bar.close()
+        if isinstance(error, ImportRejected):
+            for problem in error.report.problems:
+                click.echo(f"row {problem['row']}, {problem['field']}: {problem['message']}", err=True)
+            raise click.ClickException(error.message) from None
+        _fail(error)
+    for bar in bars.values():
+        bar.close()
+    for problem in report.problems:
+        click.echo(f"row {problem['row']}, {problem['field']}: {problem['message']} (skipped)", err=True)
+    click.echo(
+        f"Imported {report.imported} of {report.rows_total} rows into {slug} "
+        f"({report.late} received late, {report.rows_invalid} skipped)."
+    )
+
+
 def register_commands(app: Flask) -> None:
-    for command in (seed_demo_command, create_token_command, export_group, *ANALYSIS_COMMANDS):
+    for command in (
+        seed_demo_command,
+        create_token_command,
+        import_responses_command,
+        export_group,
+        *ANALYSIS_COMMANDS,
+    ):
         app.cli.add_command(command)

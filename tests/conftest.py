@@ -17,7 +17,7 @@ from flask_migrate import upgrade
 from consultation import create_app
 from consultation.accounts.service import create_user_with_token
 from consultation.catalog.demo import seed_boroughs, seed_demo
-from consultation.extensions import db
+from consultation.extensions import db, limiter
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -71,6 +71,15 @@ def clean_database(app):
             else:
                 for name in _table_names():
                     connection.execute(sa.text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture(autouse=True)
+def limiter_follows_the_session_app(app):
+    """Flask-Limiter is one object shared by every app, and the last app created sets its `enabled` flag;
+    tests that build their own app (production config, rate-limit tests) must not leak that into others."""
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
+    yield
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
 
 
 @pytest.fixture

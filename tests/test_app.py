@@ -16,8 +16,21 @@ def test_production_refuses_the_default_secret(monkeypatch):
 
 
 def test_production_starts_with_a_real_secret():
-    app = create_app("production", {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        "production",
+        {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_STORAGE_URI": "memory://"},
+    )
     assert app.config["SECRET_KEY"] == "x" * 40
+
+
+def test_production_cookies_are_secure():
+    app = create_app(
+        "production",
+        {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_STORAGE_URI": "memory://"},
+    )
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
 def test_unknown_environment_is_refused():

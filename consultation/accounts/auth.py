@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import g, request
+from flask import request
 
 from consultation.accounts.models import User
 from consultation.accounts.service import user_for_token
@@ -10,6 +10,8 @@ from consultation.errors import Forbidden, Unauthorized
 from consultation.extensions import db
 
 BEARER_SECURITY = [{"bearerAuth": []}]
+# Cached on the request itself, not on `g`: an app context can outlive one request (tests, CLI).
+_USER_KEY = "consultation.current_user"
 
 
 def _token_from_header() -> str | None:
@@ -22,15 +24,15 @@ def _token_from_header() -> str | None:
 
 def optional_user() -> User | None:
     """The authenticated user, if the request carries a valid token; a bad token is still a 401."""
-    if "current_user" in g:
-        return g.current_user
+    if _USER_KEY in request.environ:
+        return request.environ[_USER_KEY]
     user = None
     if request.headers.get("Authorization"):
         token = _token_from_header()
         user = user_for_token(db.session, token) if token else None
         if user is None:
             raise Unauthorized("The bearer token is missing, malformed, revoked or unknown.")
-    g.current_user = user
+    request.environ[_USER_KEY] = user
     return user
 
 

@@ -1,11 +1,35 @@
-"""Response intake rules."""
+"""Response intake rules: the deadline, submitting, amending and withdrawing a response.
+
+The deadline (DESIGN rule 1): a response is on time when the server's clock, read once when the request
+arrived, is before the consultation's `closes_at` (exclusive: 17:30:00.000 London time is late) and not before
+its `opens_at`. Times are compared as aware UTC; London time only appears in messages.
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
 
-from consultation.catalog.models import Consultation
-from consultation.catalog.service import STRUCTURE_LOCKS
-from consultation.intake.models import Response
+from consultation.catalog.models import Consultation, Station
+from consultation.catalog.service import STRUCTURE_LOCKS, consultation_status, get_consultation
+from consultation.clock import as_utc, describe_london, iso_utc, now
+from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
+from consultation.intake import events
+from consultation.intake.idempotency import IdempotencyRequest, derived_secret, find_previous, remember
+from consultation.intake.models import Answer, Respondent, Response, ResponseRevision
+from consultation.intake.validation import CheckedAnswer, check_answers, check_respondent, rules_for
+
+# Easy to read aloud and to copy from paper: no 0/O, 1/I/L, and no U (so no accidental words).
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 10  # 30**10, about 5.9e14 references: collisions are rare, and retried when they happen
+REFERENCE_ATTEMPTS = 5
+CLOSED_STATUS = 409  # the request is fine; the consultation's state (closed, not open) refuses it
 
 
 def _responses_lock(session: Session, consultation: Consultation) -> str | None:
@@ -16,3 +40,349 @@ def _responses_lock(session: Session, consultation: Consultation) -> str | None:
 
 
 STRUCTURE_LOCKS.append(_responses_lock)
+
+
+class ConsultationClosed(ApiError):
+    def __init__(self, consultation: Consultation):
+        super().__init__(
+            CLOSED_STATUS,
+            "consultation_closed",
+            f"This consultation closed at {describe_london(consultation.closes_at)} (London time).",
+            errors={"closes_at": [iso_utc(consultation.closes_at)]},
+        )
+
+
+class ConsultationNotOpen(ApiError):
+    def __init__(self, consultation: Consultation):
+        super().__init__(
+            CLOSED_STATUS,
+            "consultation_not_open",
+            f"This consultation opens at {describe_london(consultation.opens_at)} (London time).",
+            errors={"opens_at": [iso_utc(consultation.opens_at)]},
+        )
+
+
+@dataclass
+class SubmissionReceipt:
+    reference: str
+    received_at: datetime
+    edit_token: str | None
+    response: Response
+    replayed: bool = False
+
+
+def new_reference() -> str:
+    """e.g. 'PA7K-M9TQ-X4': ten characters from REFERENCE_ALPHABET, grouped for reading aloud."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"{chars[:4]}-{chars[4:8]}-{chars[8:]}"
+
+
+def new_references(count: int) -> list[str]:
+    """`count` references at once for bulk imports: one read of the system's randomness, not one per character."""
+    references: list[str] = []
+    while len(references) < count:
+        # Bytes below 240 (= 8 x 30) map onto the alphabet without bias; the rest are thrown away.
+        data = secrets.token_bytes((count - len(references)) * REFERENCE_LENGTH * 2)
+        chars = "".join(REFERENCE_ALPHABET[byte % len(REFERENCE_ALPHABET)] for byte in data if byte < 240)
+        for start in range(0, len(chars) - REFERENCE_LENGTH + 1, REFERENCE_LENGTH):
+            if len(references) == count:
+                break
+            code = chars[start : start + REFERENCE_LENGTH]
+            references.append(f"{code[:4]}-{code[4:8]}-{code[8:]}")
+    return references
+
+
+def normalise_reference(text: str) -> str:
+    """Accepts 'pa7k m9tq x4' or 'PA7KM9TQX4' as typed by a person; returns the stored form."""
+    compact = re.sub(r"[\s-]+", "", str(text)).upper()
+    if len(compact) != REFERENCE_LENGTH:
+        return compact
+    return f"{compact[:4]}-{compact[4:8]}-{compact[8:]}"
+
+
+def hash_edit_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_open(consultation: Consultation, at: datetime) -> None:
+    """Raise consultation_not_open before opens_at and consultation_closed from closes_at on."""
+    status = consultation_status(consultation, as_utc(at))
+    if status == "closed":
+        raise ConsultationClosed(consultation)
+    if status == "not_open":
+        raise ConsultationNotOpen(consultation)
+
+
+def question_codes(consultation: Consultation) -> dict[int, str]:
+    if consultation.questionnaire is None:
+        return {}
+    return {question.id: question.code for question in consultation.questionnaire.questions}
+
+
+def answers_snapshot(answers: list[CheckedAnswer]) -> dict:
+    return {answer.code: answer.shown for answer in answers}
+
+
+def attach_answer_values(responses: list[Response], codes: dict[int, str]) -> None:
+    """Give each response `answer_values` ({question code: value}) for schemas to dump."""
+    for response in responses:
+        response.answer_values = {
+            codes.get(answer.question_id, str(answer.question_id)): answer.text
+            if answer.text is not None
+            else answer.value
+            for answer in sorted(response.answers, key=lambda answer: answer.question_id)
+        }
+
+
+def _answer_row(answer: CheckedAnswer) -> Answer:
+    # Only the column the question's kind uses is set, so the other stays SQL NULL (not JSON null).
+    if answer.text is not None:
+        return Answer(question_id=answer.question_id, text=answer.text)
+    return Answer(question_id=answer.question_id, value=answer.value)
+
+
+def _find_station(consultation: Consultation, station_slug) -> Station | None:
+    for station in consultation.stations:
+        if station.slug == station_slug:
+            return station
+    return None
+
+
+def _checked_submission(consultation: Consultation, station, answers, respondent) -> tuple:
+    errors: dict = {}
+    station_row = _find_station(consultation, station) if isinstance(station, str) else None
+    if station_row is None:
+        errors["station"] = [f"No station {station!r} in this consultation."]
+    checked_answers, answer_errors = check_answers(rules_for(consultation), answers)
+    checked_respondent, respondent_errors = check_respondent(respondent)
+    errors.update(answer_errors)
+    errors.update(respondent_errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return station_row, checked_answers, checked_respondent
+
+
+def _replayed_receipt(session: Session, idempotency: IdempotencyRequest, stored) -> SubmissionReceipt:
+    response = get_response_by_reference(session, stored.response_body["reference"])
+    token = derived_secret(idempotency, "edit-token") if response.edit_token_hash else None
+    return SubmissionReceipt(response.reference, response.received_at, token, response, replayed=True)
+
+
+def submit_response(
+    session: Session,
+    *,
+    slug: str,
+    station: str,
+    answers: dict,
+    respondent: dict | None = None,
+    consent_to_publish: bool = False,
+    received_at: datetime | None = None,
+    idempotency: IdempotencyRequest | None = None,
+) -> SubmissionReceipt:
+    """Accept an online response if the consultation is open and the answers are valid; commits before returning."""
+    received_at = as_utc(received_at) if received_at is not None else now()
+    if idempotency is not None:
+        stored = find_previous(session, idempotency)
+        if stored is not None:
+            return _replayed_receipt(session, idempotency, stored)
+    consultation = get_consultation(session, slug)
+    check_open(consultation, received_at)
+    station_row, checked_answers, checked_respondent = _checked_submission(consultation, station, answers, respondent)
+    consultation_id, station_id = consultation.id, station_row.id
+
+    for _attempt in range(REFERENCE_ATTEMPTS):
+        reference = new_reference()
+        edit_token = derived_secret(idempotency, "edit-token") if idempotency else secrets.token_urlsafe(32)
+        response = Response(
+            consultation_id=consultation_id,
+            station_id=station_id,
+            reference=reference,
+            respondent=Respondent(**checked_respondent.personal, created_at=received_at)
+            if checked_respondent.personal
+            else None,
+            respondent_type=checked_respondent.respondent_type,
+            channel="online",
+            received_at=received_at,
+            late=False,
+            status="active",
+            consent_to_publish=bool(consent_to_publish),
+            edit_token_hash=hash_edit_token(edit_token),
+            version=1,
+            created_at=received_at,
+            updated_at=received_at,
+            answers=[_answer_row(answer) for answer in checked_answers],
+        )
+        try:
+            session.add(response)
+            session.flush()  # the revision needs the response's id
+            session.add(
+                ResponseRevision(
+                    response_id=response.id,
+                    version=1,
+                    change="created",
+                    station_id=station_id,
+                    answers=answers_snapshot(checked_answers),
+                    status="active",
+                    changed_at=received_at,
+                )
+            )
+            if idempotency is not None:
+                body = {"reference": reference, "received_at": iso_utc(received_at)}
+                remember(session, idempotency, 201, body)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            if idempotency is not None:
+                stored = find_previous(session, idempotency)
+                if stored is not None:  # a concurrent retry with the same key won the race
+                    return _replayed_receipt(session, idempotency, stored)
+            if session.scalar(select(Response.id).where(Response.reference == reference)) is None:
+                raise
+            continue  # the reference was taken: draw another
+        events.responses_changed([response.id])
+        return SubmissionReceipt(reference, received_at, edit_token, response)
+    raise ApiError(503, "service_unavailable", "Could not allocate a unique reference; please try again.")
+
+
+def get_response_by_reference(session: Session, reference: str) -> Response:
+    response = session.scalar(
+        select(Response)
+        .where(Response.reference == normalise_reference(reference))
+        .options(selectinload(Response.answers), selectinload(Response.station))
+    )
+    if response is None:
+        raise NotFound("response with reference", str(reference))
+    return response
+
+
+def _response_for_token(session: Session, reference: str, edit_token: str, *, lock: bool = False) -> Response:
+    query = select(Response).where(Response.reference == normalise_reference(reference))
+    if lock:
+        query = query.with_for_update()
+    response = session.scalar(query)
+    if response is None:
+        raise NotFound("response with reference", str(reference))
+    if response.edit_token_hash is None:
+        raise Forbidden(f"This response was received by {response.channel} and cannot be changed online.")
+    if not hmac.compare_digest(response.edit_token_hash, hash_edit_token(edit_token or "")):
+        raise Forbidden("The edit token does not match this response.")
+    return response
+
+
+def _consultation_of(session: Session, response: Response) -> Consultation:
+    return session.get(Consultation, response.consultation_id)
+
+
+def get_response_for_respondent(session: Session, *, reference: str, edit_token: str) -> Response:
+    """The respondent's own view of their response (answers and history, never personal data)."""
+    response = _response_for_token(session, reference, edit_token)
+    consultation = _consultation_of(session, response)
+    attach_answer_values([response], question_codes(consultation))
+    response.consultation_slug = consultation.slug
+    response.editable_until = consultation.closes_at
+    response.history = list(
+        session.scalars(
+            select(ResponseRevision)
+            .where(ResponseRevision.response_id == response.id)
+            .order_by(ResponseRevision.version)
+        )
+    )
+    return response
+
+
+def _add_revision(session: Session, response: Response, change: str, snapshot: dict, at: datetime) -> None:
+    response.version += 1
+    response.updated_at = at
+    session.add(
+        ResponseRevision(
+            response_id=response.id,
+            version=response.version,
+            change=change,
+            station_id=response.station_id,
+            answers=snapshot,
+            status=response.status,
+            changed_at=at,
+        )
+    )
+
+
+def _current_snapshot(response: Response, codes: dict[int, str]) -> dict:
+    attach_answer_values([response], codes)
+    return dict(response.answer_values)
+
+
+class ResponseWithdrawn(ApiError):
+    def __init__(self, reference: str):
+        super().__init__(409, "response_withdrawn", f"Response {reference} has been withdrawn and cannot be changed.")
+
+
+def amend_response(
+    session: Session,
+    *,
+    reference: str,
+    edit_token: str,
+    station: str | None = None,
+    answers: dict | None = None,
+    consent_to_publish: bool | None = None,
+    at: datetime | None = None,
+) -> Response:
+    """Change a response before the deadline; `answers`, when given, replace all answers. Keeps the history."""
+    at = as_utc(at) if at is not None else now()
+    response = _response_for_token(session, reference, edit_token, lock=True)
+    consultation = _consultation_of(session, response)
+    if response.status == "withdrawn":
+        raise ResponseWithdrawn(response.reference)
+    check_open(consultation, at)
+    codes = question_codes(consultation)
+    errors: dict = {}
+    if station is not None:
+        station_row = _find_station(consultation, station)
+        if station_row is None:
+            errors["station"] = [f"No station {station!r} in this consultation."]
+        else:
+            response.station_id = station_row.id
+    if answers is not None:
+        checked, answer_errors = check_answers(rules_for(consultation), answers)
+        errors.update(answer_errors)
+    if errors:
+        session.rollback()
+        raise ValidationFailed(errors)
+    if answers is not None:
+        # Updated in place, not replaced: the (response, question) pair is unique, and the unit of work
+        # would insert the new rows before deleting the old ones.
+        existing = {answer.question_id: answer for answer in response.answers}
+        wanted = {answer.question_id: answer for answer in checked}
+        for question_id, answer in existing.items():
+            if question_id not in wanted:
+                response.answers.remove(answer)
+        for question_id, answer in wanted.items():
+            row = existing.get(question_id)
+            if row is None:
+                response.answers.append(_answer_row(answer))
+            elif answer.text is not None:  # a question's kind never changes, so neither does its column
+                row.text = answer.text
+            else:
+                row.value = answer.value
+        snapshot = answers_snapshot(checked)
+    else:
+        snapshot = _current_snapshot(response, codes)
+    if consent_to_publish is not None:
+        response.consent_to_publish = consent_to_publish
+    _add_revision(session, response, "amended", snapshot, at)
+    session.commit()
+    events.responses_changed([response.id])
+    return get_response_for_respondent(session, reference=response.reference, edit_token=edit_token)
+
+
+def withdraw_response(session: Session, *, reference: str, edit_token: str, at: datetime | None = None) -> Response:
+    """Withdraw a response before the deadline; withdrawing twice changes nothing the second time."""
+    at = as_utc(at) if at is not None else now()
+    response = _response_for_token(session, reference, edit_token, lock=True)
+    consultation = _consultation_of(session, response)
+    if response.status != "withdrawn":
+        check_open(consultation, at)
+        response.status = "withdrawn"
+        _add_revision(session, response, "withdrawn", _current_snapshot(response, question_codes(consultation)), at)
+        session.commit()
+        events.responses_changed([response.id])
+    return get_response_for_respondent(session, reference=response.reference, edit_token=edit_token)

@@ -82,3 +82,10 @@ def test_every_write_is_audited_with_who_and_what(client, auth, session):
     assert [(e.action, e.object_id) for e in events] == [("create", "library-hours"), ("update", "library-hours")]
     admin = session.scalar(select(User).where(User.role == "admin"))
     assert all(e.user_id == admin.id and e.occurred_at is not None for e in events)
+
+
+def test_each_request_is_authenticated_on_its_own(client, auth):
+    assert client.post("/api/v1/consultations", json=new_consultation(), headers=auth("admin")).status_code == 201
+    response = client.post("/api/v1/consultations", json=new_consultation(slug="other"), headers=auth("reviewer"))
+    assert response.status_code == 403
+    assert client.post("/api/v1/consultations", json=new_consultation(slug="third")).status_code == 401

@@ -1,0 +1,164 @@
+"""Reviewers and organisers reading responses: filters, cursor pagination and audited personal data."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from consultation.accounts.models import User
+from consultation.accounts.service import ensure_borough_access, record_audit, visible_borough_ids
+from consultation.catalog.models import Borough, Station
+from consultation.catalog.service import get_consultation
+from consultation.clock import as_utc, iso_utc
+from consultation.errors import Forbidden, ValidationFailed
+from consultation.intake.models import Response
+from consultation.intake.service import attach_answer_values, question_codes
+
+MAX_LIMIT = 500
+PERSONAL_DATA_ROLES = ("reviewer", "admin")
+
+
+@dataclass
+class ResponsePage:
+    responses: list[dict]
+    next_cursor: str | None
+    include_personal_data: bool
+
+
+def encode_cursor(received_at: datetime, response_id: int) -> str:
+    raw = json.dumps([iso_utc(received_at), response_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """Opaque to clients: base64 of (received_at, id) of the last response on the previous page."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        received_at, response_id = json.loads(raw)
+        moment = datetime.fromisoformat(received_at)
+        if moment.tzinfo is None or not isinstance(response_id, int):
+            raise ValueError(cursor)
+        return as_utc(moment), response_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed({"cursor": ["Not a valid cursor: use next_cursor from the previous page."]}) from None
+
+
+def list_responses(
+    session: Session,
+    user: User,
+    *,
+    slug: str,
+    station: str | None = None,
+    borough: str | None = None,
+    channel: str | None = None,
+    late: bool | None = None,
+    status: str | None = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 100,
+    include_personal_data: bool = False,
+) -> ResponsePage:
+    """One page of a consultation's responses, oldest first; personal data only when asked for, and audited."""
+    if include_personal_data and user.role not in PERSONAL_DATA_ROLES:
+        raise Forbidden("Only reviewers and admins may read respondents' personal data.")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed({"limit": [f"Must be between 1 and {MAX_LIMIT}."]})
+    consultation = get_consultation(session, slug)
+    query = (
+        select(Response)
+        .join(Station, Station.id == Response.station_id)
+        .where(Response.consultation_id == consultation.id)
+        .options(selectinload(Response.answers), joinedload(Response.station))
+        .order_by(Response.received_at, Response.id)
+        .limit(limit + 1)
+    )
+    if include_personal_data:
+        query = query.options(joinedload(Response.respondent))
+    allowed = visible_borough_ids(user)
+    if allowed is not None:
+        query = query.where(Station.borough_id.in_(allowed))
+    if station is not None:
+        station_row = next((row for row in consultation.stations if row.slug == station), None)
+        if station_row is None:
+            raise ValidationFailed({"station": [f"No station {station!r} in this consultation."]})
+        ensure_borough_access(user, station_row.borough_id)
+        query = query.where(Response.station_id == station_row.id)
+    if borough is not None:
+        borough_row = session.scalar(select(Borough).where(Borough.gss_code == borough))
+        if borough_row is None:
+            raise ValidationFailed({"borough": [f"No borough with GSS code {borough!r}."]})
+        ensure_borough_access(user, borough_row.id)
+        query = query.where(Station.borough_id == borough_row.id)
+    if channel is not None:
+        query = query.where(Response.channel == channel)
+    if late is not None:
+        query = query.where(Response.late.is_(late))
+    if status is not None:
+        query = query.where(Response.status == status)
+    if received_from is not None:
+        query = query.where(Response.received_at >= as_utc(received_from))
+    if received_to is not None:
+        query = query.where(Response.received_at < as_utc(received_to))
+    if cursor:
+        after_at, after_id = decode_cursor(cursor)
+        query = query.where(
+            or_(Response.received_at > after_at, and_(Response.received_at == after_at, Response.id > after_id))
+        )
+    rows = list(session.scalars(query).unique())
+    page, more = rows[:limit], len(rows) > limit
+    attach_answer_values(page, question_codes(consultation))
+    # Plain data before any commit: a commit expires ORM objects, and dumping them would reload each one.
+    items = [_review_item(consultation.slug, response, include_personal_data) for response in page]
+    if include_personal_data:
+        filters = {
+            "station": station,
+            "borough": borough,
+            "channel": channel,
+            "late": late,
+            "status": status,
+            "received_from": iso_utc(received_from) if received_from else None,
+            "received_to": iso_utc(received_to) if received_to else None,
+        }
+        record_audit(
+            session,
+            user,
+            "read_personal_data",
+            "consultation_responses",
+            slug,
+            {"filters": {k: v for k, v in filters.items() if v is not None}, "references": [r.reference for r in page]},
+        )
+        session.commit()
+    next_cursor = encode_cursor(page[-1].received_at, page[-1].id) if more else None
+    return ResponsePage(items, next_cursor, include_personal_data)
+
+
+def _review_item(slug: str, response: Response, include_personal_data: bool) -> dict:
+    item = {
+        "reference": response.reference,
+        "consultation": slug,
+        "station": response.station.slug,
+        "borough": response.station.borough.gss_code,
+        "channel": response.channel,
+        "received_at": response.received_at,
+        "late": response.late,
+        "status": response.status,
+        "version": response.version,
+        "respondent_type": response.respondent_type,
+        "consent_to_publish": response.consent_to_publish,
+        "answers": response.answer_values,
+        "respondent": None,
+    }
+    respondent = response.respondent if include_personal_data else None
+    if respondent is not None:
+        item["respondent"] = {
+            "name": respondent.name,
+            "email": respondent.email,
+            "postcode": respondent.postcode,
+            "address": respondent.address,
+        }
+    return item

@@ -1,0 +1,162 @@
+"""Checking answers against a questionnaire and a respondent record against its formats.
+
+Shared by online submission, amendment and the paper/email import, so every channel obeys the same rules.
+Error keys follow the request's shape: "answers.<question code>" and "respondent.<field>".
+"""
+
+import re
+from dataclasses import dataclass
+
+from consultation.catalog.models import Consultation, Question
+from consultation.intake.models import RESPONDENT_TYPES
+
+DEFAULT_FREE_TEXT_LIMIT = 5000
+RESPONDENT_FIELDS = ("name", "email", "postcode", "address", "respondent_type")
+PERSONAL_FIELDS = ("name", "email", "postcode", "address")
+FIELD_LIMITS = {"name": 200, "email": 320, "address": 2000}
+
+# Outward code then inward code, as Royal Mail issues them (checked after normalising to "OUT IN").
+POSTCODE = re.compile(
+    r"^(?:GIR 0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?|[0-9][A-HJKPS-UW]) [0-9][ABD-HJLNP-UW-Z]{2})$"
+)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True)
+class QuestionRule:
+    id: int
+    code: str
+    kind: str
+    required: bool
+    options: tuple[str, ...]
+    max_length: int
+
+    @classmethod
+    def from_question(cls, question: Question) -> "QuestionRule":
+        return cls(
+            id=question.id,
+            code=question.code,
+            kind=question.kind,
+            required=question.required,
+            options=tuple(question.option_values),
+            max_length=question.max_length or DEFAULT_FREE_TEXT_LIMIT,
+        )
+
+
+def rules_for(consultation: Consultation) -> dict[str, QuestionRule]:
+    """The questionnaire's rules keyed by question code, in questionnaire order."""
+    if consultation.questionnaire is None:
+        return {}
+    return {question.code: QuestionRule.from_question(question) for question in consultation.questionnaire.questions}
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    question_id: int
+    code: str
+    value: object | None  # a string for single choice and scales, a list for multiple choice
+    text: str | None  # free text
+
+    @property
+    def shown(self):
+        return self.text if self.text is not None else self.value
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, list) and not value)
+
+
+def _check_one(rule: QuestionRule, value) -> tuple[CheckedAnswer | None, str | None]:
+    if rule.kind == "free_text":
+        if not isinstance(value, str):
+            return None, "Must be text."
+        text = value.strip()
+        if len(text) > rule.max_length:
+            return None, f"Must be at most {rule.max_length} characters (this has {len(text)})."
+        return CheckedAnswer(rule.id, rule.code, None, text), None
+    if rule.kind == "multiple_choice":
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            return None, "Must be a list of options."
+        unknown = [item for item in value if item not in rule.options]
+        if unknown:
+            return None, f"Not an option: {', '.join(map(repr, unknown))}. Choose from: {', '.join(rule.options)}."
+        if len(set(value)) != len(value):
+            return None, "Each option may be chosen once."
+        chosen = [option for option in rule.options if option in value]
+        return CheckedAnswer(rule.id, rule.code, chosen, None), None
+    # single_choice and agreement_scale: exactly one of the options (a scale's range is its options)
+    if not isinstance(value, str) or value not in rule.options:
+        return None, f"Must be one of: {', '.join(rule.options)}."
+    return CheckedAnswer(rule.id, rule.code, value, None), None
+
+
+def check_answers(rules: dict[str, QuestionRule], answers) -> tuple[list[CheckedAnswer], dict[str, list[str]]]:
+    """Answers keyed by question code -> the answers to store, and errors keyed "answers.<code>"."""
+    if not isinstance(answers, dict):
+        return [], {"answers": ["Must be an object keyed by question code."]}
+    errors: dict[str, list[str]] = {}
+    checked: list[CheckedAnswer] = []
+    for code in answers:
+        if code not in rules:
+            errors[f"answers.{code}"] = ["Unknown question code for this consultation."]
+    for code, rule in rules.items():
+        value = answers.get(code)
+        if _is_blank(value):
+            if rule.required:
+                errors[f"answers.{code}"] = ["This question is required."]
+            continue
+        answer, problem = _check_one(rule, value)
+        if problem:
+            errors[f"answers.{code}"] = [problem]
+        else:
+            checked.append(answer)
+    return checked, errors
+
+
+def normalise_postcode(text: str) -> str | None:
+    """' rm10 8ab ' -> 'RM10 8AB'; None when it is not a valid UK postcode."""
+    compact = re.sub(r"\s+", "", text).upper()
+    if not 5 <= len(compact) <= 7:
+        return None
+    postcode = f"{compact[:-3]} {compact[-3:]}"
+    return postcode if POSTCODE.match(postcode) else None
+
+
+@dataclass(frozen=True)
+class CheckedRespondent:
+    personal: dict  # name, email, postcode, address: only the ones given
+    respondent_type: str | None
+
+
+def check_respondent(respondent) -> tuple[CheckedRespondent, dict[str, list[str]]]:
+    """A respondent record -> the cleaned record and errors keyed "respondent.<field>"."""
+    if respondent is None:
+        return CheckedRespondent({}, None), {}
+    if not isinstance(respondent, dict):
+        return CheckedRespondent({}, None), {"respondent": ["Must be an object."]}
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    for field, value in respondent.items():
+        if field not in RESPONDENT_FIELDS:
+            errors[f"respondent.{field}"] = ["Unknown field."]
+        elif value is not None and not isinstance(value, str):
+            errors[f"respondent.{field}"] = ["Must be text."]
+        elif value is not None and value.strip():
+            cleaned[field] = value.strip()
+    for field, limit in FIELD_LIMITS.items():
+        if len(cleaned.get(field, "")) > limit:
+            errors[f"respondent.{field}"] = [f"Must be at most {limit} characters."]
+    if "email" in cleaned and not EMAIL.match(cleaned["email"]):
+        errors["respondent.email"] = ["Not a valid email address."]
+    if "postcode" in cleaned:
+        postcode = normalise_postcode(cleaned["postcode"])
+        if postcode is None:
+            errors["respondent.postcode"] = ["Not a valid UK postcode (for example RM10 8AB)."]
+        else:
+            cleaned["postcode"] = postcode
+    respondent_type = cleaned.pop("respondent_type", None)
+    if respondent_type is not None:
+        respondent_type = re.sub(r"[\s-]+", "_", respondent_type.lower())
+        if respondent_type not in RESPONDENT_TYPES:
+            errors["respondent.respondent_type"] = [f"Must be one of: {', '.join(RESPONDENT_TYPES)}."]
+    return CheckedRespondent(cleaned, respondent_type), errors
