@@ -17,7 +17,7 @@ from flask_migrate import upgrade
 from consultation import create_app
 from consultation.accounts.service import create_user_with_token
 from consultation.catalog.demo import seed_boroughs, seed_demo
-from consultation.extensions import db, limiter
+from consultation.extensions import AppContextTask, celery, db, limiter
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -73,13 +73,19 @@ def clean_database(app):
                     connection.execute(sa.text(f'DELETE FROM "{name}"'))
 
 
+def _follow_the_session_app(app) -> None:
+    limiter.enabled = app.config["RATELIMIT_ENABLED"]
+    celery.conf.task_always_eager = app.config["CELERY_TASK_ALWAYS_EAGER"]
+    AppContextTask.flask_app = app
+
+
 @pytest.fixture(autouse=True)
-def limiter_follows_the_session_app(app):
-    """Flask-Limiter is one object shared by every app, and the last app created sets its `enabled` flag;
-    tests that build their own app (production config, rate-limit tests) must not leak that into others."""
-    limiter.enabled = app.config["RATELIMIT_ENABLED"]
+def shared_extensions_follow_the_session_app(app):
+    """Flask-Limiter and Celery are single objects shared by every app, configured by the last app created;
+    tests that build their own app (production config, rate limits) must not leak that into other tests."""
+    _follow_the_session_app(app)
     yield
-    limiter.enabled = app.config["RATELIMIT_ENABLED"]
+    _follow_the_session_app(app)
 
 
 @pytest.fixture

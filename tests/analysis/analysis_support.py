@@ -5,7 +5,6 @@ The intake API is built elsewhere, so these tests create responses and answers d
 
 from itertools import count
 
-from flask import g
 from sqlalchemy import select
 
 from consultation.analysis.codebook import seed_demo_codebooks
@@ -21,15 +20,6 @@ def demo_consultation(session) -> Consultation:
     seed_demo(session)
     seed_demo_codebooks(session)
     return session.scalar(select(Consultation).where(Consultation.slug == DEMO_SLUG))
-
-
-def forget_user() -> None:
-    """Forget the authenticated user between two requests of one test.
-
-    The test fixtures keep one app context for the whole test, and Flask reuses it for each request, so the
-    user cached in `g` by the first request would otherwise answer for the next token too.
-    """
-    g.pop("current_user", None)
 
 
 def station(session, consultation: Consultation, slug: str = "dagenham") -> Station:

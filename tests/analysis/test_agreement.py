@@ -4,7 +4,7 @@ import pytest
 
 from consultation.analysis.coding import cohen_kappa
 from consultation.analysis.pipeline import analyse
-from tests.analysis.analysis_support import demo_consultation, forget_user, make_response
+from tests.analysis.analysis_support import demo_consultation, make_response
 
 URL = "/api/v1/consultations/public-access-demo/analysis/agreement"
 
@@ -64,5 +64,4 @@ def test_agreement_without_codings_is_empty_not_an_error(client, auth, session):
 def test_agreement_is_for_reviewers_and_admins(client, auth, session):
     demo_consultation(session)
     assert client.get(URL, headers=auth("organiser")).status_code == 403
-    forget_user()
     assert client.get(URL).status_code == 401

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from consultation.accounts.models import AuditEvent
 from consultation.analysis.models import ResponseAnalysis
 from consultation.analysis.pipeline import analyse
-from tests.analysis.analysis_support import demo_consultation, forget_user, make_response
+from tests.analysis.analysis_support import demo_consultation, make_response
 
 TEXT = "Please keep Dagenham open. My mum is 84 and could never manage two buses to Barking."
 
@@ -75,9 +75,7 @@ def test_organisers_read_coding_only_in_their_own_borough(client, auth, session)
     consultation = demo_consultation(session)
     dagenham = make_response(session, consultation, TEXT)
     assert client.get(_url(dagenham), headers=auth("organiser")).status_code == 200
-    forget_user()
     assert client.get(_url(dagenham), headers=auth("other_organiser")).status_code == 403
-    forget_user()
     assert client.get(_url(dagenham)).status_code == 401
 
 
@@ -115,7 +113,6 @@ def test_recoding_keeps_every_change_in_the_history(client, auth, session):
     consultation = demo_consultation(session)
     response = make_response(session, consultation, TEXT)
     client.put(_url(response), json={"stance": "oppose", "themes": ["travel_distance"]}, headers=auth("reviewer"))
-    forget_user()
     second = client.put(_url(response), json={"stance": "neutral", "themes": []}, headers=auth("admin"))
     history = second.get_json()["history"]
     assert [(event["by"]["name"], event["stance"]) for event in history] == [

@@ -1,7 +1,7 @@
 """Discovery: clusters of what the codebook misses, shown with redacted examples, promotable into a theme."""
 
 from consultation.analysis.pipeline import analyse
-from tests.analysis.analysis_support import demo_consultation, forget_user, make_response
+from tests.analysis.analysis_support import demo_consultation, make_response
 
 URL = "/api/v1/consultations/public-access-demo/themes/discover"
 PARKING = [
@@ -81,6 +81,5 @@ def test_discovery_with_nothing_analysed_returns_no_clusters(client, auth, sessi
 def test_discovery_is_for_reviewers_and_admins_and_checks_its_arguments(client, auth, session):
     demo_consultation(session)
     assert client.get(URL, headers=auth("organiser")).status_code == 403
-    forget_user()
     bad = client.get(f"{URL}?max_clusters=99", headers=auth("reviewer"))
     assert bad.status_code == 422 and "max_clusters" in bad.get_json()["errors"]

@@ -6,7 +6,7 @@ from consultation.analysis import pipeline
 from consultation.analysis.models import Campaign, CodingEvent, ResponseAnalysis, Theme, ThemeAssignment
 from consultation.analysis.pipeline import analyse, input_hash, load_inputs, question_plan, signal_size
 from consultation.intake.events import responses_changed
-from tests.analysis.analysis_support import demo_consultation, forget_user, make_response
+from tests.analysis.analysis_support import demo_consultation, make_response
 
 TWO_BUSES = "Please keep Dagenham open. My mum is 84, has no internet and could never manage two buses to Barking."
 TEMPLATE = (
@@ -162,7 +162,6 @@ def test_identical_and_near_identical_texts_are_grouped_as_a_campaign(client, au
     body = listed.get_json()["campaigns"][0]
     assert body["size"] == 5 and sorted(body["members"]) == sorted(m.reference for m in members)
     assert "sam@example.com" not in body["sample"] and "[email]" in body["sample"]
-    forget_user()
     forbidden = client.get("/api/v1/consultations/public-access-demo/campaigns", headers=auth("organiser"))
     assert forbidden.status_code == 403
 
@@ -249,7 +248,6 @@ def test_reviewers_can_run_the_analysis_through_the_api(client, auth, session):
     response = client.post("/api/v1/consultations/public-access-demo/analysis/run", headers=auth("reviewer"))
     assert response.status_code == 202
     assert response.get_json()["status"] == "done" and response.get_json()["result"]["analysed"] == 1
-    forget_user()
     refused = client.post("/api/v1/consultations/public-access-demo/analysis/run", headers=auth("organiser"))
     assert refused.status_code == 403
 
