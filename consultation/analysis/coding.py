@@ -170,6 +170,26 @@ def cohen_kappa(first: list[str], second: list[str]) -> float | None:
     return (observed - expected) / (1 - expected)
 
 
+MACHINE_HISTORY_BATCH = 5000
+
+
+def latest_machine_outputs(session: Session, response_ids: list[int]) -> dict[int, tuple[str | None, list[str]]]:
+    """The machine's most recent stance and themes for each response, from the coding history."""
+    result: dict[int, tuple[str | None, list[str]]] = {}
+    for start in range(0, len(response_ids), MACHINE_HISTORY_BATCH):
+        chunk = response_ids[start : start + MACHINE_HISTORY_BATCH]
+        latest = (
+            select(func.max(CodingEvent.id))
+            .where(CodingEvent.source == "machine", CodingEvent.response_id.in_(chunk))
+            .group_by(CodingEvent.response_id)
+        )
+        for response_id, stance, themes in session.execute(
+            select(CodingEvent.response_id, CodingEvent.stance, CodingEvent.themes).where(CodingEvent.id.in_(latest))
+        ):
+            result[response_id] = (stance, sorted(themes or []))
+    return result
+
+
 def agreement(session: Session, slug: str) -> dict:
     """The machine's own latest output against each reviewer-coded response: stance kappa and per-theme F1."""
     consultation = get_consultation(session, slug)
@@ -185,24 +205,18 @@ def agreement(session: Session, slug: str) -> dict:
     reviewer_stance = dict(coded)
     ids = list(reviewer_stance)
     reviewer_themes: dict[int, set[str]] = {response_id: set() for response_id in ids}
-    machine: dict[int, tuple[str | None, set[str]]] = {}
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
+    for start in range(0, len(ids), MACHINE_HISTORY_BATCH):
+        chunk = ids[start : start + MACHINE_HISTORY_BATCH]
         for response_id, key in session.execute(
             select(ThemeAssignment.response_id, Theme.key)
             .join(Theme, Theme.id == ThemeAssignment.theme_id)
             .where(ThemeAssignment.response_id.in_(chunk), ThemeAssignment.source == "reviewer")
         ):
             reviewer_themes[response_id].add(key)
-        latest = (
-            select(func.max(CodingEvent.id))
-            .where(CodingEvent.source == "machine", CodingEvent.response_id.in_(chunk))
-            .group_by(CodingEvent.response_id)
-        )
-        for response_id, stance, themes in session.execute(
-            select(CodingEvent.response_id, CodingEvent.stance, CodingEvent.themes).where(CodingEvent.id.in_(latest))
-        ):
-            machine[response_id] = (stance, set(themes or []))
+    machine = {
+        response_id: (stance, set(themes))
+        for response_id, (stance, themes) in latest_machine_outputs(session, ids).items()
+    }
     compared = [response_id for response_id in ids if response_id in machine]
     truth = [reviewer_stance[response_id] or "none" for response_id in compared]
     predicted = [machine[response_id][0] or "none" for response_id in compared]

@@ -34,6 +34,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from consultation.analysis.codebook import engine_codebook
+from consultation.analysis.coding import latest_machine_outputs
 from consultation.analysis.engine import Codebook as EngineCodebook
 from consultation.analysis.engine import StanceModel, ThemeModel, detect_flags, find_campaigns, redact
 from consultation.analysis.engine.scoring import proposal_text
@@ -445,21 +446,6 @@ def _insert_ignoring_conflicts(session: Session, table):
     return dialect_insert(table).on_conflict_do_nothing()
 
 
-def _latest_machine_outputs(session: Session, response_ids: list[int]) -> dict[int, tuple[str | None, list[str]]]:
-    result: dict[int, tuple[str | None, list[str]]] = {}
-    for chunk in _chunks(response_ids, BATCH_SIZE):
-        latest = (
-            select(func.max(CodingEvent.id))
-            .where(CodingEvent.source == "machine", CodingEvent.response_id.in_(chunk))
-            .group_by(CodingEvent.response_id)
-        )
-        for response_id, stance, themes in session.execute(
-            select(CodingEvent.response_id, CodingEvent.stance, CodingEvent.themes).where(CodingEvent.id.in_(latest))
-        ):
-            result[response_id] = (stance, sorted(themes or []))
-    return result
-
-
 def _write_batch(
     session: Session,
     consultation: Consultation,
@@ -559,7 +545,7 @@ def _write_batch(
     ]
     if assignments:
         session.execute(insert(_ta), assignments)
-    previous = _latest_machine_outputs(session, ids)
+    previous = latest_machine_outputs(session, ids)
     events = []
     for response_id in ids:
         stance, _, _, result = outputs[response_id]

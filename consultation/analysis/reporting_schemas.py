@@ -6,6 +6,7 @@ from marshmallow import validate
 from consultation.analysis.aggregates import CAMPAIGN_MODES, GROUP_BY
 from consultation.analysis.exports import FORMATS
 from consultation.analysis.quotes import MAX_QUOTES
+from consultation.catalog.schemas import BoroughSchema
 
 GSS_CODE = validate.Regexp(r"^[EWSN]\d{8}$", error="Use a GSS code such as E09000002.")
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case letters, digits and hyphens.")
@@ -77,11 +78,6 @@ class CampaignCountsSchema(ma.Schema):
     distinct_campaigns = ma.fields.Integer()
 
 
-class GroupBoroughSchema(ma.Schema):
-    gss_code = ma.fields.String()
-    name = ma.fields.String()
-
-
 class AggregateMeasuresSchema(ma.Schema):
     total = ma.fields.Integer()
     stance = ma.fields.Nested(StanceCountsSchema)
@@ -95,7 +91,7 @@ class AggregateMeasuresSchema(ma.Schema):
 class AggregateGroupSchema(AggregateMeasuresSchema):
     key = ma.fields.String(metadata={"description": "GSS code or station slug"})
     name = ma.fields.String()
-    borough = ma.fields.Nested(GroupBoroughSchema, metadata={"description": "For stations: their borough"})
+    borough = ma.fields.Nested(BoroughSchema, metadata={"description": "For stations: their borough"})
 
 
 class CountingSchema(ma.Schema):
