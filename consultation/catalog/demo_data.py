@@ -221,7 +221,7 @@ QUESTIONNAIRE = {
             "code": "postcode_district",
             "kind": "free_text",
             "prompt": "The first half of your postcode (for example RM10)",
-            "help_text": "Optional. Only the district, so we can map responses without identifying you.",
+            "help_text": "Only the district, so we can map responses without identifying you.",
             "required": False,
             "max_length": 4,
         },

@@ -63,8 +63,8 @@ def test_station_page_shows_proposal_figures_and_london_deadline(client, demo, f
     assert "Dagenham, Rainham Road South" in text
     assert "Close the front counter" in text
     assert "the borough's counter would be at Barking Learning Centre" in text
-    assert "Crimes reported at the front counter per day 4.1" in text
-    assert "Visitors to the front counter per day not published" in text
+    assert "Crimes reported at this station per day 4.1" in text
+    assert "Visitors to this station per day not published" in text
     assert "This consultation closes at 17:30 on Friday 6 October 2017 (London time)." in text
     assert document.find_all("form", method="post")
     assert document.find_all("input", type="hidden", name="csrf_token")
@@ -72,7 +72,7 @@ def test_station_page_shows_proposal_figures_and_london_deadline(client, demo, f
 
 def test_station_page_figures_drop_needless_decimals(client, demo):
     html = client.get(f"/consult/{DEMO_SLUG}/stations/barkingside").get_data(as_text=True)
-    assert re.search(r"Visitors to the front counter per day</dt>\s*<dd[^>]*>13</dd>", html)
+    assert re.search(r"Visitors to this station per day</dt>\s*<dd[^>]*>13</dd>", html)
 
 
 def test_station_page_form_is_built_for_assistive_technology(client, demo, page):
@@ -215,7 +215,7 @@ def test_closed_consultation_shows_the_deadline_and_no_form(client, demo, page):
     assert "This consultation closed at 17:30 on Friday 6 October 2017 (London time)." in document.text
     assert not document.find_all("form")
     assert not document.find_all("input")
-    assert "Crimes reported at the front counter per day 4.1" in document.text
+    assert "Crimes reported at this station per day 4.1" in document.text
 
 
 def test_a_response_sent_at_1730_london_time_on_the_closing_day_is_refused(client, demo, session, freeze, page):
