@@ -1,6 +1,7 @@
 """Flask commands: seed-demo, create-token (and the commands each capability adds)."""
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from consultation.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
 from consultation.catalog.demo import seed_demo
 from consultation.errors import ApiError
 from consultation.extensions import db
+from consultation.intake.idempotency import purge_expired
 from consultation.intake.imports import MODES, ImportRejected, import_responses
 
 
@@ -166,11 +168,20 @@ def import_responses_command(file, slug, mode):
     )
 
 
+@click.command("purge-idempotency-keys")
+@click.option("--older-than-days", type=click.IntRange(min=1), default=30, show_default=True)
+def purge_idempotency_keys_command(older_than_days):
+    """Forget stored Idempotency-Key results older than N days (run it daily, e.g. from cron)."""
+    removed = purge_expired(db.session, timedelta(days=older_than_days))
+    click.echo(f"Removed {removed} idempotency keys older than {older_than_days} days.")
+
+
 def register_commands(app: Flask) -> None:
     for command in (
         seed_demo_command,
         create_token_command,
         import_responses_command,
+        purge_idempotency_keys_command,
         export_group,
         *ANALYSIS_COMMANDS,
     ):

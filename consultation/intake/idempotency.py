@@ -12,8 +12,9 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from consultation.clock import now
@@ -73,3 +74,10 @@ def derived_secret(request: IdempotencyRequest, purpose: str) -> str:
     message = f"{purpose}\n{request.scope}\n{request.key}\n{request.request_hash}".encode()
     digest = hmac.new(request.secret.encode(), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def purge_expired(session: Session, older_than: timedelta) -> int:
+    """Forget keys older than `older_than`: a client retries within minutes, not months. Returns how many went."""
+    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now() - older_than))
+    session.commit()
+    return result.rowcount or 0

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from consultation.intake.models import IdempotencyKey, Response
@@ -75,3 +77,18 @@ def test_a_retried_import_with_the_same_key_imports_once(client, session, auth, 
     assert session.scalar(select(func.count(Response.id))) == 1
     different = client.post(url, data=csv_upload(text.replace("agree\n", "disagree\n")), headers=headers)
     assert_error(different, 409, "idempotency_key_reused")
+
+
+def test_the_purge_command_forgets_only_keys_older_than_asked(runner, session, freeze):
+    for key, created_at in (("old", datetime(2026, 1, 1, tzinfo=UTC)), ("recent", datetime(2026, 1, 30, tzinfo=UTC))):
+        session.add(
+            IdempotencyKey(
+                scope="POST /x", key=key, request_hash="h", response_status=201, response_body={}, created_at=created_at
+            )
+        )
+    session.commit()
+    freeze(datetime(2026, 2, 1, tzinfo=UTC))
+    result = runner.invoke(args=["purge-idempotency-keys", "--older-than-days", "7"])
+    assert result.exit_code == 0, result.output
+    assert "Removed 1 idempotency keys" in result.output
+    assert session.scalars(select(IdempotencyKey.key)).all() == ["recent"]
