@@ -19,6 +19,11 @@ RESPONDENT_TYPE_LABELS = {
     "elected_representative": "An elected representative (for example a councillor or MP)",
 }
 CONSENT_FIELD = "consent-to-publish"
+REFERENCE_FIELD = "reference"
+EDIT_CODE_FIELD = "edit-code"
+WITHDRAW_FIELD = "confirm-withdraw"
+WRONG_PAIR = "The reference or edit code is not right"
+WITHDRAW_UNCONFIRMED = "Select the box to confirm that you want to withdraw your response"
 
 
 def answer_field(code: str) -> str:
@@ -73,6 +78,20 @@ def read_form(questions: list[Question], form: MultiDict) -> FormState:
     return state
 
 
+def values_from_answers(questions: list[Question], answer_values: dict, consent_to_publish: bool) -> dict:
+    """A stored response's answers as the form's field values, so the questionnaire shows them pre-filled."""
+    values: dict = {CONSENT_FIELD: bool(consent_to_publish)}
+    for question in questions:
+        value = answer_values.get(question.code)
+        if value is None:
+            continue
+        if question.kind == "multiple_choice":
+            values[answer_field(question.code)] = list(value) if isinstance(value, list | tuple) else [value]
+        else:
+            values[answer_field(question.code)] = str(value)
+    return values
+
+
 @dataclass
 class ErrorItem:
     message: str
@@ -114,6 +133,19 @@ def place_errors(questions: list[Question], errors: dict, state: FormState) -> t
         if name in by_field
     ]
     return summary + unplaced, by_field
+
+
+def check_edit_pair(form: MultiDict) -> tuple[str, str, list[ErrorItem], dict[str, str]]:
+    """The reference and edit code a resident typed, and what is missing: a message for each empty field."""
+    reference = form.get(REFERENCE_FIELD, "").strip()
+    edit_code = form.get(EDIT_CODE_FIELD, "").strip()
+    by_field = {}
+    if not reference:
+        by_field[REFERENCE_FIELD] = "Enter your reference number"
+    if not edit_code:
+        by_field[EDIT_CODE_FIELD] = "Enter your edit code"
+    summary = [ErrorItem(message, "#" + name) for name, message in by_field.items()]
+    return reference, edit_code, summary, by_field
 
 
 def _unanswered_message(question: Question) -> str:

@@ -1,5 +1,6 @@
 """End to end in headless Chromium (Debian's package, driven by Playwright): a resident fills in the form for
-their station, sends it and reads back the reference; a missing answer brings up the error summary.
+their station, sends it and reads back the reference; a missing answer brings up the error summary; the edit
+code on the receipt lets the resident change an answer.
 
 The app is served by werkzeug on 127.0.0.1 from a thread, against a SQLite file the test thread shares.
 """
@@ -163,3 +164,34 @@ def test_a_missing_chromium_fails_with_the_install_command_unless_skipping_is_as
     monkeypatch.setenv("SKIP_BROWSER_TESTS", "1")
     with pytest.raises(pytest.skip.Exception):
         chromium_or_fail()
+
+
+def test_a_resident_reads_the_edit_code_and_changes_an_answer(live_server, browser_page):
+    base_url, app = live_server
+    page = browser_page
+    page.goto(f"{base_url}/consult/{DEMO_SLUG}/stations/dagenham")
+    page.get_by_label("I live nearby").check()
+    page.get_by_label("Strongly disagree").check()
+    page.get_by_role("button", name="Send my response").click()
+
+    page.wait_for_url(re.compile(r"/response-received$"))
+    reference = page.locator("#reference").inner_text().strip()
+    edit_code = page.locator("#edit-code").inner_text().strip()
+    assert edit_code and edit_code not in page.url
+    page.get_by_role("link", name="Change or withdraw your response").click()
+
+    page.get_by_label("Reference number").fill(reference)
+    page.get_by_label("Edit code").fill(edit_code)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/change/response$"))
+    assert page.get_by_label("Strongly disagree").is_checked()
+    page.get_by_label("Agree", exact=True).check()
+    page.get_by_role("button", name="Save my changes").click()
+
+    page.wait_for_url(re.compile(r"/change/done$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Response changed"
+    assert page.locator("#reference").inner_text().strip() == reference
+    with app.app_context():
+        stored = db.session.scalar(select(Response).where(Response.reference == reference))
+        assert stored.version == 2
+        assert {answer.question.code: answer.value for answer in stored.answers}["agreement"] == "agree"
