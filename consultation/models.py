@@ -11,6 +11,7 @@ from consultation.analysis.models import (
 )
 from consultation.catalog.models import Borough, Consultation, Question, Questionnaire, Station
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
+from consultation.petitions.models import Petition, PetitionPack, Signature, petition_stations
 
 __all__ = [
     "Campaign",
@@ -33,4 +34,8 @@ __all__ = [
     "Station",
     "User",
     "user_boroughs",
+    "Petition",
+    "PetitionPack",
+    "Signature",
+    "petition_stations",
 ]
