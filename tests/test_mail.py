@@ -52,3 +52,12 @@ def test_settings_default_the_outbox_to_the_instance_folder(app):
     settings = mail.MailSettings.from_config({}, "/srv/instance")
     assert str(settings.outbox) == "/srv/instance/outbox"
     assert settings.server is None
+
+
+def test_long_links_and_accents_stay_whole_in_the_file(tmp_path):
+    settings = mail.MailSettings(sender="x@example.org", outbox=tmp_path)
+    link = "http://127.0.0.1:5000/petitions/1/confirm/" + "A" * 60
+    path = mail.send(settings, to="ada@example.org", subject="Café", body=f"“Keep it open”\n\n{link}\n")
+    raw = path.read_text(encoding="utf-8")
+    assert link in raw
+    assert "“Keep it open”" in raw
