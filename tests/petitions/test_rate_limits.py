@@ -83,3 +83,14 @@ def test_reading_totals_is_not_limited(limited):
     _sign(limited)
     for _ in range(3):
         assert client.get(f"/api/v1/petitions/{petition}/totals").status_code == 200
+
+
+def test_the_signing_page_shares_the_budget_and_answers_in_html(limited):
+    client, petition = limited
+    assert _sign(limited).status_code == 202
+    form = {"signer-name": "B", "signer-email": "b@example.org", "signer-postcode": "RM10 7TU", "consent": "yes"}
+    refused = client.post(f"/petitions/{petition}", data=form)
+    assert refused.status_code == 429
+    assert refused.content_type.startswith("text/html")
+    assert "Wait a minute" in refused.get_data(as_text=True)
+    assert client.get(f"/petitions/{petition}").status_code == 200
