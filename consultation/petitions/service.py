@@ -334,16 +334,21 @@ def sign_petition(
 
 def find_confirmation(session: Session, petition_id, token: str, at: datetime | None = None) -> ConfirmationResult:
     """What the confirmation page should say about a link, without changing anything (GET never confirms)."""
-    at = as_utc(at) if at else now()
+    result, _ = _link_state(session, petition_id, token, as_utc(at) if at else now())
+    return result
+
+
+def _link_state(session: Session, petition_id, token: str, at: datetime) -> tuple[ConfirmationResult, Signature | None]:
+    """The link's state ('unknown', 'already_confirmed', 'expired' or 'pending') and its pending signature."""
     petition = get_petition(session, petition_id)
     signature = _signature_for_token(session, petition, token)
     if signature is None:
-        return ConfirmationResult("unknown", petition)
+        return ConfirmationResult("unknown", petition), None
     if signature.confirmed_at is not None:
-        return ConfirmationResult("already_confirmed", petition, counted=_counts(signature))
+        return ConfirmationResult("already_confirmed", petition, counted=_counts(signature)), None
     if _expired(petition, signature, at):
-        return ConfirmationResult("expired", petition)
-    return ConfirmationResult("pending", petition)
+        return ConfirmationResult("expired", petition), None
+    return ConfirmationResult("pending", petition), signature
 
 
 def _signature_for_token(session: Session, petition: Petition, token: str) -> Signature | None:
@@ -369,14 +374,10 @@ def _counts(signature: Signature) -> bool:
 def confirm_signature(session: Session, petition_id, token: str, at: datetime | None = None) -> ConfirmationResult:
     """Confirm a pending signature by its emailed token; confirming twice (or fifty times at once) counts once."""
     at = as_utc(at) if at else now()
-    petition = get_petition(session, petition_id)
-    signature = _signature_for_token(session, petition, token)
+    state, signature = _link_state(session, petition_id, token, at)
     if signature is None:
-        return ConfirmationResult("unknown", petition)
-    if signature.confirmed_at is not None:
-        return ConfirmationResult("already_confirmed", petition, counted=_counts(signature))
-    if _expired(petition, signature, at):
-        return ConfirmationResult("expired", petition)
+        return state
+    petition = state.petition
     signature_id, person = signature.id, signature.person_key
     # The petition's row lock serialises confirmations of one petition, so the duplicate-person check below
     # and the update that follows it cannot interleave with another confirmation's.
