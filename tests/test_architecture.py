@@ -190,3 +190,13 @@ def test_no_module_registers_itself_into_a_lower_room_on_import():
                 if hook in HOOKS or "STRUCTURE_LOCKS" in text or "DEADLINE_LISTENERS" in text:
                     problems.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {text}")
     assert not problems, "\n".join(problems)
+
+
+def test_schemas_take_their_constants_from_models_or_constants_never_from_services():
+    problems = []
+    for path in sorted(PACKAGE.rglob("schemas.py")):
+        for line, target in imported_modules(path):
+            room_level = room_of(target) in FLOORS
+            if room_level and target.rpartition(".")[2] not in ("models", "constants", "schemas"):
+                problems.append(f"{path.relative_to(PACKAGE.parent)}:{line}: imports {target}")
+    assert not problems, "\n".join(problems)
