@@ -7,8 +7,12 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
 from config import INSECURE_DEFAULT_SECRET, config_for
+from consultation.clock import note_arrival
 from consultation.errors import register_error_handlers
 from consultation.extensions import api, csrf, db, init_celery, limiter, migrate
+from consultation.inputs import register_input_guards
+from consultation.metrics import register_metrics
+from consultation.observability import register_observability
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +29,12 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _refuse_insecure_production(app, config_name or os.environ.get("APP_ENV", "development"))
     os.makedirs(app.instance_path, exist_ok=True)
 
+    # First of all the request hooks: the arrival time, before rate limits, CSRF or anything reads the body.
+    app.before_request(note_arrival)
+    register_observability(app)
+    register_metrics(app)
+    register_input_guards(app)
+
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
@@ -32,6 +42,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     init_celery(app)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(
+        "metricsToken", {"type": "http", "scheme": "bearer", "description": "The METRICS_TOKEN setting"}
+    )
 
     from consultation import models  # noqa: F401  (every table registered before anything queries)
 
@@ -49,10 +62,11 @@ def register_blueprints(app: Flask) -> None:
     from consultation.analysis.reporting_routes import blp as analysis_reporting_blp
     from consultation.analysis.routes import blp as analysis_blp
     from consultation.catalog.routes import blp as catalog_blp
+    from consultation.health import blp as operations_blp
     from consultation.intake import service as intake_service  # noqa: F401  (registers its catalog lock)
     from consultation.intake.routes import blp as intake_blp
 
-    for blueprint in (catalog_blp, intake_blp, analysis_blp, analysis_reporting_blp):
+    for blueprint in (catalog_blp, intake_blp, analysis_blp, analysis_reporting_blp, operations_blp):
         api.register_blueprint(blueprint)
         # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
         csrf.exempt(blueprint)

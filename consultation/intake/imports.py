@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.catalog.service import get_consultation
-from consultation.clock import LONDON, as_utc, describe_london, now
+from consultation.clock import LONDON, RANGE_MESSAGE, OutOfRange, as_utc, describe_london, now, supported_instant
 from consultation.errors import ApiError, ValidationFailed
 from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, find_previous, remember
@@ -164,6 +164,14 @@ def _london(naive: datetime) -> tuple[datetime | None, str | None]:
 
 def parse_received_at(cell) -> tuple[datetime | None, str | None]:
     """A received date-time cell -> aware UTC; naive values are London local time."""
+    try:
+        moment, problem = _parse_received_at(cell)
+        return (supported_instant(moment), None) if moment is not None else (None, problem)
+    except (OutOfRange, OverflowError):
+        return None, RANGE_MESSAGE
+
+
+def _parse_received_at(cell) -> tuple[datetime | None, str | None]:
     if isinstance(cell, datetime):
         if cell.tzinfo is not None:
             return as_utc(cell), None

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import consultation_status, get_consultation, get_station, list_consultations
-from consultation.clock import iso_utc, now
+from consultation.clock import arrival_time, iso_utc, now
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db, limiter
 from consultation.intake import service as intake
@@ -86,8 +86,8 @@ def consultation(slug: str):
 @limiter.limit(lambda: current_app.config["RATELIMIT_PUBLIC_WRITE"], methods=["POST"])
 def station(slug: str, station_slug: str):
     """A station's proposal, figures and deadline, and the questionnaire while the consultation is open."""
-    # The deadline is judged by the moment the request arrived, taken once, before any database work.
-    received_at = now()
+    # The deadline is judged by the moment the request arrived, noted before the CSRF check read the form.
+    received_at = arrival_time()
     found = get_consultation(db.session, slug)
     site = get_station(db.session, found, station_slug)
     if request.method == "GET":
@@ -167,7 +167,7 @@ def confirmation(slug: str, station_slug: str):
 @change_limit
 def change(slug: str):
     """Asks for the reference and the edit code; a right pair lets this browser change the response."""
-    received_at = now()
+    received_at = arrival_time()
     found = get_consultation(db.session, slug)
     status = consultation_status(found, received_at)
     if status != "open":
@@ -196,7 +196,7 @@ def change(slug: str):
 @change_limit
 def change_response(slug: str):
     """The questionnaire pre-filled with the current answers; sending it amends the response."""
-    received_at = now()
+    received_at = arrival_time()
     found = get_consultation(db.session, slug)
     held, response, page = _held_response(found, received_at)
     if page is not None:
@@ -230,7 +230,7 @@ def change_response(slug: str):
 @change_limit
 def change_withdraw(slug: str):
     """Withdraws the response once the resident has ticked the box that confirms it."""
-    received_at = now()
+    received_at = arrival_time()
     found = get_consultation(db.session, slug)
     held, response, page = _held_response(found, received_at)
     if page is not None:
