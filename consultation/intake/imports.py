@@ -30,9 +30,10 @@ from consultation.clock import LONDON, RANGE_MESSAGE, OutOfRange, as_utc, descri
 from consultation.errors import ApiError, ValidationFailed
 from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, find_previous, remember
-from consultation.intake.models import Answer, Respondent, Response, ResponseRevision
+from consultation.intake.models import CHANNELS, Answer, Respondent, Response, ResponseRevision
 from consultation.intake.service import new_references
 from consultation.intake.validation import PERSONAL_FIELDS, check_answers, check_respondent, rules_for
+from consultation.metrics import count_accepted_responses
 
 MODES = ("all_or_nothing", "valid_only")
 IMPORT_CHANNELS = ("paper", "email")
@@ -548,5 +549,7 @@ def import_responses(
         if stored is None:
             raise
         return ImportReport(**stored.response_body, replayed=True)
+    for channel in CHANNELS:
+        count_accepted_responses(channel, sum(1 for row in valid if row.channel == channel))
     events.responses_changed(response_ids)
     return report
