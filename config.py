@@ -54,6 +54,9 @@ class Config:
         "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"
     )
+    # How many reverse proxies sit in front of gunicorn: their X-Forwarded-* headers are then believed, so the rate
+    # limits count the client's address rather than the proxy's. 0 (the default) believes none.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
     METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "true").lower() == "true"
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSECURE_DEFAULT_SECRET, config_for
 from consultation.clock import note_arrival
@@ -28,6 +29,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         app.config.update(overrides)
     _refuse_insecure_production(app, config_name or os.environ.get("APP_ENV", "development"))
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     # First of all the request hooks: the arrival time, before rate limits, CSRF or anything reads the body.
     app.before_request(note_arrival)

@@ -8,7 +8,7 @@
 - `consultation_queue_depth{queue}`: jobs waiting in the Celery broker, read at scrape time.
 
 Under gunicorn each worker is its own process with its own counters. When PROMETHEUS_MULTIPROC_DIR is set
-(deploy/gunicorn.conf.py sets it before any worker starts) prometheus-client keeps the values in files there and
+(gunicorn.conf.py sets it before any worker starts) prometheus-client keeps the values in files there and
 a scrape of any worker adds up every worker's; without it a scrape would show one random worker's share.
 
 Access: off unless METRICS_ENABLED; when METRICS_TOKEN is set, a scrape must send `Authorization: Bearer <token>`.

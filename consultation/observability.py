@@ -60,6 +60,7 @@ def configure_logging(app: Flask) -> None:
             root.removeHandler(handler)
         root.addHandler(json_log_handler())
     root.setLevel(app.config["LOG_LEVEL"])
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the readiness check reads the migration scripts
 
 
 def _start_request() -> None:
