@@ -1,4 +1,4 @@
-"""Small pieces shared by every room: the UTC column type, the date-time input field and the naming convention."""
+"""Small pieces shared by every room: the UTC column type, the UTC schema fields and the naming convention."""
 
 from datetime import datetime
 
@@ -6,7 +6,7 @@ import marshmallow as ma
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-from consultation.clock import OutOfRange, as_utc, supported_instant
+from consultation.clock import OutOfRange, as_utc, iso_utc, supported_instant
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -44,3 +44,15 @@ class InstantField(ma.fields.AwareDateTime):
             return supported_instant(moment)
         except OutOfRange as error:
             raise ma.ValidationError(str(error)) from None
+
+
+class UtcDateTime(ma.fields.Field):
+    """An aware datetime dumped as UTC ISO-8601 ('...Z'); None stays None."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else iso_utc(value)
+
+
+def utc() -> ma.fields.Field:
+    """A dump-only UTC date-time field, documented as a nullable date-time string."""
+    return UtcDateTime(dump_only=True, metadata={"type": "string", "format": "date-time", "nullable": True})
