@@ -24,6 +24,7 @@ from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, derived_secret, find_previous, remember
 from consultation.intake.models import Answer, Respondent, Response, ResponseRevision
 from consultation.intake.validation import CheckedAnswer, check_answers, check_respondent, rules_for
+from consultation.metrics import count_accepted_responses
 
 # Easy to read aloud and to copy from paper: no 0/O, 1/I/L, and no U (so no accidental words).
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -237,6 +238,7 @@ def submit_response(
             if session.scalar(select(Response.id).where(Response.reference == reference)) is None:
                 raise
             continue  # the reference was taken: draw another
+        count_accepted_responses("online")
         events.responses_changed([response.id])
         return SubmissionReceipt(reference, received_at, edit_token, response)
     raise ApiError(503, "service_unavailable", "Could not allocate a unique reference; please try again.")

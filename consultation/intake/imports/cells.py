@@ -3,7 +3,7 @@
 import re
 from datetime import UTC, datetime
 
-from consultation.clock import LONDON, as_utc
+from consultation.clock import LONDON, RANGE_MESSAGE, OutOfRange, as_utc, supported_instant
 
 TRUE_WORDS = {"yes", "y", "true", "1"}
 FALSE_WORDS = {"no", "n", "false", "0", ""}
@@ -31,6 +31,14 @@ def _london(naive: datetime) -> tuple[datetime | None, str | None]:
 
 def parse_received_at(cell) -> tuple[datetime | None, str | None]:
     """A received date-time cell -> aware UTC; naive values are London local time."""
+    try:
+        moment, problem = _parse_received_at(cell)
+        return (supported_instant(moment), None) if moment is not None else (None, problem)
+    except (OutOfRange, OverflowError):
+        return None, RANGE_MESSAGE
+
+
+def _parse_received_at(cell) -> tuple[datetime | None, str | None]:
     if isinstance(cell, datetime):
         if cell.tzinfo is not None:
             return as_utc(cell), None
