@@ -37,6 +37,11 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     register_blueprints(app)
     register_error_handlers(app)
+    from consultation.analysis.tasks import init_background
+    from consultation.intake.structure import register_cache_invalidation
+
+    register_cache_invalidation()
+    init_background(app)
     _register_docs_assets(app)
 
     from consultation.cli import register_commands

@@ -38,6 +38,7 @@ from consultation.analysis.coding import latest_machine_outputs
 from consultation.analysis.engine import Codebook as EngineCodebook
 from consultation.analysis.engine import StanceModel, ThemeModel, detect_flags, find_campaigns, redact
 from consultation.analysis.engine.scoring import proposal_text
+from consultation.analysis.locking import DEFAULT_WAIT_SECONDS, analysis_lock
 from consultation.analysis.models import Campaign, Codebook, CodingEvent, ResponseAnalysis, Theme, ThemeAssignment
 from consultation.catalog.models import Consultation, Question, Questionnaire
 from consultation.clock import now
@@ -665,8 +666,26 @@ def analyse(
     force: bool = False,
     workers: int = 1,
     progress: Progress | None = None,
+    lock_wait: float = DEFAULT_WAIT_SECONDS,
 ) -> RunSummary:
-    """Analyse a consultation's responses (or only `response_ids`): incremental unless `force`."""
+    """Analyse a consultation's responses (or only `response_ids`): incremental unless `force`.
+
+    One run per consultation at a time (analysis/locking.py): a second waits up to `lock_wait` seconds."""
+    with analysis_lock(session, consultation.id, wait=lock_wait):
+        return _analyse_holding_lock(
+            session, consultation, response_ids=response_ids, force=force, workers=workers, progress=progress
+        )
+
+
+def _analyse_holding_lock(
+    session: Session,
+    consultation: Consultation,
+    *,
+    response_ids: list[int] | None,
+    force: bool,
+    workers: int,
+    progress: Progress | None,
+) -> RunSummary:
     started = time.perf_counter()
     plan = question_plan(session, consultation)
     models = get_models(session, consultation, plan)
