@@ -1,4 +1,4 @@
-"""Background analysis: the embedded thread codes what intake announced; a real Celery worker with Redis runs queued jobs."""
+"""Background analysis: the embedded thread codes what intake announced; a Celery worker on Redis runs queued jobs."""
 
 import pytest
 from celery.contrib.testing.worker import start_worker
