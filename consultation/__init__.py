@@ -35,13 +35,12 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     from consultation import models  # noqa: F401  (every table registered before anything queries)
 
+    register_rooms()
     register_blueprints(app)
     register_error_handlers(app)
-    from consultation.analysis.tasks import init_background
-    from consultation.intake.structure import register_cache_invalidation
+    from consultation.analysis.tasks import register_background
 
-    register_cache_invalidation()
-    init_background(app)
+    register_background(app)
     _register_docs_assets(app)
 
     from consultation.cli import register_commands
@@ -50,14 +49,26 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     return app
 
 
+def register_rooms() -> None:
+    """Registrations between rooms, made here rather than as import side effects: a lower room offers a hook,
+    a higher one plugs into it (the lower room never imports the higher)."""
+    from consultation.analysis.tasks import register_listeners
+    from consultation.catalog.service import register_structure_lock
+    from consultation.intake.service import responses_lock
+    from consultation.intake.structure import register_cache_invalidation
+
+    register_structure_lock(responses_lock)
+    register_cache_invalidation()
+    register_listeners()
+
+
 def register_blueprints(app: Flask) -> None:
-    from consultation.analysis.reporting_routes import blp as analysis_reporting_blp
     from consultation.analysis.routes import blp as analysis_blp
     from consultation.catalog.routes import blp as catalog_blp
-    from consultation.intake import service as intake_service  # noqa: F401  (registers its catalog lock)
     from consultation.intake.routes import blp as intake_blp
+    from consultation.reporting.routes import blp as reporting_blp
 
-    for blueprint in (catalog_blp, intake_blp, analysis_blp, analysis_reporting_blp):
+    for blueprint in (catalog_blp, intake_blp, analysis_blp, reporting_blp):
         api.register_blueprint(blueprint)
         # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
         csrf.exempt(blueprint)

@@ -27,7 +27,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from consultation.analysis.models import ResponseAnalysis
-from consultation.analysis.pipeline import analyse, consultations_of
+from consultation.analysis.service import analyse, consultations_of
 from consultation.catalog.models import Consultation
 from consultation.intake.models import Response
 

@@ -1,4 +1,5 @@
-"""Analysis commands, registered by consultation/cli.py: `flask analyse` and `flask evaluate-analysis`."""
+"""Analysis commands, registered by consultation/cli.py: `flask analyse`, `flask analyse-pending` and
+`flask evaluate-analysis`."""
 
 import json
 import sys
@@ -7,10 +8,10 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from consultation.analysis import demo_codebook
-from consultation.analysis.engine import Codebook as EngineCodebook
-from consultation.analysis.engine import cross_validate, evaluate
-from consultation.analysis.pipeline import analyse
+from consultation.analysis import demo
+from consultation.analysis.background import sweep
+from consultation.analysis.engine import CodebookSpec, cross_validate, evaluate
+from consultation.analysis.service import analyse
 from consultation.analysis.tasks import configured_workers
 from consultation.catalog.models import Consultation
 from consultation.extensions import db
@@ -39,6 +40,14 @@ def analyse_command(slug, force, workers):
     click.echo(json.dumps(summary.as_dict(), indent=2))
 
 
+@click.command("analyse-pending")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for coding (default: cores).")
+def analyse_pending_command(workers):
+    """Code every response whose analysis never ran (a lost notice), in every consultation: the sweep, once."""
+    summaries = sweep(db.session, workers=workers or configured_workers())
+    click.echo(json.dumps(summaries, indent=2))
+
+
 def _read_jsonl(path: str, option: str) -> list[dict]:
     records = []
     with open(path, encoding="utf-8") as handle:
@@ -59,14 +68,14 @@ def _read_jsonl(path: str, option: str) -> list[dict]:
     return records
 
 
-def _read_codebook(path: str | None) -> EngineCodebook:
+def _read_codebook(path: str | None) -> CodebookSpec:
     if path is None:
-        return EngineCodebook.from_dict(demo_codebook.as_dict())
+        return CodebookSpec.from_dict(demo.as_dict())
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if not isinstance(data, dict) or not isinstance(data.get("themes"), dict | list):
             raise ValueError("needs an object with 'themes'")
-        return EngineCodebook.from_dict(data)
+        return CodebookSpec.from_dict(data)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise click.BadParameter(f"{path} is not a codebook: {error}", param_hint="--codebook") from None
 
@@ -96,4 +105,4 @@ def evaluate_command(test_path, train_path, codebook_path, cv, seed):
     click.echo(json.dumps(result, indent=2))
 
 
-COMMANDS = (analyse_command, evaluate_command)
+COMMANDS = (analyse_command, analyse_pending_command, evaluate_command)

@@ -129,7 +129,7 @@ class CodingEvent(db.Model):
 class AnalysisLock(db.Model):
     """Who runs a consultation's analysis now, where the database has no advisory locks (SQLite).
 
-    PostgreSQL uses an advisory lock instead (see analysis/locking.py), which dies with its connection;
+    PostgreSQL uses an advisory lock instead (see analysis/service/locking.py), which dies with its connection;
     a row outlives a killed process, so a row older than the stale limit may be taken over.
     """
 

@@ -24,11 +24,11 @@ from consultation.analysis.background import (
     dispatcher,
     sweep,
 )
-from consultation.analysis.locking import AnalysisBusy
+from consultation.analysis.service.locking import AnalysisBusy
 from consultation.catalog.service import get_consultation
 from consultation.errors import ApiError
 from consultation.extensions import celery, db
-from consultation.intake.events import on_responses_changed
+from consultation.intake import events
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def notify_analysis(response_ids: list[int]) -> None:
 
 
 def init_background(app: Flask) -> None:
-    """Wire intake's notices to the background dispatcher and Celery beat's sweep; called by create_app()."""
+    """Configure the background dispatcher and Celery beat's sweep for this app; called by create_app()."""
     mode = app.config["BACKGROUND_JOBS"]
     if mode not in BACKGROUND_MODES:
         raise RuntimeError(f"BACKGROUND_JOBS={mode!r}; choose one of {', '.join(BACKGROUND_MODES)}")
@@ -116,7 +116,18 @@ def init_background(app: Flask) -> None:
         sweep_seconds=sweep_seconds,
     )
     celery.conf.beat_schedule = {"sweep-pending-analysis": {"task": SWEEP_TASK, "schedule": sweep_seconds}}
-    on_responses_changed(notify_analysis)
+
+
+def register_background(app: Flask) -> None:
+    """Called once by create_app(): configure, and start the thread with the first request (not at import, nor in
+    CLI commands), so the embedded sweep runs from then on. Starting is a no-op once running, or without a thread."""
+    init_background(app)
+    app.before_request(dispatcher.start)
+
+
+def register_listeners() -> None:
+    """Called by create_app: note what intake commits for the background thread (registering twice is harmless)."""
+    events.on_responses_changed(notify_analysis)
 
 
 def request_analysis(session: Session, user: User, slug: str, *, force: bool = False) -> dict:

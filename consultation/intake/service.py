@@ -17,13 +17,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from consultation.catalog.models import Consultation, Station
-from consultation.catalog.service import STRUCTURE_LOCKS, consultation_status, get_consultation
+from consultation.catalog.service import consultation_status, get_consultation
 from consultation.clock import as_utc, describe_london, iso_utc, now
 from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
 from consultation.intake import events
-from consultation.intake.idempotency import IdempotencyRequest, derived_secret, find_previous, remember
-from consultation.intake.models import Answer, Respondent, Response, ResponseRevision
-from consultation.intake.storing import OnlineResponseRow, insert_online_response
+from consultation.intake.idempotency import IdempotencyRequest, derived_secret, find_previous
+from consultation.intake.models import Answer, Response, ResponseRevision
+from consultation.intake.storing import (
+    OnlineResponseRow,
+    answer_fields,
+    key_fields,
+    store_in_one_statement,
+    store_with_orm,
+)
 from consultation.intake.structure import IntakeStructure, forget_structures, intake_structure
 from consultation.intake.validation import CheckedAnswer, check_answers, check_respondent, rules_for
 
@@ -34,14 +40,12 @@ REFERENCE_ATTEMPTS = 5
 CLOSED_STATUS = 409  # the request is fine; the consultation's state (closed, not open) refuses it
 
 
-def _responses_lock(session: Session, consultation: Consultation) -> str | None:
+def responses_lock(session: Session, consultation: Consultation) -> str | None:
+    """A catalog structure lock (create_app registers it): questions and stations stay once responses exist."""
     count = session.scalar(select(func.count(Response.id)).where(Response.consultation_id == consultation.id))
     if count:
         return f"Questions and stations cannot be replaced: {count} responses already refer to them."
     return None
-
-
-STRUCTURE_LOCKS.append(_responses_lock)
 
 
 class ConsultationClosed(ApiError):
@@ -138,7 +142,7 @@ def attach_answer_values(responses: list[Response], codes: dict[int, str]) -> No
 
 
 def _answer_row(answer: CheckedAnswer) -> Answer:
-    return Answer(**_answer_fields(answer))
+    return Answer(**answer_fields(answer))
 
 
 def _find_station(consultation: Consultation, station_slug) -> Station | None:
@@ -230,7 +234,7 @@ def _submit(
     except ValidationFailed:
         check_open(get_consultation(session, structure.slug), received_at)  # closed says more than a bad field
         raise
-    store = _store_in_one_statement if session.get_bind().dialect.name == "postgresql" else _store_with_orm
+    store = store_in_one_statement if session.get_bind().dialect.name == "postgresql" else store_with_orm
     for _attempt in range(REFERENCE_ATTEMPTS):
         reference = new_reference()
         edit_token = derived_secret(idempotency, "edit-token") if idempotency else secrets.token_urlsafe(32)
@@ -244,9 +248,9 @@ def _submit(
             respondent_type=checked_respondent.respondent_type,
             consent_to_publish=consent_to_publish,
             edit_token_hash=hash_edit_token(edit_token),
-            answers=[_answer_fields(answer) for answer in checked_answers],
+            answers=[answer_fields(answer) for answer in checked_answers],
             snapshot=answers_snapshot(checked_answers),
-            idempotency=_key_fields(idempotency, reference, received_at),
+            idempotency=key_fields(idempotency, reference, received_at),
         )
         try:
             response_id = store(session, row, idempotency)
@@ -263,73 +267,6 @@ def _submit(
         events.responses_changed([response_id])
         return SubmissionReceipt(reference, received_at, edit_token, station, response_id)
     raise ApiError(503, "service_unavailable", "Could not allocate a unique reference; please try again.")
-
-
-def _answer_fields(answer: CheckedAnswer) -> dict:
-    # Only the column the question's kind uses is set, so the other stays SQL NULL (not JSON null).
-    if answer.text is not None:
-        return {"question_id": answer.question_id, "text": answer.text}
-    return {"question_id": answer.question_id, "value": answer.value}
-
-
-def _key_fields(idempotency: IdempotencyRequest | None, reference: str, received_at: datetime) -> dict | None:
-    if idempotency is None:
-        return None
-    return {
-        "scope": idempotency.scope,
-        "key": idempotency.key,
-        "request_hash": idempotency.request_hash,
-        "caller_hash": idempotency.caller_hash,
-        "body": {"reference": reference, "received_at": iso_utc(received_at)},
-    }
-
-
-def _store_in_one_statement(session: Session, row: OnlineResponseRow, _idempotency) -> int | None:
-    # A connection of its own in autocommit: the one statement is its own transaction, with no BEGIN or COMMIT.
-    with session.get_bind().connect() as connection:
-        return insert_online_response(connection.execution_options(isolation_level="AUTOCOMMIT"), row)
-
-
-def _store_with_orm(session: Session, row: OnlineResponseRow, idempotency: IdempotencyRequest | None) -> int | None:
-    consultation = session.get(Consultation, row.consultation_id)
-    if consultation is None or consultation.slug != row.slug:
-        return None
-    if consultation_status(consultation, row.received_at) != "open":
-        return None
-    response = Response(
-        consultation_id=row.consultation_id,
-        station_id=row.station_id,
-        reference=row.reference,
-        respondent=Respondent(**row.personal, created_at=row.received_at) if row.personal else None,
-        respondent_type=row.respondent_type,
-        channel="online",
-        received_at=row.received_at,
-        late=False,
-        status="active",
-        consent_to_publish=row.consent_to_publish,
-        edit_token_hash=row.edit_token_hash,
-        version=1,
-        created_at=row.received_at,
-        updated_at=row.received_at,
-        answers=[Answer(**fields) for fields in row.answers],
-    )
-    session.add(response)
-    session.flush()  # the revision needs the response's id
-    session.add(
-        ResponseRevision(
-            response_id=response.id,
-            version=1,
-            change="created",
-            station_id=row.station_id,
-            answers=row.snapshot,
-            status="active",
-            changed_at=row.received_at,
-        )
-    )
-    if idempotency is not None:
-        remember(session, idempotency, 201, row.idempotency["body"])
-    session.commit()
-    return response.id
 
 
 def get_response_by_reference(session: Session, reference: str) -> Response:

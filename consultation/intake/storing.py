@@ -13,6 +13,14 @@ from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from consultation.catalog.models import Consultation
+from consultation.catalog.service import consultation_status
+from consultation.clock import iso_utc
+from consultation.intake.idempotency import IdempotencyRequest, remember
+from consultation.intake.models import Answer, Respondent, Response, ResponseRevision
+from consultation.intake.validation import CheckedAnswer
 
 # The window test repeats catalog's consultation_status() in SQL (open from opens_at, closed from closes_at on);
 # the refusal itself is always worded by check_open() in Python.
@@ -100,3 +108,73 @@ def insert_online_response(connection: Connection, row: OnlineResponseRow) -> in
             "key_body": json.dumps(key.get("body")),
         },
     )
+
+
+def answer_fields(answer: CheckedAnswer) -> dict:
+    """An answer's columns; only the one its question's kind uses is set, so the other stays SQL NULL."""
+    if answer.text is not None:
+        return {"question_id": answer.question_id, "text": answer.text}
+    return {"question_id": answer.question_id, "value": answer.value}
+
+
+def key_fields(idempotency: IdempotencyRequest | None, reference: str, received_at: datetime) -> dict | None:
+    """The idempotency row to store with the response (its result, and who asked), or None without a key."""
+    if idempotency is None:
+        return None
+    return {
+        "scope": idempotency.scope,
+        "key": idempotency.key,
+        "request_hash": idempotency.request_hash,
+        "caller_hash": idempotency.caller_hash,
+        "body": {"reference": reference, "received_at": iso_utc(received_at)},
+    }
+
+
+def store_in_one_statement(session: Session, row: OnlineResponseRow, _idempotency) -> int | None:
+    """PostgreSQL: one statement, one round trip; the response's id, or None when it was not open."""
+    # A connection of its own in autocommit: the one statement is its own transaction, with no BEGIN or COMMIT.
+    with session.get_bind().connect() as connection:
+        return insert_online_response(connection.execution_options(isolation_level="AUTOCOMMIT"), row)
+
+
+def store_with_orm(session: Session, row: OnlineResponseRow, idempotency: IdempotencyRequest | None) -> int | None:
+    """SQLite: the same rows through the ORM in one transaction; the response's id, or None when it was not open."""
+    consultation = session.get(Consultation, row.consultation_id)
+    if consultation is None or consultation.slug != row.slug:
+        return None
+    if consultation_status(consultation, row.received_at) != "open":
+        return None
+    response = Response(
+        consultation_id=row.consultation_id,
+        station_id=row.station_id,
+        reference=row.reference,
+        respondent=Respondent(**row.personal, created_at=row.received_at) if row.personal else None,
+        respondent_type=row.respondent_type,
+        channel="online",
+        received_at=row.received_at,
+        late=False,
+        status="active",
+        consent_to_publish=row.consent_to_publish,
+        edit_token_hash=row.edit_token_hash,
+        version=1,
+        created_at=row.received_at,
+        updated_at=row.received_at,
+        answers=[Answer(**fields) for fields in row.answers],
+    )
+    session.add(response)
+    session.flush()  # the revision needs the response's id
+    session.add(
+        ResponseRevision(
+            response_id=response.id,
+            version=1,
+            change="created",
+            station_id=row.station_id,
+            answers=row.snapshot,
+            status="active",
+            changed_at=row.received_at,
+        )
+    )
+    if idempotency is not None:
+        remember(session, idempotency, 201, row.idempotency["body"])
+    session.commit()
+    return response.id

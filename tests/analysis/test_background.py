@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from consultation.analysis import tasks
 from consultation.analysis.background import dispatcher, pending_response_ids, sweep
-from consultation.analysis.locking import AnalysisBusy, analysis_lock
 from consultation.analysis.models import AnalysisLock, Campaign, ResponseAnalysis
-from consultation.analysis.pipeline import analyse
+from consultation.analysis.service import analyse
+from consultation.analysis.service.locking import AnalysisBusy, analysis_lock
 from consultation.clock import now
 from consultation.extensions import celery, db
 from consultation.intake.events import responses_changed
@@ -45,7 +45,7 @@ def test_the_lock_is_released_when_the_run_fails(session, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("the engine fell over")
 
-    monkeypatch.setattr("consultation.analysis.pipeline._analyse_holding_lock", broken)
+    monkeypatch.setattr("consultation.analysis.service.run._analyse_holding_lock", broken)
     with pytest.raises(RuntimeError):
         analyse(session, consultation)
     monkeypatch.undo()
@@ -119,6 +119,15 @@ def test_the_next_flask_analyse_also_codes_responses_whose_notice_was_lost(runne
     result = runner.invoke(args=["analyse", "--consultation", consultation.slug])
     assert result.exit_code == 0, result.output
     assert '"analysed": 1' in result.output and _analysed(session) == 1
+
+
+def test_flask_analyse_pending_codes_lost_notices_in_every_consultation(runner, session):
+    consultation = demo_consultation(session)
+    make_response(session, consultation, TEXT)
+    result = runner.invoke(args=["analyse-pending", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert '"analysed": 1' in result.output and _analysed(session) == 1
+    assert runner.invoke(args=["analyse-pending"]).output.strip() == "[]"
 
 
 @pytest.fixture

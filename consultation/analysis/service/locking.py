@@ -1,11 +1,11 @@
 """One analysis run per consultation at a time, across threads, processes and machines.
 
 Two runs of one consultation would both regroup its campaigns and insert the same (consultation, key) rows, so
-the run entry point holds this lock for the whole run. On PostgreSQL it is an advisory lock held on a connection
-of its own (the run commits per batch, and a transaction-level lock would end at the first commit); the server
-drops it when that connection dies, so a killed worker never leaves it behind. Elsewhere (SQLite) it is a row in
-`analysis_locks`, written through the run's own session; a row older than `STALE_AFTER` is taken to belong to a
-process that died, and is taken over.
+the run entry point (service/run.py) holds this lock for the whole run. On PostgreSQL it is an advisory lock
+held on a connection of its own (the run commits per batch, and a transaction-level lock would end at the first
+commit); the server drops it when that connection dies, so a killed worker never leaves it behind. Elsewhere
+(SQLite) it is a row in `analysis_locks`, written through the run's own session; a row older than `STALE_AFTER`
+is taken to belong to a process that died, and is taken over.
 """
 
 import os
