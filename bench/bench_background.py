@@ -31,9 +31,9 @@ from flask_migrate import upgrade  # noqa: E402
 
 from consultation import create_app  # noqa: E402
 from consultation.analysis.background import dispatcher  # noqa: E402
-from consultation.analysis.codebook import seed_demo_codebooks  # noqa: E402
+from consultation.analysis.demo import seed_demo_codebooks  # noqa: E402
 from consultation.analysis.models import ResponseAnalysis  # noqa: E402
-from consultation.analysis.pipeline import analyse  # noqa: E402
+from consultation.analysis.service import analyse  # noqa: E402
 from consultation.catalog.demo import DEMO_SLUG, seed_demo  # noqa: E402
 from consultation.catalog.models import Consultation  # noqa: E402
 from consultation.extensions import db  # noqa: E402
