@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSECURE_DEFAULT_SECRET, config_for
 from consultation.clock import note_arrival
-from consultation.errors import register_error_handlers
+from consultation.errors import register_error_handlers, register_page_errors
 from consultation.extensions import api, csrf, db, init_celery, limiter, migrate
 from consultation.inputs import register_input_guards
 from consultation.metrics import register_metrics
@@ -67,10 +67,12 @@ def register_rooms() -> None:
     """Registrations between rooms, made here rather than as import side effects: a lower room offers a hook,
     a higher one plugs into it (the lower room never imports the higher)."""
     from consultation.analysis.tasks import register_listeners
-    from consultation.catalog.service import register_structure_lock
+    from consultation.catalog.service import register_deadline_listener, register_structure_lock
+    from consultation.intake.lateness import recompute_lateness
     from consultation.intake.service import responses_lock
 
     register_structure_lock(responses_lock)
+    register_deadline_listener(recompute_lateness)
     register_listeners()
 
 
@@ -87,9 +89,26 @@ def register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)
 
     # The resident pages use cookie sessions and HTML forms: a plain Blueprint, CSRF-protected, not exempted.
+    from consultation.web.errors import http_error_page
     from consultation.web.routes import bp as web_bp
 
     app.register_blueprint(web_bp)
+    register_page_errors(app, web_bp.url_prefix, http_error_page)
+    register_petitions(app)
+
+
+def register_petitions(app: Flask) -> None:
+    """The petitions API (bearer tokens, so no CSRF) and the resident petition pages (CSRF-protected)."""
+    from consultation.petitions.routes import blp as petitions_blp
+    from consultation.web.petition_pages import bp as petition_pages_bp
+
+    api.register_blueprint(petitions_blp)
+    csrf.exempt(petitions_blp)
+    app.register_blueprint(petition_pages_bp)
+    # Unknown URLs under /petitions are resident pages too: HTML errors, not JSON.
+    from consultation.web.errors import http_error_page
+
+    register_page_errors(app, petition_pages_bp.url_prefix, http_error_page)
 
 
 def _register_docs_assets(app: Flask) -> None:

@@ -49,6 +49,14 @@ NEW_CONSULTATION = {
     "questionnaire": {"title": "Views", "questions": [{"code": "why", "kind": "free_text", "prompt": "Why?"}]},
 }
 CODEBOOK = {"themes": [{"key": "access", "label": "Access", "description": "Getting to the counter"}]}
+PETITION_CLOSES = "2017-10-01T17:00:00+01:00"
+NEW_PETITION = {"title": "Keep it open", "text": "Keep the counter open.", "consultation": "library-hours",
+                "stations": ["dagenham"], "closes_at": PETITION_CLOSES}  # fmt: skip
+SIGNER = {"name": "Ada Lovelace", "email": "ada@example.org", "postcode": "RM10 7TU", "consent": True}
+PACK = {"code": "PACK-2", "issued_to": "Rainham Road residents", "issued_at": "2017-05-01T10:00:00+01:00"}
+TALLY = {"signatures_counted": 12, "sheets": 2, "received_at": "2017-05-30T18:00:00+01:00", "counted_by": "Jo"}
+SIGNATURES_CSV = "name,email,postcode,signed_at\nAda Lovelace,ada@example.org,RM10 7TU,2017-05-20 12:00\n"
+REVIEW = {"action": "invalidate", "signature_ids": ["{signature_id}"], "reason": "A duplicate"}
 
 PUBLIC = "200 200 200 200 200"
 READERS = "401 200 200 200 200"
@@ -100,6 +108,23 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/consultations/{slug}/exports/aggregates?format=json&borough=" + BOROUGH_A: Entry(READERS_OF_A),
     "GET /api/v1/consultations/{slug}/themes/discover":        Entry(STAFF),
     "GET /api/v1/consultations/{slug}/campaigns":              Entry(STAFF),
+    # petitions: {petition_id} is the organiser of A's petition about a station in A, {petition_b} B's
+    "GET /api/v1/petitions":                                   Entry(PUBLIC),
+    "POST /api/v1/petitions":                                  Entry("401 201 403 403 201", json=NEW_PETITION),
+    "GET /api/v1/petitions/{petition_id}":                     Entry(PUBLIC),
+    "PATCH /api/v1/petitions/{petition_id}":                   Entry("401 200 403 403 200", json={"title": "Keep it"}),
+    "GET /api/v1/petitions/{petition_id}/totals":              Entry(PUBLIC),
+    "POST /api/v1/petitions/{petition_id}/signatures":         Entry("202 202 202 202 202", json=SIGNER),
+    "GET /api/v1/petitions/{petition_id}/signatures":          Entry(READERS_OF_A),
+    "GET /api/v1/petitions/{petition_b}/signatures":           Entry("401 403 200 200 200"),
+    "GET /api/v1/petitions/{petition_id}/signatures.csv":      Entry("401 200 403 403 403"),  # the owner only
+    "POST /api/v1/petitions/{petition_id}/confirm":            Entry("404 404 404 404 404", json={"token": "no-such"}),
+    "POST /api/v1/petitions/{petition_id}/signatures/review":  Entry(READERS_OF_A, json=REVIEW),
+    "POST /api/v1/petitions/{petition_id}/signatures/import":  Entry("401 201 403 403 201", upload=SIGNATURES_CSV),
+    "GET /api/v1/petitions/{petition_id}/packs":               Entry("401 200 403 403 200"),
+    "POST /api/v1/petitions/{petition_id}/packs":              Entry("401 201 403 403 201", json=PACK),
+    "POST /api/v1/petitions/{petition_id}/packs/{code}/tally": Entry("401 200 403 403 200", json=TALLY),
+    "POST /api/v1/petitions/{petition_id}/packs/{code}/signatures": Entry("401 201 403 403 201", upload="name,postcode\nAda,RM10 7TU\n"),  # noqa: E501
     # operations (metrics are open in the test configuration: no METRICS_TOKEN)
     "GET /healthz":                                            Entry(PUBLIC),
     "GET /readyz":                                             Entry(PUBLIC),
@@ -111,7 +136,7 @@ MATRIX: dict[str, Entry] = {
 def route_of(key: str) -> str:
     """'GET /api/v1/responses/{reference_b}?x=1' -> 'GET /api/v1/responses/{reference}', as the spec names it."""
     method, _, target = key.partition(" ")
-    path = target.split("?")[0].replace("{reference_b}", "{reference}")
+    path = target.split("?")[0].replace("{reference_b}", "{reference}").replace("{petition_b}", "{petition_id}")
     return f"{method} {path}"
 
 
@@ -147,7 +172,27 @@ def build_world(client, auth) -> dict:
         celery.conf.task_always_eager = True
     response = client.put(f"/api/v1/consultations/{slug}/codebook", json=CODEBOOK, headers=auth("admin"))
     assert response.status_code == 200, response.get_json()
+    petitions = {}
+    for name, role, station in (("a", "organiser", "dagenham"), ("b", "other_organiser", "woodford")):
+        response = client.post("/api/v1/petitions", json={**NEW_PETITION, "stations": [station]}, headers=auth(role))
+        assert response.status_code == 201, response.get_json()
+        petitions[name] = response.get_json()["id"]
+    owner = auth("organiser")
+    petition = f"/api/v1/petitions/{petitions['a']}"
+    response = client.post(f"{petition}/packs", json={**PACK, "code": "PACK-1"}, headers=owner)
+    assert response.status_code == 201, response.get_json()
+    response = client.post(f"{petition}/packs/PACK-1/tally", json=TALLY, headers=owner)
+    assert response.status_code == 200, response.get_json()
+    upload = {"file": (io.BytesIO(SIGNATURES_CSV.encode()), "signatures.csv")}
+    multipart = "multipart/form-data"
+    response = client.post(f"{petition}/signatures/import", data=upload, headers=owner, content_type=multipart)
+    assert response.status_code == 201, response.get_json()
+    signature_id = client.get(f"{petition}/signatures", headers=owner).get_json()["signatures"][0]["id"]
     return {
+        "petition_id": petitions["a"],
+        "petition_b": petitions["b"],
+        "code": "PACK-1",
+        "signature_id": signature_id,
         "slug": slug,
         "reference": made["a"]["reference"],
         "reference_b": made["b"]["reference"],
@@ -161,6 +206,8 @@ def _fill(value, world: dict):
         return value.format(**world)
     if isinstance(value, dict):
         return {name: _fill(item, world) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, world) for item in value]
     return value
 
 
@@ -184,6 +231,15 @@ def check(response, key: str, caller: str) -> None:
     assert response.status_code == MATRIX[key].status_for(caller), (key, caller, body)
     if response.status_code >= 400:
         assert set(body) == {"status", "code", "message", "errors"}, body
+
+
+@pytest.fixture(autouse=True)
+def outbox(app, tmp_path):
+    """Signing sends a confirmation email: into a temporary folder."""
+    previous = app.config.get("MAIL_OUTBOX")
+    app.config["MAIL_OUTBOX"] = str(tmp_path / "outbox")
+    yield
+    app.config["MAIL_OUTBOX"] = previous
 
 
 READS = [key for key in MATRIX if key.startswith("GET ")]

@@ -311,3 +311,21 @@ def test_json_exports_match_the_schema_the_openapi_document_gives_them(client, a
     body = client.get(f"{BASE}/{export}?format=json&include_late=true", headers=auth("reviewer")).get_json()
     OAS30Validator({**schema, "components": spec["components"]}).validate(body)
     assert body  # a non-empty export was checked
+
+
+def test_the_number_of_queries_per_batch_does_not_grow_with_its_rows(factory, count_queries):
+    """One query for the batch's rows, one for its answers and one for its themes, however many rows it holds."""
+
+    def export() -> None:
+        db.session.expire_all()
+        "".join(csv_chunks(response_export(db.session, factory.consultation, batch_size=1000)))
+
+    factory.response(answers={"reporting": ["phone"]}, themes={"safety": 0.5})
+    db.session.commit()
+    few = count_queries(export)
+    for index in range(20):
+        factory.response(answers={"reporting": ["online"]}, themes={"safety": 0.5, "access": 0.4}, late=index == 3)
+    db.session.commit()
+    many = count_queries(export)
+
+    assert many == few, count_queries.statements
