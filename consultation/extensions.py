@@ -57,6 +57,8 @@ def init_celery(app) -> None:
         task_eager_propagates=True,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
+        # With JSON logs the worker keeps the app's handler (one JSON object per line) instead of Celery's own.
+        worker_hijack_root_logger=app.config["LOG_FORMAT"] != "json",
     )
     AppContextTask.flask_app = app
     app.extensions["celery"] = celery
