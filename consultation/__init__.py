@@ -37,11 +37,12 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.before_request(note_arrival)
     register_observability(app)
     register_metrics(app)
-    register_input_guards(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
+    # After the rate limits (a client over its budget is refused before its body is parsed), before CSRF.
+    register_input_guards(app)
     csrf.init_app(app)
     init_celery(app)
     api.init_app(app)

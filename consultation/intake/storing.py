@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from consultation.catalog.models import Consultation
 from consultation.catalog.service import consultation_status
@@ -132,6 +132,13 @@ def key_fields(idempotency: IdempotencyRequest | None, reference: str, received_
 
 def store_in_one_statement(session: Session, row: OnlineResponseRow, _idempotency) -> int | None:
     """PostgreSQL: one statement, one round trip; the response's id, or None when it was not open."""
+    current = session() if isinstance(session, scoped_session) else session
+    if current.in_transaction():
+        # The request already holds a connection (it read the consultation): write through it and commit, rather
+        # than take a second connection, which under load would let requests wait on each other for the pool.
+        response_id = insert_online_response(session.connection(), row)
+        session.commit()
+        return response_id
     # A connection of its own in autocommit: the one statement is its own transaction, with no BEGIN or COMMIT.
     with session.get_bind().connect() as connection:
         return insert_online_response(connection.execution_options(isolation_level="AUTOCOMMIT"), row)

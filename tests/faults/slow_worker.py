@@ -5,11 +5,11 @@ import os
 import time
 from pathlib import Path
 
-from consultation.analysis import pipeline
+from consultation.analysis.service import run
 from consultation.worker import celery, flask_app  # noqa: F401  (the app Celery loads)
 
 MARKER = Path(os.environ["SLOW_WORKER_MARKER"])
-_original_write_batch = pipeline._write_batch
+_original_write_batch = run.write_batch
 
 
 def _write_batch_then_stall(session, *args, **kwargs):
@@ -21,4 +21,4 @@ def _write_batch_then_stall(session, *args, **kwargs):
     return written
 
 
-pipeline._write_batch = _write_batch_then_stall
+run.write_batch = _write_batch_then_stall

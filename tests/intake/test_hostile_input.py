@@ -171,3 +171,22 @@ def test_a_csv_holding_a_nul_character_is_refused_whole(client, auth, session, c
         "file": ["The CSV file contains NUL bytes: it is not a text file."]
     }
     assert _nothing_stored(session)
+
+
+@pytest.mark.parametrize("cell", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0001-01-01 00:00"])
+def test_a_spreadsheet_moment_at_the_edge_of_the_calendar_is_a_cell_problem(cell):
+    from consultation.tabular import parse_moment
+
+    assert parse_moment(cell) == (None, "Must be between 1900-01-01 and 9998-12-31 (UTC).")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"closes_at": "0001-01-01T00:00:00+01:00"}, {"closes_at": "9999-12-31T23:59:59-01:00"}],
+)
+def test_a_petition_closing_at_the_edge_of_the_calendar_is_refused(client, auth, consultation, during, change):
+    body = {"title": "Keep it", "text": "Keep it open.", "consultation": "library-hours", "stations": ["dagenham"]}
+    response = client.post("/api/v1/petitions", json={**body, **change}, headers=auth("organiser"))
+    assert assert_error(response, 422, "validation_error")["errors"] == {
+        "closes_at": ["Must be between 1900-01-01 and 9998-12-31 (UTC)."]
+    }
