@@ -63,6 +63,8 @@ def init_celery(app) -> None:
         task_reject_on_worker_lost=True,
         # Fail fast when the broker is down: intake's notices are then recovered by the sweep.
         broker_connection_timeout=2,
+        # With JSON logs the worker keeps the app's handler (one JSON object per line) instead of Celery's own.
+        worker_hijack_root_logger=app.config["LOG_FORMAT"] != "json",
     )
     AppContextTask.flask_app = app
     app.extensions["celery"] = celery

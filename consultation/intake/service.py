@@ -32,6 +32,7 @@ from consultation.intake.storing import (
 )
 from consultation.intake.structure import IntakeStructure, forget_structures, intake_structure
 from consultation.intake.validation import CheckedAnswer, check_answers, check_respondent, rules_for
+from consultation.metrics import count_accepted_responses
 
 # Easy to read aloud and to copy from paper: no 0/O, 1/I/L, and no U (so no accidental words).
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -264,6 +265,7 @@ def _submit(
             continue  # the reference was taken: draw another
         if response_id is None:
             return None
+        count_accepted_responses("online")
         events.responses_changed([response_id])
         return SubmissionReceipt(reference, received_at, edit_token, station, response_id)
     raise ApiError(503, "service_unavailable", "Could not allocate a unique reference; please try again.")

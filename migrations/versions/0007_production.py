@@ -1,7 +1,7 @@
 """production: analysis locks (one run per consultation) and idempotency keys bound to their caller
 
 Revision ID: 0007_production
-Revises: 0003_structure
+Revises: 0004_petitions
 Create Date: 2026-11-30 06:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007_production'
-down_revision = '0003_structure'
+down_revision = '0004_petitions'
 branch_labels = None
 depends_on = None
 
