@@ -13,10 +13,10 @@ def _utc(value) -> str | None:
     return iso_utc(value) if value is not None else None
 
 
-def _moment(attribute: str, description: str = ""):
+def _moment(attribute: str, description: str = "", nullable: bool = False):
     return ma.fields.Function(
         lambda obj: _utc(obj[attribute] if isinstance(obj, dict) else getattr(obj, attribute)),
-        metadata={"type": "string", "format": "date-time", "description": description},
+        metadata={"type": "string", "format": "date-time", "description": description, "nullable": nullable},
     )
 
 
@@ -144,7 +144,7 @@ class SignatureSchema(ma.Schema):
     gss_code = ma.fields.String()
     pack = ma.fields.String(allow_none=True)
     signed_at = _moment("signed_at")
-    confirmed_at = _moment("confirmed_at")
+    confirmed_at = _moment("confirmed_at", "None until the signer confirms", nullable=True)
     status = ma.fields.String(metadata={"enum": ["pending", "counted", "flagged", "invalidated"]})
     flag_reason = ma.fields.String(allow_none=True)
     invalidation_reason = ma.fields.String(allow_none=True)
@@ -190,7 +190,7 @@ class PackSchema(ma.Schema):
     issued_at = _moment("issued_at")
     signatures_counted = ma.fields.Integer(allow_none=True, metadata={"description": "The counter's tally"})
     sheets = ma.fields.Integer(allow_none=True)
-    received_at = _moment("received_at")
+    received_at = _moment("received_at", "None until the pack comes back", nullable=True)
     counted_by = ma.fields.String(allow_none=True)
     late = ma.fields.Boolean()
     keyed_in = ma.fields.Integer(metadata={"description": "Signatures keyed in from this pack"})
