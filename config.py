@@ -37,6 +37,13 @@ class Config:
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "cache+memory://")
     CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true").lower() == "true"
 
+    # Where analysis runs, never in a request: "thread" (in this process, in batches), "celery" (a worker).
+    BACKGROUND_JOBS = os.environ.get("BACKGROUND_JOBS", "thread")
+    # Seconds a batch of new responses waits for more to arrive before it is coded (or sent to the worker).
+    ANALYSIS_BATCH_WINDOW = float(os.environ.get("ANALYSIS_BATCH_WINDOW", "0.2"))
+    # How often the sweep codes responses whose analysis never ran (the thread, or Celery beat).
+    ANALYSIS_SWEEP_SECONDS = float(os.environ.get("ANALYSIS_SWEEP_SECONDS", "60"))
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() == "true"
     RATELIMIT_PUBLIC_WRITE = os.environ.get("RATELIMIT_PUBLIC_WRITE", "30 per minute;500 per hour")
@@ -84,6 +91,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_BROKER_URL = "memory://"
+    # Background work waits until a test runs it (dispatcher.run_pending()), so tests decide when it happens.
+    BACKGROUND_JOBS = "manual"
     WTF_CSRF_ENABLED = False
     MAIL_SERVER = None  # tests never send real mail; they point MAIL_OUTBOX at a temporary folder
 
@@ -102,6 +111,7 @@ class ProductionConfig(Config):
     METRICS_ENABLED = bool(os.environ.get("METRICS_TOKEN")) and (
         os.environ.get("METRICS_ENABLED", "true").lower() == "true"
     )
+    BACKGROUND_JOBS = os.environ.get("BACKGROUND_JOBS", "celery")
 
 
 CONFIGS = {

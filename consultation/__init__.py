@@ -56,6 +56,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_rooms()
     register_blueprints(app)
     register_error_handlers(app)
+    from consultation.analysis.tasks import register_background
+
+    register_background(app)
     _register_docs_assets(app)
 
     from consultation.cli import register_commands
@@ -71,8 +74,10 @@ def register_rooms() -> None:
     from consultation.catalog.service import register_deadline_listener, register_structure_lock
     from consultation.intake.lateness import recompute_lateness
     from consultation.intake.service import responses_lock
+    from consultation.intake.structure import register_cache_invalidation
 
     register_structure_lock(responses_lock)
+    register_cache_invalidation()
     register_deadline_listener(recompute_lateness)
     register_listeners()
 

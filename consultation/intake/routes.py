@@ -9,7 +9,7 @@ from consultation.accounts.auth import BEARER_SECURITY, current_user, require_ro
 from consultation.clock import arrival_time
 from consultation.extensions import db, limiter
 from consultation.intake import imports, reading, service
-from consultation.intake.idempotency import IdempotencyRequest, request_hash
+from consultation.intake.idempotency import IdempotencyRequest, caller_fingerprint, request_hash
 from consultation.intake.schemas import (
     EditTokenHeaderSchema,
     IdempotencyHeaderSchema,
@@ -48,6 +48,7 @@ def _idempotency(headers: dict, fingerprint) -> IdempotencyRequest | None:
         key=key,
         request_hash=request_hash(fingerprint),
         secret=current_app.config["SECRET_KEY"],
+        caller_hash=caller_fingerprint(flask_request.headers.get("Authorization"), flask_request.remote_addr),
     )
 
 

@@ -78,7 +78,7 @@ class SubmissionReceiptSchema(ma.Schema):
     received_at_london = ma.fields.Function(
         lambda receipt: to_london(receipt.received_at).isoformat(), metadata={"type": "string"}
     )
-    station = ma.fields.Function(lambda receipt: receipt.response.station.slug, metadata={"type": "string"})
+    station = ma.fields.String()
     edit_token = ma.fields.String(
         allow_none=True,
         metadata={"description": "Shown once: send it as X-Edit-Token to amend or withdraw before the deadline"},

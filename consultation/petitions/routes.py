@@ -47,7 +47,7 @@ REVIEWERS = ("organiser", "reviewer", "admin")
 
 
 def _at():
-    # When the request arrived, noted by create_app before anything read the body.
+    # The deadline is judged by when the request arrived (noted by create_app before anything else runs).
     return arrival_time()
 
 
