@@ -11,7 +11,7 @@ MAX_TOKENS = 128
 # Word pieces per forward batch: big enough for BLAS to run both cores flat out, small enough to keep the
 # attention matrices (batch x 12 heads x length^2 floats) in a few megabytes.
 EMBED_BATCH_TOKENS = 2048
-# Most recent texts are embedded first; a process keeps up to this many vectors in memory so that a re-code
+# A process keeps up to this many vectors in memory (when the caller passes no cache) so that a re-code
 # in the same process embeds nothing again (384 floats each: 100,000 vectors are about 150 MB).
 PROCESS_CACHE_SIZE = 100_000
 
