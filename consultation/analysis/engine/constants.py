@@ -73,6 +73,7 @@ NEIGHBOURS = 3
 # folds leave each model too little to learn from: with 6 it cost 0.02-0.1 macro-F1 in cross-validation on the
 # development and gambling sets (120-150 responses), so small sets keep the plain (balanced) probabilities.
 MIN_POSITIVES_TO_CALIBRATE = 30
+CALIBRATION_FOLDS = 3
 # Out-of-fold predictions to choose the decision threshold need this many coded responses.
 MIN_CODED_FOR_THRESHOLD = 20
 # Threshold choice: the grid, and "keep the best theme if it reaches this fraction of the threshold".
@@ -103,3 +104,6 @@ MAX_PARAPHRASE_TEXTS = 50_000
 COVERED_SIMILARITY = 0.3
 # Without the model: TF-IDF cosine with some theme's words (one shared content word in a short text is ~0.1).
 COVERED_WORD_OVERLAP = 0.1
+# Discovery tries at least one cluster per this many responses: themes in consultation codebooks typically
+# cover 5-15% of the responses each.
+CLUSTER_SIZE_HINT = 15
