@@ -70,8 +70,9 @@ class ResponseAnalysis(db.Model):
 
     __tablename__ = "response_analyses"
     __table_args__ = (
-        Index("ix_response_analyses_consultation_stance", "consultation_id", "stance"),
         Index("ix_response_analyses_campaign", "campaign_id"),
+        # Reviewer-coded responses of a consultation: training data, agreement figures, the signal candidates.
+        Index("ix_response_analyses_consultation_coded", "consultation_id", "coded_by_user_id"),
     )
 
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
@@ -98,6 +99,8 @@ class ThemeAssignment(db.Model):
     __tablename__ = "theme_assignments"
     __table_args__ = (
         UniqueConstraint("response_id", "theme_id"),
+        # A consultation's assignments are those of its codebook's themes: `theme_id IN (...)` reaches them by
+        # this index (the aggregates restrict by it), and response_id comes with it for the join.
         Index("ix_theme_assignments_theme", "theme_id", "response_id"),
     )
 
@@ -124,3 +127,19 @@ class CodingEvent(db.Model):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     model_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
+
+
+class AnalysisLock(db.Model):
+    """Who runs a consultation's analysis now, where the database has no advisory locks (SQLite).
+
+    PostgreSQL uses an advisory lock instead (see analysis/service/locking.py), which dies with its connection;
+    a row outlives a killed process, so a row older than the stale limit may be taken over.
+    """
+
+    __tablename__ = "analysis_locks"
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    holder: Mapped[str] = mapped_column(String(64), nullable=False)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -36,6 +36,8 @@ class Response(db.Model):
     __table_args__ = (
         Index("ix_responses_consultation_received", "consultation_id", "received_at"),
         Index("ix_responses_consultation_station", "consultation_id", "station_id"),
+        # What every figure filters on (consultation, active, on time) and then groups by (station).
+        Index("ix_responses_consultation_counted", "consultation_id", "status", "late", "station_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -101,6 +103,8 @@ class IdempotencyKey(db.Model):
     scope: Mapped[str] = mapped_column(String(200), nullable=False)
     key: Mapped[str] = mapped_column(String(200), nullable=False)
     request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # Who sent the first request (a hash of their token or address): only they get its secrets replayed.
+    caller_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     response_status: Mapped[int] = mapped_column(Integer, nullable=False)
     response_body: Mapped[dict] = mapped_column(JSON, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
