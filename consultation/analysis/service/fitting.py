@@ -35,6 +35,8 @@ class Models:
     themes: ThemeModel | None
     reviewer_examples: int = 0
     agreement_examples: int = 0
+    # The fingerprint without the agreement signal's size: what a run for a few new responses checks.
+    codings_key: str = ""
 
 
 _models_by_consultation: dict[int, Models] = {}
@@ -63,27 +65,50 @@ def _reviewer_codings(session: Session, consultation: Consultation) -> list[tupl
     return [(response_id, coded_at.isoformat() if coded_at else "") for response_id, coded_at in rows]
 
 
+def _signal_limit() -> int:
+    """The smallest count at which `signal_size` reaches MAX_SIGNAL: counting further changes nothing."""
+    limit = tuning.MIN_SIGNAL
+    while signal_size(limit) < tuning.MAX_SIGNAL:
+        limit = math.ceil(limit * tuning.SIGNAL_GROWTH)
+    return limit
+
+
 def _signal_candidates(session: Session, consultation: Consultation, plan: QuestionPlan, limit: int | None):
-    """Uncoded active responses that answered an agreement question and a free-text question, earliest first."""
+    """Uncoded active responses that answered an agreement question and a free-text question, earliest first.
+
+    With `limit` None, how many there are, counted only up to the size where more would not change the model:
+    correlated EXISTS lookups on indexes, so the count stops early instead of reading every answer.
+    """
     if not plan.agreement or not plan.text_question_ids:
         return [] if limit is not None else 0
     agreement_ids = [question_id for question_id, _ in plan.agreement]
-    answered_agreement = select(Answer.response_id).where(Answer.question_id.in_(agreement_ids))
-    answered_text = select(Answer.response_id).where(
-        Answer.question_id.in_(plan.text_question_ids), func.coalesce(Answer.text, "") != ""
+    answered_agreement = (
+        select(Answer.id).where(Answer.response_id == Response.id, Answer.question_id.in_(agreement_ids)).exists()
     )
-    coded = select(ResponseAnalysis.response_id).where(
-        ResponseAnalysis.consultation_id == consultation.id, ResponseAnalysis.coded_by_user_id.is_not(None)
+    answered_text = (
+        select(Answer.id)
+        .where(
+            Answer.response_id == Response.id,
+            Answer.question_id.in_(plan.text_question_ids),
+            func.coalesce(Answer.text, "") != "",
+        )
+        .exists()
+    )
+    coded = (
+        select(ResponseAnalysis.response_id)
+        .where(ResponseAnalysis.response_id == Response.id, ResponseAnalysis.coded_by_user_id.is_not(None))
+        .exists()
     )
     conditions = (
         Response.consultation_id == consultation.id,
         Response.status == "active",
-        Response.id.in_(answered_agreement),
-        Response.id.in_(answered_text),
-        Response.id.not_in(coded),
+        answered_agreement,
+        answered_text,
+        ~coded,
     )
     if limit is None:
-        return session.scalar(select(func.count(Response.id)).where(*conditions)) or 0
+        first = select(Response.id).where(*conditions).limit(_signal_limit()).subquery()
+        return session.scalar(select(func.count()).select_from(first)) or 0
     return list(session.scalars(select(Response.id).where(*conditions).order_by(Response.id).limit(limit)))
 
 
@@ -98,11 +123,23 @@ def _codebook_fingerprint(codebook: CodebookSpec) -> str:
     )
 
 
-def get_models(session: Session, consultation: Consultation, plan: QuestionPlan | None = None) -> Models:
-    """The consultation's models for its current training data, fitted on first use and cached in memory."""
+def get_models(
+    session: Session, consultation: Consultation, plan: QuestionPlan | None = None, *, recount_signal: bool = True
+) -> Models:
+    """The consultation's models for its current training data, fitted on first use and cached in memory.
+
+    Without `recount_signal` (a run for a few new responses) the cached models are kept while the codebook and
+    the reviewer codings are unchanged, without counting the agreement signal: that count reads many responses,
+    and a new response adds at most one to it. The next full run, coding or codebook change recounts it.
+    """
     plan = plan or question_plan(session, consultation)
     codebook = engine_codebook(session, consultation)
     codings = _reviewer_codings(session, consultation)
+    codings_key = json.dumps([tuning.PIPELINE_GENERATION, _codebook_fingerprint(codebook), codings])
+    with _models_lock:
+        cached = _models_by_consultation.get(consultation.id)
+        if cached is not None and not recount_signal and cached.codings_key == codings_key:
+            return cached
     signal_count = signal_size(_signal_candidates(session, consultation, plan, None))
     fingerprint = json.dumps([tuning.PIPELINE_GENERATION, _codebook_fingerprint(codebook), codings, signal_count])
     version = f"p{tuning.PIPELINE_GENERATION}-{hashlib.sha1(fingerprint.encode()).hexdigest()[:16]}"
@@ -111,6 +148,7 @@ def get_models(session: Session, consultation: Consultation, plan: QuestionPlan 
         if cached is not None and cached.version == version:
             return cached
     models = _fit_models(session, consultation, plan, codebook, [rid for rid, _ in codings], signal_count, version)
+    models.codings_key = codings_key
     with _models_lock:
         _models_by_consultation[consultation.id] = models
     return models
