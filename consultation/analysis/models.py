@@ -70,9 +70,8 @@ class ResponseAnalysis(db.Model):
 
     __tablename__ = "response_analyses"
     __table_args__ = (
-        Index("ix_response_analyses_consultation_stance", "consultation_id", "stance"),
         Index("ix_response_analyses_campaign", "campaign_id"),
-        # The reviewer-coded rows of a consultation without a scan of its machine-coded ones.
+        # Reviewer-coded responses of a consultation: training data, agreement figures, the signal candidates.
         Index("ix_response_analyses_consultation_coded", "consultation_id", "coded_by_user_id"),
         # Copies of one text (template letters), found by an index lookup when a new response arrives.
         Index("ix_response_analyses_consultation_match", "consultation_id", "match_key"),
@@ -104,6 +103,8 @@ class ThemeAssignment(db.Model):
     __tablename__ = "theme_assignments"
     __table_args__ = (
         UniqueConstraint("response_id", "theme_id"),
+        # A consultation's assignments are those of its codebook's themes: `theme_id IN (...)` reaches them by
+        # this index (the aggregates restrict by it), and response_id comes with it for the join.
         Index("ix_theme_assignments_theme", "theme_id", "response_id"),
     )
 

@@ -1,7 +1,7 @@
-"""analysis: sentence-model embeddings cached by text hash; campaign match keys; coded-rows index
+"""analysis: sentence-model embeddings cached by text hash; campaign match keys
 
 Revision ID: 0005_analysis
-Revises: 0002_analysis
+Revises: 0003_structure
 Create Date: 2026-11-30 07:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_analysis'
-down_revision = '0002_analysis'
+down_revision = '0003_structure'
 branch_labels = None
 depends_on = None
 
@@ -26,13 +26,11 @@ def upgrade():
     )
     with op.batch_alter_table('response_analyses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('match_key', sa.String(length=16), nullable=True))
-        batch_op.create_index('ix_response_analyses_consultation_coded', ['consultation_id', 'coded_by_user_id'], unique=False)
         batch_op.create_index('ix_response_analyses_consultation_match', ['consultation_id', 'match_key'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('response_analyses', schema=None) as batch_op:
         batch_op.drop_index('ix_response_analyses_consultation_match')
-        batch_op.drop_index('ix_response_analyses_consultation_coded')
         batch_op.drop_column('match_key')
     op.drop_table('text_embeddings')
