@@ -5,8 +5,9 @@ near the line where it is assigned) and where the response is unlike anything co
 nothing near it). Picking greedily, each pick also counts as "coded" for the next, so twenty picks are twenty
 different kinds of response, not twenty copies of one template letter.
 
-The candidates are a bounded pool, so the cost does not grow with the consultation: the responses whose stored
-stance confidence is lowest, and an even spread of the rest (themes can be unsure where stance is not). The pool
+The candidates are a bounded pool, so the model's work does not grow with the consultation: the responses whose
+stored stance confidence is lowest, and an even spread of the rest (themes can be unsure where stance is not),
+chosen in one pass of the database over the consultation's analysis rows. The pool
 is re-scored with the consultation's current models; closeness uses the stored sentence vectors when every text
 has one (the background run stores them), else TF-IDF word vectors of the same texts.
 """
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
@@ -90,10 +91,10 @@ def _candidates(session: Session, consultation_id: int, boroughs: set[int] | Non
             tuning.NEXT_TO_CODE_POOL // 2
         )
     ).all()
-    # An even spread without ORDER BY random(): a fixed multiplicative hash of the id, the same on every database.
-    spread = session.execute(
-        base.order_by((Response.id * 2654435761) % 4294967291, Response.id).limit(tuning.NEXT_TO_CODE_POOL // 2)
-    ).all()
+    # An even spread without ORDER BY random(): a fixed multiplicative hash of the id, the same on every database
+    # (64-bit arithmetic, so PostgreSQL's 32-bit integers do not overflow).
+    scrambled = (cast(Response.id, BigInteger) * literal(2654435761, BigInteger)) % literal(4294967291, BigInteger)
+    spread = session.execute(base.order_by(scrambled, Response.id).limit(tuning.NEXT_TO_CODE_POOL // 2)).all()
     seen: dict[int, tuple] = {}
     for row in [*least_sure, *spread]:
         seen.setdefault(row[0], tuple(row))
