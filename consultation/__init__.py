@@ -76,6 +76,21 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(web_bp)
     register_page_errors(app, web_bp.url_prefix, http_error_page)
+    register_petitions(app)
+
+
+def register_petitions(app: Flask) -> None:
+    """The petitions API (bearer tokens, so no CSRF) and the resident petition pages (CSRF-protected)."""
+    from consultation.petitions.routes import blp as petitions_blp
+    from consultation.web.petition_pages import bp as petition_pages_bp
+
+    api.register_blueprint(petitions_blp)
+    csrf.exempt(petitions_blp)
+    app.register_blueprint(petition_pages_bp)
+    # Unknown URLs under /petitions are resident pages too: HTML errors, not JSON.
+    from consultation.web.errors import http_error_page
+
+    register_page_errors(app, petition_pages_bp.url_prefix, http_error_page)
 
 
 def _register_docs_assets(app: Flask) -> None:

@@ -11,12 +11,14 @@ from tqdm import tqdm
 from consultation.accounts.service import create_user_with_token
 from consultation.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
 from consultation.analysis.demo import seed_demo_codebooks
-from consultation.catalog.demo import seed_demo
+from consultation.catalog.demo import DEMO_SLUG, seed_demo
 from consultation.errors import ApiError
 from consultation.extensions import db
 from consultation.intake.idempotency import purge_expired
 from consultation.intake.imports import ImportRejected, import_responses
 from consultation.intake.models import IMPORT_MODES
+from consultation.petitions.commands import COMMANDS as PETITION_COMMANDS
+from consultation.petitions.demo import seed_demo_petition
 
 
 def _fail(error: ApiError) -> None:
@@ -35,6 +37,9 @@ def seed_demo_command():
     codebooks = seed_demo_codebooks(db.session)
     if codebooks:
         click.echo(f"Loaded the demo codebook into: {', '.join(codebooks)}")
+    petition = seed_demo_petition(db.session, DEMO_SLUG)
+    if petition is not None:
+        click.echo(f"Added demo petition {petition.id}, {petition.title!r}: its signers' names are generated.")
 
 
 @click.command("create-token")
@@ -185,5 +190,6 @@ def register_commands(app: Flask) -> None:
         purge_idempotency_keys_command,
         export_group,
         *ANALYSIS_COMMANDS,
+        *PETITION_COMMANDS,
     ):
         app.cli.add_command(command)

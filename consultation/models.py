@@ -12,6 +12,7 @@ from consultation.analysis.models import (
 from consultation.boroughs import Borough
 from consultation.catalog.models import Consultation, Question, Questionnaire, Station
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
+from consultation.petitions.models import Petition, PetitionPack, Signature, petition_stations
 
 __all__ = [
     "Campaign",
@@ -34,4 +35,8 @@ __all__ = [
     "Station",
     "User",
     "user_boroughs",
+    "Petition",
+    "PetitionPack",
+    "Signature",
+    "petition_stations",
 ]
