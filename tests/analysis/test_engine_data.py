@@ -73,7 +73,5 @@ def test_gambling_cross_consultation():
 
 def test_discover_on_dev(dev):
     records, cb = dev
-    out = discover_themes(
-        [r["text"] for r in records], [r["id"] for r in records], codebook=cb, max_clusters=6
-    )
+    out = discover_themes([r["text"] for r in records], [r["id"] for r in records], codebook=cb, max_clusters=6)
     assert out and all(c["size"] >= 1 and c["suggested_key"] for c in out)
