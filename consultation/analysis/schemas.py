@@ -157,11 +157,11 @@ class ThemeAgreementSchema(ma.Schema):
     label = ma.fields.String()
     reviewer_count = ma.fields.Integer()
     machine_count = ma.fields.Integer()
-    precision = ma.fields.Float()
+    precision = ma.fields.Float(allow_none=True, metadata={"description": "Null when the machine never gave it"})
     precision_interval = interval_field()
-    recall = ma.fields.Float()
+    recall = ma.fields.Float(allow_none=True, metadata={"description": "Null when no reviewer gave it"})
     recall_interval = interval_field()
-    f1 = ma.fields.Float()
+    f1 = ma.fields.Float(allow_none=True)
     f1_interval = interval_field()
     verdict = ma.fields.String(metadata=VERDICT)
     reason = ma.fields.String(metadata={"description": "The verdict in plain words"})
@@ -193,8 +193,8 @@ class NextToCodeArgsSchema(ma.Schema):
 
 
 class CodingValueSchema(ma.Schema):
-    score = ma.fields.Float(metadata={"description": "What the ranking sorts on: uncertainty, then novelty"})
-    uncertainty = ma.fields.Float(metadata={"description": "The larger of the stance and theme uncertainty, 0..1"})
+    score = ma.fields.Float(metadata={"description": "Usefulness: half uncertainty, half novelty"})
+    uncertainty = ma.fields.Float(metadata={"description": "Mean of the stance and theme uncertainty, 0..1"})
     stance_uncertainty = ma.fields.Float(metadata={"description": "1 minus the gap between the two likeliest stances"})
     theme_uncertainty = ma.fields.Float(metadata={"description": "1 when a theme's score is on its assignment line"})
     novelty = ma.fields.Float(
@@ -221,6 +221,9 @@ class NextToCodeSchema(ma.Schema):
     closeness = ma.fields.String(
         allow_none=True,
         metadata={"enum": ["sentence_model", "words"], "description": "How similarity between texts was measured"},
+    )
+    waiting_for_vectors = ma.fields.Integer(
+        metadata={"description": "Candidates left out until the background run has stored their sentence vectors"}
     )
     items = ma.fields.List(ma.fields.Nested(NextToCodeItemSchema))
 

@@ -3,10 +3,11 @@
 import numpy as np
 from sqlalchemy import func, select
 
+from consultation.analysis.engine.embedding import load_model, text_key
 from consultation.analysis.models import Campaign, ResponseAnalysis, TextEmbedding
-from consultation.analysis.service import analyse
+from consultation.analysis.service import analyse, forget_models
 from consultation.analysis.service import run as run_module
-from consultation.analysis.service.embeddings import StoredVectors, text_key
+from consultation.analysis.service.embeddings import StoredVectors
 from tests.analysis.analysis_support import demo_consultation, make_response
 
 TEMPLATE = (
@@ -97,15 +98,44 @@ def test_a_withdrawn_member_leaves_its_campaign_and_one_left_is_no_campaign(sess
 def test_stored_vectors_round_trip_exactly_and_a_second_writer_of_the_same_text_is_no_error(session):
     key = text_key("Keep it open.")
     vector = np.linspace(-1, 1, 384).astype(np.float32)
-    first = StoredVectors(session)
+    first, second = StoredVectors(), StoredVectors()
     first[key] = vector
-    second = StoredVectors(session)
     second[key] = vector
-    assert first.save() == 1 and second.save() == 1
+    assert first.save(session) == 1 and second.save(session) == 1
     session.commit()
     assert session.scalar(select(func.count()).select_from(TextEmbedding)) == 1
-    reader = StoredVectors(session)
-    assert reader.preload([key, text_key("never stored")]) == 1
+    reader = StoredVectors()
+    assert reader.preload(session, [key, text_key("never stored")]) == 1
     assert np.array_equal(reader[key], vector) and reader.get(text_key("never stored")) is None
     assert (reader.hits, reader.misses) == (1, 1)
-    assert text_key("Keep it open.") != text_key("Keep it open!")
+    reader.clear()
+    assert len(reader) == 0 and reader.save(session) == 0
+
+
+def test_a_recode_embeds_nothing_again_and_a_new_text_is_embedded_once(session, monkeypatch):
+    forget_models()  # models cached by an earlier test hold vectors this test's empty table does not
+    consultation = demo_consultation(session)
+    texts = ["Two buses to Barking is too far for my mother.", "The budget cuts are a false economy."]
+    responses = [make_response(session, consultation, text) for text in texts]
+    embedded: list[str] = []
+    model = load_model()
+    real_encode = model.encode
+
+    def counting_encode(batch, progress=None):
+        embedded.extend(batch)
+        return real_encode(batch, progress=progress)
+
+    monkeypatch.setattr(model, "encode", counting_encode)
+    first = analyse(session, consultation)
+    assert first.analysed == 2 and set(texts) <= set(embedded)
+    stored = session.scalar(select(func.count()).select_from(TextEmbedding))
+    assert stored >= 2 and first.embedded >= 2
+    embedded.clear()
+    forget_models()  # a fresh process: nothing in memory, everything from the table
+    again = analyse(session, consultation, force=True)
+    assert again.analysed == 2 and again.embedded == 0 and embedded == []
+    copy = make_response(session, consultation, texts[0])
+    later = make_response(session, consultation, "Nobody uses the counter at night anyway.")
+    analyse(session, consultation, response_ids=[copy.id, later.id])
+    assert embedded == ["Nobody uses the counter at night anyway."]
+    assert responses[0].id != copy.id

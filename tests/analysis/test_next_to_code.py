@@ -1,29 +1,21 @@
 """What to code next: the responses the machine is least sure of and that are unlike those coded, with why."""
 
 import numpy as np
+import pytest
 
 from consultation.analysis.service import analyse
-from consultation.analysis.service.next_to_code import rank_for_coding
+from consultation.analysis.service.next_to_code import novelty_of_picks
 from tests.analysis.analysis_support import demo_consultation, make_response
 
 URL = "/api/v1/consultations/public-access-demo/analysis/next-to-code"
 
 
-def _unit(rows):
-    matrix = np.array(rows, dtype=np.float64)
-    return matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
-
-
-def test_ranking_puts_the_uncertain_first_and_passes_over_copies_of_what_is_coded():
-    vectors = _unit([[1, 0, 0], [1, 0.01, 0], [0, 1, 0], [0, 0, 1]])
-    coded = _unit([[0, 0, 1]])
-    uncertainty = np.array([0.9, 0.9, 0.5, 0.95])
-    picks = rank_for_coding(uncertainty, vectors, coded, 4, weight=0.6)
-    order = [index for index, _, _ in picks]
-    # 3 is the most uncertain but a copy of a coded text, so 0 comes first; then 0's near copy (1) falls to last.
-    assert order == [0, 2, 3, 1]
-    assert picks[0][1] == 1.0 and picks[2][1] < 0.01 and picks[3][1] < 0.01
-    assert rank_for_coding(np.array([]), np.zeros((0, 3)), coded, 5, weight=0.6) == []
+def test_novelty_of_each_pick_counts_the_coded_and_the_picks_before_it():
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    coded = np.array([[0.6, 0.8]])
+    novelty = novelty_of_picks([0, 1, 2], vectors, coded)
+    assert novelty == pytest.approx([0.4, 0.0, 0.2])
+    assert novelty_of_picks([2], vectors, np.zeros((0, 2))) == [1.0]
 
 
 def _seed(session):

@@ -1,47 +1,28 @@
 """How far to trust the machine: intervals around precision, recall, F1 and kappa, and a verdict in words."""
 
-import numpy as np
 import pytest
 
+from consultation.analysis.engine.quality import theme_agreement
 from consultation.analysis.service import analyse, reliability
 from tests.analysis.analysis_support import demo_consultation, make_response
 
 URL = "/api/v1/consultations/public-access-demo/analysis/agreement"
 
 
-def test_wilson_interval_matches_the_published_values():
-    # Newcombe (1998), table I: 81 of 263 -> 0.2553 to 0.3662; 0 of 10 -> 0 to 0.2775.
-    low, high = reliability.wilson_interval(81, 263)
-    assert (low, high) == (pytest.approx(0.2553, abs=1e-4), pytest.approx(0.3662, abs=1e-4))
-    low, high = reliability.wilson_interval(0, 10)
-    assert low == 0.0 and high == pytest.approx(0.2775, abs=1e-4)
-    assert reliability.wilson_interval(0, 0) is None
-
-
-def test_f1_interval_holds_the_point_estimate_and_narrows_with_more_codings():
-    def indicators(n):
+def test_intervals_hold_the_point_estimates_and_narrow_with_more_codings():
+    def figures(repeats):
         # The same pattern repeated: F1 = 2*6 / (2*6 + 2 + 2) = 0.75 at every size.
-        tp = np.array(([1] * 6 + [0] * 4) * n, dtype=np.float32)
-        fp = np.array(([0] * 6 + [1, 1, 0, 0]) * n, dtype=np.float32)
-        fn = np.array(([0] * 6 + [0, 0, 1, 1]) * n, dtype=np.float32)
-        return tp, fp, fn, reliability.bootstrap_weights(10 * n)
+        machine = ([["a"]] * 6 + [["a"], ["a"], [], []]) * repeats
+        reviewer = ([["a"]] * 6 + [[], [], ["a"], ["a"]]) * repeats
+        return theme_agreement(machine, reviewer, ["a"])["a"]
 
-    small = reliability.f1_interval(*indicators(2))
-    large = reliability.f1_interval(*indicators(40))
-    assert small[0] < 0.75 < small[1] and large[0] < 0.75 < large[1]
-    assert large[1] - large[0] < (small[1] - small[0]) / 2
-    empty = np.zeros(5, dtype=np.float32)
-    assert reliability.f1_interval(empty, empty, empty, reliability.bootstrap_weights(5)) is None
-
-
-def test_kappa_interval_is_a_point_for_perfect_agreement_and_spans_zero_for_chance():
-    labels = ["oppose", "support"] * 30
-    assert reliability.kappa_interval(labels, labels, reliability.bootstrap_weights(60)) == (1.0, 1.0)
-    chance = ["oppose", "oppose", "support", "support"] * 15
-    other = ["oppose", "support"] * 30
-    low, high = reliability.kappa_interval(chance, other, reliability.bootstrap_weights(60))
-    assert reliability.cohen_kappa(chance, other) == pytest.approx(0.0)
-    assert low < 0.0 < high
+    small, large = figures(2), figures(40)
+    assert small["f1"] == large["f1"] == 0.75
+    for measure in ("precision", "recall", "f1"):
+        low, high = small[f"{measure}_interval"]
+        wide = high - low
+        low, high = large[f"{measure}_interval"]
+        assert low < large[measure] < high and high - low < wide / 2
 
 
 @pytest.mark.parametrize(

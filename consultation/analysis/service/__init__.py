@@ -25,9 +25,8 @@ from consultation.analysis.service.coding import code_response, get_coding
 from consultation.analysis.service.fitting import forget_models, signal_size
 from consultation.analysis.service.inputs import Inputs, input_hash, load_inputs, question_plan
 from consultation.analysis.service.next_to_code import next_to_code
-from consultation.analysis.service.reliability import cohen_kappa
 from consultation.analysis.service.run import analyse, consultations_of
-from consultation.analysis.service.status import analysis_status, sentence_model_status
+from consultation.analysis.service.status import analysis_status
 from consultation.analysis.service.writing import RunSummary
 
 __all__ = [
@@ -39,7 +38,6 @@ __all__ = [
     "agreement",
     "analyse",
     "code_response",
-    "cohen_kappa",
     "consultations_of",
     "deactivate_theme",
     "discover_themes",
@@ -55,7 +53,6 @@ __all__ = [
     "question_plan",
     "redact",
     "replace_codebook",
-    "sentence_model_status",
     "signal_size",
     "update_theme",
 ]

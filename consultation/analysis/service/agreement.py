@@ -1,14 +1,14 @@
 """How well the machine agrees with reviewers, measured on the responses reviewers coded, and whether to trust it.
 
 The machine's own latest output (its coding history, not the reviewer-overridden row) is compared with each
-reviewer coding. Every figure comes with a 95% interval and each theme and the stance with a verdict in words
-(`reliability`), because a theme coded five times does not show what a theme coded five hundred times does.
+reviewer coding. The engine's `quality` functions give every figure a 95% interval (Wilson for proportions, a seeded
+bootstrap for F1 and kappa); `reliability` turns each theme's and the stance's interval into a verdict in words.
 """
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consultation.analysis.engine.quality import stance_agreement, theme_agreement, wilson_interval
 from consultation.analysis.models import STANCES, ResponseAnalysis, Theme, ThemeAssignment
 from consultation.analysis.service import reliability
 from consultation.analysis.service.codebook import find_codebook
@@ -17,7 +17,7 @@ from consultation.catalog.service import get_consultation
 from consultation.intake.models import Response
 
 
-def _prf(true_positive: int, false_positive: int, false_negative: int) -> tuple[float, float, float]:
+def _micro(true_positive: int, false_positive: int, false_negative: int) -> tuple[float, float, float]:
     precision = true_positive / (true_positive + false_positive) if true_positive + false_positive else 0.0
     recall = true_positive / (true_positive + false_negative) if true_positive + false_negative else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -63,49 +63,48 @@ def agreement(session: Session, slug: str) -> dict:
         for response_id, (stance, themes) in latest_machine_outputs(session, ids).items()
     }
     compared = [response_id for response_id in ids if response_id in machine]
-    weights = reliability.bootstrap_weights(len(compared))
     truth = [reviewer_stance[response_id] or "none" for response_id in compared]
     predicted = [machine[response_id][0] or "none" for response_id in compared]
     confusion = {stance: {other: 0 for other in (*STANCES, "none")} for stance in (*STANCES, "none")}
     for a, b in zip(truth, predicted, strict=True):
         confusion[a][b] += 1
-    kappa = reliability.cohen_kappa(truth, predicted)
-    kappa_bounds = reliability.kappa_interval(truth, predicted, weights)
+    stance = stance_agreement(predicted, truth)
     correct = sum(a == b for a, b in zip(truth, predicted, strict=True))
     book = find_codebook(session, consultation)
     labels = {theme.key: theme.label for theme in (book.themes if book else [])}
     keys = sorted(
         set(labels) & ({k for r in compared for k in reviewer_themes[r]} | {k for r in compared for k in machine[r][1]})
     )
+    measured = theme_agreement(
+        [sorted(machine[r][1]) for r in compared], [sorted(reviewer_themes[r]) for r in compared], keys
+    )
     per_theme = []
     totals = [0, 0, 0]
     for key in keys:
-        said_by_reviewer = np.array([key in reviewer_themes[r] for r in compared], dtype=np.float32)
-        said_by_machine = np.array([key in machine[r][1] for r in compared], dtype=np.float32)
-        both = said_by_reviewer * said_by_machine
-        machine_only = said_by_machine - both
-        reviewer_only = said_by_reviewer - both
-        tp, fp, fn = int(both.sum()), int(machine_only.sum()), int(reviewer_only.sum())
-        totals = [totals[0] + tp, totals[1] + fp, totals[2] + fn]
-        precision, recall, f1 = _prf(tp, fp, fn)
-        f1_bounds = reliability.f1_interval(both, machine_only, reviewer_only, weights)
+        figures = measured[key]
+        true_positive = sum(1 for r in compared if key in reviewer_themes[r] and key in machine[r][1])
+        totals = [
+            totals[0] + true_positive,
+            totals[1] + figures["machine_count"] - true_positive,
+            totals[2] + figures["reviewer_count"] - true_positive,
+        ]
         per_theme.append(
             {
                 "key": key,
                 "label": labels[key],
-                "reviewer_count": tp + fn,
-                "machine_count": tp + fp,
-                "precision": round(precision, 4),
-                "precision_interval": _interval(reliability.wilson_interval(tp, tp + fp)),
-                "recall": round(recall, 4),
-                "recall_interval": _interval(reliability.wilson_interval(tp, tp + fn)),
-                "f1": round(f1, 4),
-                "f1_interval": _interval(f1_bounds),
-                **reliability.theme_verdict(tp + fn, f1_bounds),
+                "reviewer_count": figures["reviewer_count"],
+                "machine_count": figures["machine_count"],
+                "precision": figures["precision"],
+                "precision_interval": _interval(figures["precision_interval"]),
+                "recall": figures["recall"],
+                "recall_interval": _interval(figures["recall_interval"]),
+                "f1": figures["f1"],
+                "f1_interval": _interval(figures["f1_interval"]),
+                **reliability.theme_verdict(figures["reviewer_count"], figures["f1_interval"]),
             }
         )
-    micro = _prf(*totals)
-    supported = [item["f1"] for item in per_theme if item["reviewer_count"]]
+    micro = _micro(*totals)
+    supported = [item["f1"] for item in per_theme if item["reviewer_count"] and item["f1"] is not None]
     return {
         "consultation": slug,
         "n": len(compared),
@@ -115,11 +114,11 @@ def agreement(session: Session, slug: str) -> dict:
         "stance": {
             "n": len(compared),
             "accuracy": round(correct / len(compared), 4) if compared else None,
-            "accuracy_interval": _interval(reliability.wilson_interval(correct, len(compared))),
-            "kappa": round(kappa, 4) if kappa is not None else None,
-            "kappa_interval": _interval(kappa_bounds),
+            "accuracy_interval": _interval(wilson_interval(correct, len(compared))),
+            "kappa": stance["kappa"],
+            "kappa_interval": _interval(stance["kappa_interval"]),
             "confusion": confusion,
-            **reliability.stance_verdict(len(compared), kappa_bounds),
+            **reliability.stance_verdict(len(compared), stance["kappa_interval"]),
         },
         "themes": {
             "micro_precision": round(micro[0], 4),

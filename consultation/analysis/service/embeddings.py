@@ -1,18 +1,20 @@
 """Sentence-model vectors kept in the database by text hash, so a re-code (or a second run) embeds nothing again.
 
-The engine's `embed(texts, cache=...)` takes any mutable mapping from its text key to a vector. `StoredVectors`
-is that mapping over the `text_embeddings` table: `preload` reads the keys a run needs in a few bulk queries, the
-engine reads and fills the mapping in memory, and `save` writes the new vectors in one bulk insert that skips
-keys another process stored meanwhile (two runs may embed the same template letter).
+The engine's models take a `cache`: any mutable mapping from the engine's `text_key` to a vector. `StoredVectors`
+is that mapping in front of the `text_embeddings` table. A consultation's models keep one for their lifetime
+(it holds no session, so cached models outlive the run that fitted them): before coding a batch the run
+`preload`s the batch's stored vectors in one query, the engine reads them and adds what it had to embed, and
+`save` writes the new ones in one bulk insert that skips keys another process stored meanwhile (two runs may
+embed the same template letter); `clear` then frees the memory, since the table keeps them.
 """
 
-import hashlib
 from collections.abc import Iterable, Iterator, MutableMapping
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consultation.analysis.engine.embedding import text_key
 from consultation.analysis.models import TextEmbedding
 from consultation.analysis.service import tuning
 from consultation.analysis.service.inputs import chunks
@@ -20,13 +22,6 @@ from consultation.bulk import insert_rows
 from consultation.clock import now
 
 _table = TextEmbedding.__table__
-# The engine's sentence model; with its name in every key, a different model never reads these vectors.
-MODEL_NAME = "all-MiniLM-L6-v2"
-
-
-def text_key(text: str) -> str:
-    """The key of one text's vector: the model's name and the text, hashed (the engine's cache key)."""
-    return hashlib.sha1(f"{MODEL_NAME}\x1f{text}".encode()).hexdigest()
 
 
 def vector_bytes(vector: np.ndarray) -> bytes:
@@ -40,19 +35,18 @@ def vector_from_bytes(blob: bytes) -> np.ndarray:
 class StoredVectors(MutableMapping):
     """The engine's embedding cache, backed by `text_embeddings`; in memory between `preload` and `save`."""
 
-    def __init__(self, session: Session):
-        self.session = session
+    def __init__(self) -> None:
         self._vectors: dict[str, np.ndarray] = {}
         self._new: set[str] = set()
         self.hits = 0
         self.misses = 0
 
-    def preload(self, keys: Iterable[str]) -> int:
+    def preload(self, session: Session, keys: Iterable[str]) -> int:
         """Read the stored vectors of `keys` (those not already in memory); how many were found."""
         wanted = sorted({key for key in keys if key not in self._vectors})
         found = 0
         for chunk in chunks(wanted, tuning.BATCH_SIZE):
-            for key, blob in self.session.execute(select(_table.c.key, _table.c.vector).where(_table.c.key.in_(chunk))):
+            for key, blob in session.execute(select(_table.c.key, _table.c.vector).where(_table.c.key.in_(chunk))):
                 self._vectors[key] = vector_from_bytes(blob)
                 found += 1
         return found
@@ -79,7 +73,25 @@ class StoredVectors(MutableMapping):
     def __len__(self) -> int:
         return len(self._vectors)
 
-    def save(self) -> int:
+    def hold(self, vectors: dict[str, np.ndarray]) -> None:
+        """Keep vectors that are stored already (handed over from the run), without marking them new."""
+        self._vectors.update(vectors)
+
+    def known(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        """The vectors held for these texts, by key (what a worker process is handed)."""
+        keys = {text_key(text) for text in texts if text}
+        return {key: self._vectors[key] for key in keys if key in self._vectors}
+
+    def new_vectors(self) -> dict[str, np.ndarray]:
+        """The vectors added since the last save (what a worker process hands back to be stored)."""
+        return {key: self._vectors[key] for key in self._new}
+
+    def clear(self) -> None:
+        """Forget every vector held in memory (after `save`, the table has them)."""
+        self._vectors.clear()
+        self._new.clear()
+
+    def save(self, session: Session) -> int:
         """Write the vectors added since the last save (the caller commits); how many were new here."""
         moment = now()
         rows = [
@@ -92,6 +104,11 @@ class StoredVectors(MutableMapping):
             for key in sorted(self._new)
         ]
         for chunk in chunks(rows, tuning.BATCH_SIZE):
-            insert_rows(self.session, _table, chunk, ignore_conflicts=True)
+            insert_rows(session, _table, chunk, ignore_conflicts=True)
         self._new.clear()
         return len(rows)
+
+
+def preload_texts(session: Session, store: StoredVectors, texts: Iterable[str]) -> int:
+    """Read the stored vectors of these texts into `store`; how many were found."""
+    return store.preload(session, (text_key(text) for text in texts if text))

@@ -10,16 +10,18 @@ import hashlib
 import json
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consultation.analysis.engine import CodebookSpec, StanceModel, ThemeModel
 from consultation.analysis.engine.scoring import proposal_text
+from consultation.analysis.engine.zero_shot import theme_texts
 from consultation.analysis.models import ResponseAnalysis, Theme, ThemeAssignment
 from consultation.analysis.service import tuning
 from consultation.analysis.service.codebook import engine_codebook
+from consultation.analysis.service.embeddings import StoredVectors, preload_texts
 from consultation.analysis.service.inputs import QuestionPlan, load_inputs, question_plan
 from consultation.catalog.models import Consultation
 from consultation.intake.models import Answer, Response
@@ -37,6 +39,10 @@ class Models:
     agreement_examples: int = 0
     # The fingerprint without the agreement signal's size: what a run for a few new responses checks.
     codings_key: str = ""
+    # The models' embedding cache, in front of the `text_embeddings` table (empty between runs).
+    vectors: StoredVectors = field(default_factory=StoredVectors)
+    # The codebook's texts the zero-shot themes embed (on first use): preloaded with every batch, so never re-embedded.
+    described: list[str] = field(default_factory=list)
 
 
 _models_by_consultation: dict[int, Models] = {}
@@ -164,12 +170,13 @@ def forget_models(consultation_id: int | None = None) -> None:
 
 
 def _fit_models(session, consultation, plan, codebook, coded_ids, signal_count, version) -> Models:
-    stance_model = StanceModel(proposal=proposal_text(codebook))
-    theme_model = ThemeModel(codebook) if codebook.themes else None
+    vectors = StoredVectors()
+    stance_model = StanceModel(proposal=proposal_text(codebook), cache=vectors)
+    theme_model = ThemeModel(codebook, cache=vectors) if codebook.themes else None
     texts: list[str] = []
     stances: list[str] = []
     weights: list[float] = []
-    theme_texts: list[str] = []
+    coded_theme_texts: list[str] = []
     theme_sets: list[list[str]] = []
     if coded_ids:
         inputs = load_inputs(session, plan, coded_ids)
@@ -195,9 +202,9 @@ def _fit_models(session, consultation, plan, codebook, coded_ids, signal_count, 
                 texts.append(text)
                 stances.append(coded_stances[response_id])
                 weights.append(tuning.REVIEWER_WEIGHT)
-            theme_texts.append(text)
+            coded_theme_texts.append(text)
             theme_sets.append(coded_themes.get(response_id, []))
-    reviewer_examples = len(theme_texts)
+    reviewer_examples = len(coded_theme_texts)
     agreement_examples = 0
     if signal_count:
         candidates = _signal_candidates(session, consultation, plan, signal_count)
@@ -207,10 +214,15 @@ def _fit_models(session, consultation, plan, codebook, coded_ids, signal_count, 
                 stances.append(item.agreement_stance)
                 weights.append(1.0)
                 agreement_examples += 1
+    described = theme_texts(codebook) + [t.label for t in codebook.themes]
+    described += [example for theme in codebook.themes for example in theme.examples]
+    preload_texts(session, vectors, [*texts, *coded_theme_texts, *described])
     if texts:
         stance_model.fit(texts, stances, weights=weights)
-    if theme_model is not None and theme_texts:
-        theme_model.fit(theme_texts, theme_sets)
+    if theme_model is not None and coded_theme_texts:
+        theme_model.fit(coded_theme_texts, theme_sets)
+    vectors.save(session)
+    vectors.clear()
     return Models(
         version=version,
         codebook=codebook,
@@ -218,4 +230,6 @@ def _fit_models(session, consultation, plan, codebook, coded_ids, signal_count, 
         themes=theme_model,
         reviewer_examples=reviewer_examples,
         agreement_examples=agreement_examples,
+        vectors=vectors,
+        described=described,
     )

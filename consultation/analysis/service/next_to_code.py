@@ -1,9 +1,10 @@
 """Which responses a reviewer should code next: those whose coding would teach the model most.
 
-A coding teaches most where the machine is unsure (its stance probabilities are close, or a theme's score sits
-near the line where it is assigned) and where the response is unlike anything coded so far (the model has seen
-nothing near it). Picking greedily, each pick also counts as "coded" for the next, so twenty picks are twenty
-different kinds of response, not twenty copies of one template letter.
+The ranking is the engine's (`engine.active`): a coding teaches most where the machine is unsure (its stance
+probabilities are close, or a theme's score sits near the line where it is assigned) and where the response is
+unlike anything coded so far; picking greedily, each pick also counts as "coded" for the next, so twenty picks are
+twenty different kinds of response, not twenty copies of one template letter. This module chooses the candidates,
+gives the engine their vectors, and says why each pick was made.
 
 The candidates are a bounded pool, so the model's work does not grow with the consultation: the responses whose
 stored stance confidence is lowest, and an even spread of the rest (themes can be unsure where stance is not),
@@ -21,10 +22,13 @@ from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
 from consultation.accounts.service import visible_borough_ids
+from consultation.analysis.engine.active import rank_for_coding, stance_uncertainty, theme_uncertainty
+from consultation.analysis.engine.constants import NOVELTY_SHARE
+from consultation.analysis.engine.embedding import embed, text_key
 from consultation.analysis.models import ResponseAnalysis
 from consultation.analysis.service import tuning
-from consultation.analysis.service.embeddings import StoredVectors, text_key
-from consultation.analysis.service.fitting import get_models
+from consultation.analysis.service.embeddings import preload_texts
+from consultation.analysis.service.fitting import Models, get_models
 from consultation.analysis.service.inputs import load_inputs, question_plan
 from consultation.catalog.models import Station
 from consultation.catalog.service import get_consultation
@@ -40,29 +44,16 @@ class Candidate:
     redacted_text: str
 
 
-def rank_for_coding(
-    uncertainty: np.ndarray, vectors: np.ndarray, coded_vectors: np.ndarray, n: int, weight: float
-) -> list[tuple[int, float, float]]:
-    """Greedy picks of (index, novelty, score): score = weight * uncertainty + (1 - weight) * novelty.
-
-    `vectors` and `coded_vectors` are unit rows; novelty is 1 minus the closest cosine to anything coded or
-    already picked, so each pick makes its near neighbours less attractive.
-    """
-    if len(uncertainty) == 0:
-        return []
-    closest = np.zeros(len(uncertainty), dtype=np.float64)
-    if len(coded_vectors):
-        closest = np.clip((vectors @ coded_vectors.T).max(axis=1), 0.0, 1.0)
-    available = np.ones(len(uncertainty), dtype=bool)
-    picks = []
-    for _ in range(min(n, len(uncertainty))):
-        novelty = 1.0 - closest
-        score = np.where(available, weight * uncertainty + (1.0 - weight) * novelty, -np.inf)
-        best = int(np.argmax(score))
-        picks.append((best, float(novelty[best]), float(score[best])))
-        available[best] = False
-        closest = np.maximum(closest, np.clip(vectors @ vectors[best], 0.0, 1.0))
-    return picks
+def novelty_of_picks(picks: list[int], vectors: np.ndarray, coded_vectors: np.ndarray) -> list[float]:
+    """For each pick in order: 1 minus its closest similarity to anything coded or picked before it."""
+    result = []
+    for position, index in enumerate(picks):
+        seen = [coded_vectors] if len(coded_vectors) else []
+        if position:
+            seen.append(vectors[picks[:position]])
+        closest = max((float(np.max(block @ vectors[index])) for block in seen), default=0.0)
+        result.append(1.0 - min(1.0, max(0.0, closest)))
+    return result
 
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -115,19 +106,31 @@ def _coded_ids(session: Session, consultation_id: int) -> list[int]:
     )
 
 
-def _vectors(session: Session, texts: list[str], coded_texts: list[str]) -> tuple[np.ndarray, np.ndarray, str]:
-    """Unit vectors of the pool and of the coded texts: stored sentence vectors if all exist, else TF-IDF."""
-    everything = texts + coded_texts
-    stored = StoredVectors(session)
-    if everything:
-        keys = [text_key(text) for text in everything]
-        if stored.preload(keys) == len(set(keys)):
-            matrix = _unit_rows(np.stack([stored[key] for key in keys]))
-            return matrix[: len(texts)], matrix[len(texts) :], "sentence_model"
-    vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1)
-    matrix = vectorizer.fit_transform(everything or [""]).toarray() if everything else np.zeros((0, 1))
-    matrix = _unit_rows(matrix) if len(matrix) else matrix
-    return matrix[: len(texts)], matrix[len(texts) :], "words"
+def _sentence_vectors(
+    session: Session, models: Models, texts: list[str], coded_texts: list[str]
+) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """Stored sentence vectors of the candidates (embedding at most a few missing ones here) and of the coded texts.
+
+    Returns the candidates kept (those with a vector), their vectors and the coded texts' vectors. The background
+    run stores a vector for every text it codes, so misses are rare: responses coded before the model was installed.
+    """
+    store = models.vectors
+    preload_texts(session, store, texts + coded_texts + models.described)
+    missing = [i for i, text in enumerate(texts) if text_key(text) not in store]
+    keep = [i for i in range(len(texts)) if i not in set(missing[tuning.NEXT_TO_CODE_EMBED_LIMIT :])]
+    kept_texts = [texts[i] for i in keep]
+    vectors = embed(kept_texts, cache=store) if kept_texts else np.zeros((0, 1))
+    coded = [text for text in coded_texts if text_key(text) in store]
+    coded_vectors = embed(coded, cache=store) if coded else np.zeros((0, vectors.shape[1]))
+    store.save(session)
+    store.clear()
+    return keep, np.asarray(vectors, dtype=np.float64), np.asarray(coded_vectors, dtype=np.float64)
+
+
+def _word_vectors(texts: list[str], coded_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Unit TF-IDF rows, standing in for sentence vectors where the model is not installed."""
+    matrix = _unit_rows(TfidfVectorizer(sublinear_tf=True).fit_transform(texts + coded_texts).toarray())
+    return matrix[: len(texts)], matrix[len(texts) :]
 
 
 def _why(
@@ -167,36 +170,44 @@ def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
         "pool": len(candidates),
         "coded": len(coded_texts),
         "closeness": None,
+        "waiting_for_vectors": 0,
         "items": [],
     }
     if not candidates:
         return result
     models = get_models(session, consultation, plan)
+    if models.stance.use_model:
+        keep, vectors, coded_vectors = _sentence_vectors(session, models, [c.text for c in candidates], coded_texts)
+        result["waiting_for_vectors"] = len(candidates) - len(keep)
+        candidates = [candidates[i] for i in keep]
+        model_vectors = vectors
+        result["closeness"] = "sentence_model"
+    else:
+        vectors, coded_vectors = _word_vectors([c.text for c in candidates], coded_texts)
+        model_vectors = None
+        result["closeness"] = "words"
+    result["pool"] = len(candidates)
     texts = [candidate.text for candidate in candidates]
-    stance_probabilities = np.asarray(models.stance.predict_proba(texts), dtype=np.float64)
-    ordered = np.sort(stance_probabilities, axis=1)[:, ::-1]
-    stance_uncertainty = 1.0 - (ordered[:, 0] - ordered[:, 1])
+    stance_probabilities = np.asarray(models.stance.predict_proba(texts, model_vectors), dtype=np.float64)
+    stance_doubt = stance_uncertainty(stance_probabilities)
+    uncertainty = stance_doubt
+    theme_doubt = np.zeros(len(texts))
     theme_keys: list[str] = []
-    theme_uncertainty = np.zeros(len(texts))
-    per_theme = np.zeros((len(texts), 0))
-    theme_scores = per_theme
+    scores = per_theme = np.zeros((len(texts), 0))
     if models.themes is not None:
-        theme_keys = [theme.key for theme in models.codebook.themes]
-        scores = np.asarray(models.themes.predict_scores_matrix(texts), dtype=np.float64)
-        line = float(getattr(models.themes, "threshold", 0.5))
-        # 1 on the line where a theme is assigned, 0 at full certainty either way.
+        theme_keys = list(models.themes.keys)
+        scores = np.asarray(models.themes.predict_scores_matrix(texts, model_vectors), dtype=np.float64)
+        line = float(models.themes.threshold)
+        theme_doubt = theme_uncertainty(scores, line)
+        uncertainty = (stance_doubt + theme_doubt) / 2
+        # 1 on the line where a theme is assigned, 0 at full certainty either way: which themes to name in `why`.
         per_theme = 1.0 - np.abs(scores - line) / max(line, 1.0 - line)
-        theme_uncertainty = per_theme.max(axis=1) if per_theme.shape[1] else theme_uncertainty
-        theme_scores = scores
-    uncertainty = np.maximum(stance_uncertainty, theme_uncertainty)
-    vectors, coded_vectors, closeness = _vectors(session, texts, coded_texts)
-    result["closeness"] = closeness
-    for index, novelty, score in rank_for_coding(
-        uncertainty, vectors, coded_vectors, n, tuning.NEXT_TO_CODE_UNCERTAINTY_WEIGHT
-    ):
+    picks = rank_for_coding(uncertainty, vectors, coded_vectors, n=n)
+    for index, novelty in zip(picks, novelty_of_picks(picks, vectors, coded_vectors), strict=True):
         candidate = candidates[index]
+        score = (1.0 - NOVELTY_SHARE) * float(uncertainty[index]) + NOVELTY_SHARE * novelty
         unsure_themes = {
-            theme_keys[j]: round(float(theme_scores[index, j]), 2)
+            theme_keys[j]: round(float(scores[index, j]), 2)
             for j in np.argsort(per_theme[index])[::-1][:3]
             if per_theme[index, j] >= tuning.NEXT_TO_CODE_UNSURE
         }
@@ -210,8 +221,8 @@ def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
                 "scores": {
                     "score": round(score, 4),
                     "uncertainty": round(float(uncertainty[index]), 4),
-                    "stance_uncertainty": round(float(stance_uncertainty[index]), 4),
-                    "theme_uncertainty": round(float(theme_uncertainty[index]), 4),
+                    "stance_uncertainty": round(float(stance_doubt[index]), 4),
+                    "theme_uncertainty": round(float(theme_doubt[index]), 4),
                     "novelty": round(novelty, 4),
                 },
                 "uncertain_themes": unsure_themes,

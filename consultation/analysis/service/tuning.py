@@ -23,10 +23,10 @@ CAMPAIGN_COPIES_LIMIT = 50
 CAMPAIGN_SAMPLES_COMPARED = 200
 PARALLEL_MIN_TEXTS = 4000
 # Next to code: how many uncoded responses are re-scored per request (a bounded pool, so the cost does not grow
-# with the consultation), how many recent codings count as "already seen", and how far uncertainty outweighs
-# novelty (uncertainty first: a response the machine is sure of teaches little, however unusual).
+# with the consultation), how many recent codings count as "already seen", and how many candidates without a
+# stored sentence vector may be embedded in the request (about a second; the rest wait for the background run).
 NEXT_TO_CODE_POOL = 600
 NEXT_TO_CODE_CODED_LIMIT = 2000
-NEXT_TO_CODE_UNCERTAINTY_WEIGHT = 0.6
+NEXT_TO_CODE_EMBED_LIMIT = 40
 # A theme counts as "unsure" in the reason when its score is within 40% of the line from its assignment line.
 NEXT_TO_CODE_UNSURE = 0.6

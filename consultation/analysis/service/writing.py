@@ -44,6 +44,7 @@ class RunSummary:
     withdrawn_removed: int = 0
     campaigns: int | None = None
     placed_in_campaigns: int = 0
+    embedded: int = 0
     reviewer_examples: int = 0
     agreement_examples: int = 0
     parallel_workers: int = 0
@@ -60,6 +61,7 @@ class RunSummary:
             "withdrawn_removed": self.withdrawn_removed,
             "campaigns": self.campaigns,
             "placed_in_campaigns": self.placed_in_campaigns,
+            "embedded": self.embedded,
             "training": {"reviewer_codings": self.reviewer_examples, "agreement_answers": self.agreement_examples},
             "parallel_workers": self.parallel_workers,
             "seconds": dict(self.timings),
