@@ -294,8 +294,12 @@ def sign_petition(
         raise PetitionClosed(petition)
     key = identity.email_key(email)
     token = secrets.token_urlsafe(32)
+    petition_key = petition.id
+    # Written before the commit, which expires the petition: no second read of it for the email.
+    confirmation = _confirmation_email(petition, token, base_url)
+    already_signed = _already_signed_email(petition)
     signature = Signature(
-        petition_id=petition.id,
+        petition_id=petition_key,
         channel="online",
         name=name,
         email=email,
@@ -315,35 +319,38 @@ def sign_petition(
     except IntegrityError:
         session.rollback()
         signature = session.scalar(
-            select(Signature).where(Signature.petition_id == petition.id, Signature.email_key == key)
+            select(Signature).where(Signature.petition_id == petition_key, Signature.email_key == key)
         )
         if signature is None:
             raise
         if signature.confirmed_at is not None:
-            subject, body = _already_signed_email(petition)
-            send(mail, to=email, subject=subject, body=body)
+            send(mail, to=email, subject=already_signed[0], body=already_signed[1])
             return signature
         # A fresh link replaces the old one; the row, and when it was first signed, stay the same.
         signature.token_hash = hash_token(token)
         signature.token_expires_at = at + TOKEN_LIFETIME
         session.commit()
-    subject, body = _confirmation_email(petition, token, base_url)
-    send(mail, to=email, subject=subject, body=body)
+    send(mail, to=email, subject=confirmation[0], body=confirmation[1])
     return signature
 
 
 def find_confirmation(session: Session, petition_id, token: str, at: datetime | None = None) -> ConfirmationResult:
     """What the confirmation page should say about a link, without changing anything (GET never confirms)."""
-    at = as_utc(at) if at else now()
+    result, _ = _link_state(session, petition_id, token, as_utc(at) if at else now())
+    return result
+
+
+def _link_state(session: Session, petition_id, token: str, at: datetime) -> tuple[ConfirmationResult, Signature | None]:
+    """The link's state ('unknown', 'already_confirmed', 'expired' or 'pending') and its pending signature."""
     petition = get_petition(session, petition_id)
     signature = _signature_for_token(session, petition, token)
     if signature is None:
-        return ConfirmationResult("unknown", petition)
+        return ConfirmationResult("unknown", petition), None
     if signature.confirmed_at is not None:
-        return ConfirmationResult("already_confirmed", petition, counted=_counts(signature))
+        return ConfirmationResult("already_confirmed", petition, counted=_counts(signature)), None
     if _expired(petition, signature, at):
-        return ConfirmationResult("expired", petition)
-    return ConfirmationResult("pending", petition)
+        return ConfirmationResult("expired", petition), None
+    return ConfirmationResult("pending", petition), signature
 
 
 def _signature_for_token(session: Session, petition: Petition, token: str) -> Signature | None:
@@ -369,14 +376,10 @@ def _counts(signature: Signature) -> bool:
 def confirm_signature(session: Session, petition_id, token: str, at: datetime | None = None) -> ConfirmationResult:
     """Confirm a pending signature by its emailed token; confirming twice (or fifty times at once) counts once."""
     at = as_utc(at) if at else now()
-    petition = get_petition(session, petition_id)
-    signature = _signature_for_token(session, petition, token)
+    state, signature = _link_state(session, petition_id, token, at)
     if signature is None:
-        return ConfirmationResult("unknown", petition)
-    if signature.confirmed_at is not None:
-        return ConfirmationResult("already_confirmed", petition, counted=_counts(signature))
-    if _expired(petition, signature, at):
-        return ConfirmationResult("expired", petition)
+        return state
+    petition = state.petition
     signature_id, person = signature.id, signature.person_key
     # The petition's row lock serialises confirmations of one petition, so the duplicate-person check below
     # and the update that follows it cannot interleave with another confirmation's.

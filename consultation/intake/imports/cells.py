@@ -1,9 +1,10 @@
 """Parsing the cells of an import row: text, booleans and received times (London local unless an offset is given)."""
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
-from consultation.clock import LONDON, as_utc
+from consultation.clock import RANGE_MESSAGE, OutOfRange, as_utc, supported_instant
+from consultation.tabular import cell_text, london_moment
 
 TRUE_WORDS = {"yes", "y", "true", "1"}
 FALSE_WORDS = {"no", "n", "false", "0", ""}
@@ -11,32 +12,22 @@ DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}/\d{1,2}/\d{4}$")
 UK_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
 
 
-def cell_text(cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell).strip()
-
-
-def _london(naive: datetime) -> tuple[datetime | None, str | None]:
-    """A naive London wall-clock time as aware UTC; refused when the clocks change make it missing or double."""
-    local = naive.replace(tzinfo=LONDON)
-    if local.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None) != naive:
-        return None, "This time does not exist in London (the clocks went forward); add the UTC offset."
-    if local.utcoffset() != naive.replace(tzinfo=LONDON, fold=1).utcoffset():
-        return None, "This time happened twice in London (the clocks went back); add the UTC offset (+01:00 or Z)."
-    return local.astimezone(UTC), None
-
-
 def parse_received_at(cell) -> tuple[datetime | None, str | None]:
     """A received date-time cell -> aware UTC; naive values are London local time."""
+    try:
+        moment, problem = _parse_received_at(cell)
+        return (supported_instant(moment), None) if moment is not None else (None, problem)
+    except (OutOfRange, OverflowError):
+        return None, RANGE_MESSAGE
+
+
+def _parse_received_at(cell) -> tuple[datetime | None, str | None]:
     if isinstance(cell, datetime):
         if cell.tzinfo is not None:
             return as_utc(cell), None
         if (cell.hour, cell.minute, cell.second, cell.microsecond) == (0, 0, 0, 0):
             return None, "Give the time the response was received as well as the date."
-        return _london(cell)
+        return london_moment(cell)
     text = cell_text(cell)
     if not text:
         return None, "Required."
@@ -56,7 +47,7 @@ def parse_received_at(cell) -> tuple[datetime | None, str | None]:
         return None, "Not a date and time: use 2017-10-06 17:29 or 06/10/2017 17:29 (London time)."
     if parsed.tzinfo is not None:
         return as_utc(parsed), None
-    return _london(parsed)
+    return london_moment(parsed)
 
 
 def parse_boolean(cell) -> bool | None:
