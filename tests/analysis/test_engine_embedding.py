@@ -46,15 +46,15 @@ def test_paraphrases_score_close_and_unrelated_texts_far():
 
 def test_batching_and_length_sorting_do_not_change_a_vector():
     texts = ["Short.", "A somewhat longer sentence about the parks in our town centre.", "Medium length one here."]
-    together = embed(texts)
-    alone = np.vstack([embed([t]) for t in texts])
+    together = embed(texts, cache={})
+    alone = np.vstack([embed([t], cache={}) for t in texts])
     assert np.allclose(together, alone, atol=1e-5)
 
 
 def test_long_texts_are_truncated_not_refused():
     long_text = "The proposal worries me. " * 200
     assert len(load_model().token_ids([long_text])[0]) == MAX_TOKENS
-    vector = embed([long_text])[0]
+    vector = embed([long_text], cache={})[0]
     assert np.isfinite(vector).all() and np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
 
 
@@ -91,7 +91,10 @@ CODEBOOK = CodebookSpec.from_dict(
 
 def test_themes_use_meaning_where_words_do_not_overlap():
     # no word of either text appears in the theme it belongs to: only the sentence model can link them
-    texts = ["It is two changes of bus and an hour each way to the next one.", "The council is broke and must economise."]
+    texts = [
+        "It is two changes of bus and an hour each way to the next one.",
+        "The council is broke and must economise.",
+    ]
     with_model = ThemeModel(CODEBOOK, use_model=True).predict(texts)
     assert next(iter(with_model[0])) == "travel" and next(iter(with_model[1])) == "money"
 

@@ -15,9 +15,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import f1_score
 from sklearn.model_selection import KFold, StratifiedKFold
 
-from .constants import DEFAULT_THRESHOLD, MIN_ONE_RATIOS, MIN_POSITIVES_TO_CALIBRATE, THRESHOLD_GRID
-
-CALIBRATION_FOLDS = 3
+from .constants import CALIBRATION_FOLDS, DEFAULT_THRESHOLD, MIN_ONE_RATIOS, MIN_POSITIVES_TO_CALIBRATE, THRESHOLD_GRID
 
 
 def fit_calibrated(estimator, X, y, sample_weight=None):

@@ -11,7 +11,7 @@ MAX_TOKENS = 128
 # Word pieces per forward batch: big enough for BLAS to run both cores flat out, small enough to keep the
 # attention matrices (batch x 12 heads x length^2 floats) in a few megabytes.
 EMBED_BATCH_TOKENS = 2048
-# Most recent texts are embedded first; a process keeps up to this many vectors in memory so that a re-code
+# A process keeps up to this many vectors in memory (when the caller passes no cache) so that a re-code
 # in the same process embeds nothing again (384 floats each: 100,000 vectors are about 150 MB).
 PROCESS_CACHE_SIZE = 100_000
 
@@ -73,6 +73,7 @@ NEIGHBOURS = 3
 # folds leave each model too little to learn from: with 6 it cost 0.02-0.1 macro-F1 in cross-validation on the
 # development and gambling sets (120-150 responses), so small sets keep the plain (balanced) probabilities.
 MIN_POSITIVES_TO_CALIBRATE = 30
+CALIBRATION_FOLDS = 3
 # Out-of-fold predictions to choose the decision threshold need this many coded responses.
 MIN_CODED_FOR_THRESHOLD = 20
 # Threshold choice: the grid, and "keep the best theme if it reaches this fraction of the threshold".
@@ -103,3 +104,6 @@ MAX_PARAPHRASE_TEXTS = 50_000
 COVERED_SIMILARITY = 0.3
 # Without the model: TF-IDF cosine with some theme's words (one shared content word in a short text is ~0.1).
 COVERED_WORD_OVERLAP = 0.1
+# Discovery tries at least one cluster per this many responses: themes in consultation codebooks typically
+# cover 5-15% of the responses each.
+CLUSTER_SIZE_HINT = 15

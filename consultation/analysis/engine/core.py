@@ -36,7 +36,8 @@ class Engine:
     """Stance, themes and flags for one consultation's codebook.
 
     ``use_model`` None uses the sentence model when it is installed; ``cache`` is any mutable mapping from
-    :func:`~.embedding.text_key` to vectors (a dict, or a store the caller persists), shared by both models.
+    :func:`~.embedding.text_key` to vectors (a dict, or a store the caller persists), shared by both models;
+    None uses the process's own cache.
     """
 
     def __init__(
@@ -48,7 +49,7 @@ class Engine:
     ):
         self.codebook = codebook
         self.use_model = model_available() if use_model is None else use_model
-        self.cache = {} if cache is None else cache
+        self.cache = cache
         self.proposal = proposal_text(codebook) if proposal is None else proposal
         self.stance = StanceModel(proposal=self.proposal, use_model=self.use_model, cache=self.cache)
         self.themes = ThemeModel(codebook, use_model=self.use_model, cache=self.cache)

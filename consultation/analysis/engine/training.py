@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, StandardScaler
 
-from .constants import EMBEDDING_C, NEIGHBOURS, STANCE_C, WORDS_C
+from .constants import CALIBRATION_FOLDS, EMBEDDING_C, NEIGHBOURS, STANCE_C, WORDS_C
 from .text import analyse_for_model, split_analyser
 
 
@@ -42,7 +45,24 @@ def feature_rows(texts: Sequence[str], *numeric: np.ndarray | None) -> np.ndarra
     return rows
 
 
-def words_and_numbers_pipeline(C: float, numeric_columns: int, vector_columns: int = 0) -> Pipeline:
+def classifier(C: float, labels: int = 0, calibrate: bool = False):
+    """Balanced logistic regression; one per label (one-vs-rest) when ``labels``; calibrated on request."""
+    model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
+    if calibrate:
+        folds = StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=0)
+        model = CalibratedClassifierCV(model, method="sigmoid", cv=folds)
+    return OneVsRestClassifier(model) if labels else model
+
+
+def label_probabilities(model, X, labels: int) -> np.ndarray:
+    """(n, labels) probability of each label from a one-vs-rest model (one label comes back as two columns)."""
+    P = model.predict_proba(X)
+    return P[:, 1:] if labels == 1 and P.shape[1] == 2 else P
+
+
+def words_and_numbers_pipeline(
+    C: float, numeric_columns: int, vector_columns: int = 0, labels: int = 0, calibrate: bool = False
+) -> Pipeline:
     """TF-IDF word 1-2 grams, scaled numeric columns and (last) a sentence vector, into a logistic regression.
 
     The sentence vector is passed through unscaled: it is unit length already, and scaling its 384 columns
@@ -55,30 +75,21 @@ def words_and_numbers_pipeline(C: float, numeric_columns: int, vector_columns: i
     if vector_columns:
         first = 1 + numeric_columns
         parts.append(("vector", FunctionTransformer(_as_float), list(range(first, first + vector_columns))))
-    return Pipeline(
-        [
-            ("features", ColumnTransformer(parts)),
-            ("classify", LogisticRegression(C=C, class_weight="balanced", max_iter=3000)),
-        ]
-    )
+    return Pipeline([("features", ColumnTransformer(parts)), ("classify", classifier(C, labels, calibrate))])
 
 
 def stance_pipeline(numeric_columns: int, vector_columns: int = 0) -> Pipeline:
     return words_and_numbers_pipeline(STANCE_C, numeric_columns, vector_columns)
 
 
-def theme_words_pipeline(numeric_columns: int) -> Pipeline:
-    return words_and_numbers_pipeline(WORDS_C, numeric_columns)
+def theme_words_pipeline(numeric_columns: int, labels: int, calibrate: bool = False) -> Pipeline:
+    """Every theme's word classifier on one shared TF-IDF matrix (one-vs-rest)."""
+    return words_and_numbers_pipeline(WORDS_C, numeric_columns, labels=labels, calibrate=calibrate)
 
 
-def embedding_pipeline() -> Pipeline:
-    """Standardised sentence vectors into a strongly regularised logistic regression."""
-    return Pipeline(
-        [
-            ("scale", StandardScaler()),
-            ("classify", LogisticRegression(C=EMBEDDING_C, class_weight="balanced", max_iter=3000)),
-        ]
-    )
+def embedding_pipeline(labels: int = 0, calibrate: bool = False) -> Pipeline:
+    """Standardised sentence vectors into a strongly regularised logistic regression (per label when given)."""
+    return Pipeline([("scale", StandardScaler()), ("classify", classifier(EMBEDDING_C, labels, calibrate))])
 
 
 def neighbour_scores(vectors: np.ndarray, coded: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -23,8 +23,9 @@ def theme_texts(codebook: CodebookSpec) -> list[str]:
     return [f"{t.label}: {t.description}".strip(": ") for t in codebook.themes]
 
 
-def _stems(text: str) -> list[str]:
-    return content_stems(text)
+def _terms(text: str) -> list[str]:
+    # "__theme__" is in every text, so a codebook whose themes share no content word (or have none) still fits
+    return ["__theme__", *content_stems(text)]
 
 
 class ThemeZeroShot:
@@ -38,7 +39,7 @@ class ThemeZeroShot:
         self.use_model = use_model
         self.cache = cache
         described = [f"{t.label} {t.label} {t.description} {' '.join(t.examples)}" for t in codebook.themes]
-        self._words = TfidfVectorizer(analyzer=_stems, sublinear_tf=True)
+        self._words = TfidfVectorizer(analyzer=_terms, sublinear_tf=True)
         self._theme_words = self._words.fit_transform(described or [""])
         self._theme_vectors = None
         self._stats: tuple[np.ndarray, np.ndarray] | None = None
