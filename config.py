@@ -42,6 +42,8 @@ class Config:
     RATELIMIT_PUBLIC_WRITE = os.environ.get("RATELIMIT_PUBLIC_WRITE", "30 per minute;500 per hour")
     RATELIMIT_HEADERS_ENABLED = True
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 16 * 1024 * 1024))
+    # A submission PDF that takes longer than this to lay out is stopped with a clear error.
+    SUBMISSION_RENDER_TIME_LIMIT = float(os.environ.get("SUBMISSION_RENDER_TIME_LIMIT", 120))
 
     WTF_CSRF_ENABLED = True
 

@@ -51,8 +51,9 @@ def register_blueprints(app: Flask) -> None:
     from consultation.catalog.routes import blp as catalog_blp
     from consultation.intake import service as intake_service  # noqa: F401  (registers its catalog lock)
     from consultation.intake.routes import blp as intake_blp
+    from consultation.submissions.routes import blp as submissions_blp
 
-    for blueprint in (catalog_blp, intake_blp, analysis_blp, analysis_reporting_blp):
+    for blueprint in (catalog_blp, intake_blp, analysis_blp, analysis_reporting_blp, submissions_blp):
         api.register_blueprint(blueprint)
         # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
         csrf.exempt(blueprint)

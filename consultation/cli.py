@@ -16,6 +16,7 @@ from consultation.errors import ApiError
 from consultation.extensions import db
 from consultation.intake.idempotency import purge_expired
 from consultation.intake.imports import MODES, ImportRejected, import_responses
+from consultation.submissions.commands import COMMANDS as SUBMISSION_COMMANDS
 
 
 def _fail(error: ApiError) -> None:
@@ -34,6 +35,13 @@ def seed_demo_command():
     codebooks = seed_demo_codebooks(db.session)
     if codebooks:
         click.echo(f"Loaded the demo codebook into: {', '.join(codebooks)}")
+    from consultation.submissions import demo as submissions_demo
+
+    seeded = submissions_demo.seed(db.session)
+    if seeded["responses"]:
+        click.echo(f"Imported and analysed {seeded['responses']:,} generated demo responses")
+    if seeded["submission"]:
+        click.echo(f"Created the draft demo submission {seeded['submission']} (render it with render-submission)")
 
 
 @click.command("create-token")
@@ -184,5 +192,6 @@ def register_commands(app: Flask) -> None:
         purge_idempotency_keys_command,
         export_group,
         *ANALYSIS_COMMANDS,
+        *SUBMISSION_COMMANDS,
     ):
         app.cli.add_command(command)

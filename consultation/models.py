@@ -11,6 +11,7 @@ from consultation.analysis.models import (
 )
 from consultation.catalog.models import Borough, Consultation, Question, Questionnaire, Station
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
+from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 
 __all__ = [
     "Campaign",
@@ -31,6 +32,9 @@ __all__ = [
     "Response",
     "ResponseRevision",
     "Station",
+    "Submission",
+    "SubmissionFiling",
+    "SubmissionRender",
     "User",
     "user_boroughs",
 ]

@@ -386,3 +386,56 @@ def withdraw_response(session: Session, *, reference: str, edit_token: str, at: 
         session.commit()
         events.responses_changed([response.id])
     return get_response_for_respondent(session, reference=response.reference, edit_token=edit_token)
+
+
+def record_submission_responses(
+    session: Session, *, slug: str, station_slugs: list[str], received_at: datetime, respondent_type: str
+) -> list[Response]:
+    """A filed formal submission, recorded as one response (channel "submission") per station it covers.
+
+    The caller has already applied the deadline rule and commits together with its own records, then announces
+    the new ids with `events.responses_changed`. The document itself lives with the submission, not here.
+    """
+    consultation = get_consultation(session, slug)
+    check_open(consultation, received_at)
+    stations = []
+    for station_slug in station_slugs:
+        station = _find_station(consultation, station_slug)
+        if station is None:
+            raise ValidationFailed({"stations": [f"No station {station_slug!r} in this consultation."]})
+        stations.append(station)
+    candidates = new_references(len(stations) * 2)  # twice as many as needed, so one taken is skipped
+    taken = set(session.scalars(select(Response.reference).where(Response.reference.in_(candidates))))
+    references = iter([reference for reference in candidates if reference not in taken])
+    responses = []
+    for station in stations:
+        response = Response(
+            consultation_id=consultation.id,
+            station_id=station.id,
+            reference=next(references),
+            respondent_type=respondent_type,
+            channel="submission",
+            received_at=as_utc(received_at),
+            late=False,
+            status="active",
+            consent_to_publish=False,
+            edit_token_hash=None,
+            version=1,
+            created_at=as_utc(received_at),
+            updated_at=as_utc(received_at),
+        )
+        session.add(response)
+        session.flush()
+        session.add(
+            ResponseRevision(
+                response_id=response.id,
+                version=1,
+                change="created",
+                station_id=station.id,
+                answers={},
+                status="active",
+                changed_at=as_utc(received_at),
+            )
+        )
+        responses.append(response)
+    return responses
