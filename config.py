@@ -45,6 +45,17 @@ class Config:
     # A submission PDF that takes longer than this to lay out is stopped with a clear error.
     SUBMISSION_RENDER_TIME_LIMIT = float(os.environ.get("SUBMISSION_RENDER_TIME_LIMIT", 120))
 
+    # Petitions: signing limits per client address (the UK Parliament petitions site's defaults), and mail.
+    PETITION_SIGNING_RATE_LIMIT = os.environ.get("PETITION_SIGNING_RATE_LIMIT", "1 per minute;5 per 5 minutes")
+    MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX")  # default: instance/outbox/, one .eml file per message
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")  # set to send by SMTP instead
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() == "true"
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Have your say <no-reply@localhost>")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")  # for links in emails; set it in production
+
     WTF_CSRF_ENABLED = True
 
 
@@ -61,6 +72,7 @@ class TestingConfig(Config):
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_BROKER_URL = "memory://"
     WTF_CSRF_ENABLED = False
+    MAIL_SERVER = None  # tests never send real mail; they point MAIL_OUTBOX at a temporary folder
 
 
 class ProductionConfig(Config):

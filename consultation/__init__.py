@@ -62,6 +62,17 @@ def register_blueprints(app: Flask) -> None:
     from consultation.web.routes import bp as web_bp
 
     app.register_blueprint(web_bp)
+    register_petitions(app)
+
+
+def register_petitions(app: Flask) -> None:
+    """The petitions API (bearer tokens, so no CSRF) and the resident petition pages (CSRF-protected)."""
+    from consultation.petitions.routes import blp as petitions_blp
+    from consultation.web.petition_pages import bp as petition_pages_bp
+
+    api.register_blueprint(petitions_blp)
+    csrf.exempt(petitions_blp)
+    app.register_blueprint(petition_pages_bp)
 
 
 def _register_docs_assets(app: Flask) -> None:

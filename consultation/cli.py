@@ -11,11 +11,13 @@ from tqdm import tqdm
 from consultation.accounts.service import create_user_with_token
 from consultation.analysis.codebook import seed_demo_codebooks
 from consultation.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
-from consultation.catalog.demo import seed_demo
+from consultation.catalog.demo import DEMO_SLUG, seed_demo
 from consultation.errors import ApiError
 from consultation.extensions import db
 from consultation.intake.idempotency import purge_expired
 from consultation.intake.imports import MODES, ImportRejected, import_responses
+from consultation.petitions.commands import COMMANDS as PETITION_COMMANDS
+from consultation.petitions.demo import seed_demo_petition
 from consultation.submissions.commands import COMMANDS as SUBMISSION_COMMANDS
 
 
@@ -35,6 +37,9 @@ def seed_demo_command():
     codebooks = seed_demo_codebooks(db.session)
     if codebooks:
         click.echo(f"Loaded the demo codebook into: {', '.join(codebooks)}")
+    petition = seed_demo_petition(db.session, DEMO_SLUG)
+    if petition is not None:
+        click.echo(f"Added demo petition {petition.id}, {petition.title!r}: its signers' names are generated.")
     from consultation.submissions import demo as submissions_demo
 
     seeded = submissions_demo.seed(db.session)
@@ -192,6 +197,7 @@ def register_commands(app: Flask) -> None:
         purge_idempotency_keys_command,
         export_group,
         *ANALYSIS_COMMANDS,
+        *PETITION_COMMANDS,
         *SUBMISSION_COMMANDS,
     ):
         app.cli.add_command(command)

@@ -5,6 +5,8 @@ itself (404, 405, 413) or by Flask-Limiter (429), goes through `error_response` 
 """
 
 import logging
+import math
+import time
 
 import marshmallow as ma
 from flask import Flask, jsonify
@@ -131,7 +133,24 @@ def handle_http_exception(error: HTTPException):
         headers["Allow"] = ", ".join(error.valid_methods)
     if status == 429:
         message = f"Too many requests: the limit is {error.description}. Try again later."
+        retry_after = _retry_after_seconds()
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+            errors = {"retry_after": [retry_after]}
     return error_response(status, code, message, errors, headers)
+
+
+def _retry_after_seconds() -> int | None:
+    """Seconds until the breached rate limit resets, so clients read it in the body as well as the header."""
+    from consultation.extensions import limiter  # extensions imports this module
+
+    try:
+        limit = limiter.current_limit
+    except RuntimeError:  # outside a request
+        return None
+    if limit is None:
+        return None
+    return max(1, math.ceil(limit.reset_at - time.time()))
 
 
 def handle_api_error(error: ApiError):

@@ -11,6 +11,7 @@ from consultation.analysis.models import (
 )
 from consultation.catalog.models import Borough, Consultation, Question, Questionnaire, Station
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
+from consultation.petitions.models import Petition, PetitionPack, Signature, petition_stations
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 
 __all__ = [
@@ -37,4 +38,8 @@ __all__ = [
     "SubmissionRender",
     "User",
     "user_boroughs",
+    "Petition",
+    "PetitionPack",
+    "Signature",
+    "petition_stations",
 ]

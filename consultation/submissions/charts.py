@@ -8,6 +8,7 @@ always give the same bytes.
 
 import re
 from dataclasses import dataclass
+from statistics import median
 
 import pygal
 from pygal.style import Style
@@ -18,6 +19,7 @@ STANCE_COLOURS = {"oppose": "#d4351c", "support": "#00703c", "neutral": "#505a5f
 STANCE_LABELS = {"oppose": "Opposed", "support": "Supporting", "neutral": "Neutral or mixed", "uncoded": "Not coded"}
 _RANDOM_ID = re.compile(rb"chart-[0-9a-f-]{36}")
 _COMMENT = re.compile(rb"<!--.*?-->", re.S)
+MAP_RADIUS = 9000  # metres from the station: the area residents would travel from
 
 
 @dataclass(frozen=True)
@@ -27,10 +29,11 @@ class Chart:
     alt: str
     headings: tuple[str, ...]
     rows: tuple[tuple, ...]
+    across_km: int | None = None  # maps only: how wide the area shown is
 
 
 def _style(**overrides) -> Style:
-    return Style(
+    settings = dict(
         font_family=FONT,
         background="white",
         plot_background="white",
@@ -44,8 +47,8 @@ def _style(**overrides) -> Style:
         legend_font_size=19,
         title_font_size=21,
         tooltip_font_size=12,
-        **overrides,
     )
+    return Style(**(settings | overrides))
 
 
 def _svg(chart, name: str) -> bytes:
@@ -88,6 +91,7 @@ def timeline_chart(name: str, title: str, timeline: list[dict]) -> Chart:
             show_minor_x_labels=False,
             fill=True,
             dots_size=2,
+            truncate_label=-1,
             margin=10,
         )
     )
@@ -113,21 +117,27 @@ def sector_map(
 ) -> Chart | None:
     """Postcode sectors placed by their British National Grid eastings and northings, sized by count.
 
-    `sectors` carries {"sector", "easting", "northing", "responses", "signatures"}. The axes are equal (one
-    kilometre is the same length across and up), so the shape of the area is true.
+    `sectors` carries {"sector", "easting", "northing", "responses", "signatures"}. The axes are equal (a
+    kilometre is as long across as up), so the shape of the area is true. The map centres on the station and
+    shows sectors within MAP_RADIUS metres; the few from further away are listed in the table only.
     """
     located = [item for item in sectors if item.get("easting") is not None]
     if not located and station_point is None:
         return None
-    eastings = [item["easting"] for item in located] + ([station_point[0]] if station_point else [])
-    northings = [item["northing"] for item in located] + ([station_point[1]] if station_point else [])
-    half = max(max(eastings) - min(eastings), max(northings) - min(northings), 2000) / 2 + 800
-    middle_e = (max(eastings) + min(eastings)) / 2
-    middle_n = (max(northings) + min(northings)) / 2
+    if station_point is not None:
+        centre = station_point
+    else:
+        centre = (median([item["easting"] for item in located]), median([item["northing"] for item in located]))
+
+    def distance(item: dict) -> float:
+        return ((item["easting"] - centre[0]) ** 2 + (item["northing"] - centre[1]) ** 2) ** 0.5
+
+    shown = [item for item in located if distance(item) <= MAP_RADIUS]
+    half = max([distance(item) for item in shown] + [1500]) + 700
     chart = pygal.XY(
         **_options(
-            width=640,
-            height=640,
+            width=720,
+            height=720,
             stroke=False,
             show_x_labels=False,
             show_y_labels=False,
@@ -135,45 +145,55 @@ def sector_map(
             show_y_guides=False,
             legend_at_bottom=True,
             legend_at_bottom_columns=3,
-            range=(middle_n - half, middle_n + half),
-            xrange=(middle_e - half, middle_e + half),
+            range=(centre[1] - half, centre[1] + half),
+            xrange=(centre[0] - half, centre[0] + half),
             margin=10,
             print_labels=True,
+            style=_style(colors=("#f47738", "#1d70b8", "#0b0c0c"), value_label_font_size=16, opacity=0.75),
         )
     )
-    chart.style = _style(colors=("#1d70b8", "#f47738", "#0b0c0c"), value_label_font_size=11)
-    largest = max([item["responses"] + item["signatures"] for item in located] or [1])
+    largest = max([max(item["responses"], item["signatures"]) for item in shown] or [1])
+    labelled = {
+        item["sector"] for item in sorted(shown, key=lambda item: -(item["responses"] + item["signatures"]))[:12]
+    }
 
-    def points(kind: str) -> list[dict]:
+    def points(kind: str, other: str) -> list[dict]:
         return [
             {
                 "value": (item["easting"], item["northing"]),
-                "label": item["sector"],
-                "node": {"r": 3 + 11 * (item[kind] / largest) ** 0.5},
+                # One label per sector, on whichever circle is larger, and only for the busiest sectors.
+                "label": item["sector"] if item["sector"] in labelled and item[kind] >= item[other] else "",
+                "node": {"r": 3 + 12 * (item[kind] / largest) ** 0.5},
             }
-            for item in located
+            for item in shown
             if item[kind]
         ]
 
-    chart.add("Responses", points("responses"))
-    chart.add("Signatures", points("signatures"))
+    # Signatures first, so the (usually fewer) responses are drawn on top of them.
+    chart.add("Signatures", points("signatures", "responses"))
+    chart.add("Responses", points("responses", "signatures"))
     if station_point:
-        chart.add("Station", [{"value": station_point, "label": station_name, "node": {"r": 9}}])
-    nearest = sorted(located, key=lambda item: -(item["responses"] + item["signatures"]))[:5]
+        chart.add("Station", [{"value": station_point, "label": "Station", "node": {"r": 8}}])
+    busiest = sorted(located, key=lambda item: -(item["responses"] + item["signatures"]))[:5]
     described = "; ".join(
-        f"{item['sector']} ({item['responses']:,} responses, {item['signatures']:,} signatures)" for item in nearest
+        f"{item['sector']} ({item['responses']:,} responses, {item['signatures']:,} signatures)" for item in busiest
     )
+    across = round(2 * half / 1000)
     alt = (
-        f"Map of {len(located)} postcode sectors around {station_name}, placed by grid reference, each sized by "
-        f"how many responses and signatures came from it"
-        + (f"; the largest are {described}" if described else "")
-        + (". The station is marked." if station_point else ".")
+        f"Map about {across} km across, centred on {station_name}, of {len(shown)} postcode sectors placed by "
+        f"grid reference, each circle sized by how many responses (blue) or signatures (orange) came from it"
+        + (f". The busiest are {described}" if described else "")
+        + (
+            f". {len(located) - len(shown)} sectors further away are listed in the table only."
+            if len(shown) < len(located)
+            else "."
+        )
     )
     rows = tuple(
         (item["sector"], f"{item['responses']:,}", f"{item['signatures']:,}")
         for item in sorted(sectors, key=lambda item: item["sector"])
     )
-    return Chart(name, _svg(chart, name), alt, ("Postcode sector", "Responses", "Signatures"), rows)
+    return Chart(name, _svg(chart, name), alt, ("Postcode sector", "Responses", "Signatures"), rows, across)
 
 
 def _short_date(iso_date: str) -> str:

@@ -18,16 +18,16 @@ from consultation.clock import now
 from consultation.errors import NotFound
 from consultation.intake.idempotency import IdempotencyRequest, request_hash
 from consultation.intake.imports import import_responses
+from consultation.petitions import service as petitions_service
+from consultation.petitions.demo import ORGANISER
+from consultation.petitions.demo import TITLE as PETITION_TITLE
 from consultation.submissions import service
 from consultation.submissions.demo_responses import generate_csv
-from consultation.submissions.document import petitions_service
 from consultation.submissions.models import Submission
 
 log = logging.getLogger(__name__)
 
 BOROUGH = "E09000002"
-ORGANISER_NAME = "Demo organiser, Barking and Dagenham"
-PETITION_TITLE = "Keep Dagenham police station open"
 IMPORT_KEY = "seed-demo-generated-responses-v1"
 SUBMISSION_TITLE = "Keep Dagenham police station open: our response to the public access consultation"
 
@@ -62,27 +62,19 @@ LETTER = [
 
 
 def _organiser(session: Session) -> User:
-    """The demo petition's owner when the petitions room has seeded one, else our own demo organiser."""
-    petitions = petitions_service()
-    if petitions is not None:
-        for petition in petitions.petitions_for(session, consultation_slug=DEMO_SLUG):
-            if petition.title == PETITION_TITLE:
-                return session.get(User, petition.owner_id)
-    user = session.scalar(select(User).where(User.name == ORGANISER_NAME))
+    """The demo organiser who runs the demo petition (the petitions demo creates them; so do we if it has not)."""
+    user = session.scalar(select(User).where(User.name == ORGANISER))
     if user is None:
-        user, _token = create_user_with_token(session, name=ORGANISER_NAME, role="organiser", borough_codes=[BOROUGH])
+        user, _token = create_user_with_token(session, name=ORGANISER, role="organiser", borough_codes=[BOROUGH])
         session.commit()
     return user
 
 
 def _demo_petition_ids(session: Session, owner: User) -> list[int]:
-    petitions = petitions_service()
-    if petitions is None:
-        return []
     return [
         petition.id
-        for petition in petitions.petitions_for(session, consultation_slug=DEMO_SLUG)
-        if petition.title == PETITION_TITLE and petition.owner_id == owner.id
+        for petition in petitions_service.petitions_for(session, consultation_slug=DEMO_SLUG, owner=owner)
+        if petition.title == PETITION_TITLE
     ]
 
 

@@ -73,7 +73,7 @@ OPPOSE = {
         "We have had {incidents} on our road this year alone.",
         "Crime here is getting worse, with {incidents} in the last few months.",
         "Young people on mopeds snatching phones is now a weekly thing near the shops.",
-        "There were {incidents} near the park last summer and nobody was caught.",
+        "Near the park last summer we had {incidents} and nobody was caught.",
     ],
     "funding_cuts": [
         "I understand money is tight but this is the wrong place to save it.",

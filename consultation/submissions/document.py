@@ -7,7 +7,6 @@ the template only ever sees the plain dictionaries built here, never ORM objects
 """
 
 import csv
-import importlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -19,10 +18,12 @@ from consultation.analysis.aggregates import compute_aggregates
 from consultation.analysis.coding import agreement
 from consultation.analysis.exports import neutralise
 from consultation.analysis.quotes import representative_quotes
+from consultation.catalog import postcodes
 from consultation.catalog.models import Station
 from consultation.catalog.service import get_consultation
 from consultation.clock import describe_london, to_london
 from consultation.intake.places import response_sectors
+from consultation.petitions import service as petitions_service
 from consultation.submissions import charts
 from consultation.submissions.charts import Chart
 from consultation.submissions.markup import render_body
@@ -40,22 +41,6 @@ PROPOSAL_LABELS = {
     "relocate": "Move the front counter",
 }
 POSTCODE_IN_ADDRESS = re.compile(r"\b([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})\b")
-
-
-def petitions_service():
-    """The petitions room's service, or None where it is not installed (the document then carries no petitions)."""
-    return _optional("consultation.petitions.service")
-
-
-def postcodes_service():
-    return _optional("consultation.catalog.postcodes")
-
-
-def _optional(module: str):
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
 
 
 @dataclass
@@ -94,9 +79,8 @@ def _comparison(station: Station, retained: list[Station], field_name: str, unit
 
 
 def _station_point(station: Station) -> tuple[float, float] | None:
-    postcodes = postcodes_service()
     match = POSTCODE_IN_ADDRESS.search((station.address or "").upper())
-    if postcodes is None or match is None:
+    if match is None:
         return None
     info = postcodes.lookup(f"{match.group(1)} {match.group(2)}")
     if info is None or info.easting is None:
@@ -105,20 +89,17 @@ def _station_point(station: Station) -> tuple[float, float] | None:
 
 
 def _petitions(session: Session, submission: Submission) -> list[dict]:
-    service = petitions_service()
-    if service is None or not submission.petition_ids:
-        return []
     result = []
     for petition_id in submission.petition_ids:
-        petition = service.get_petition(session, petition_id)
-        totals = service.petition_totals(session, petition_id)
+        petition = petitions_service.get_petition(session, petition_id)
+        totals = petitions_service.petition_totals(session, petition_id)
         result.append(
             {
                 "id": petition_id,
                 "title": petition.title,
                 "stations": [station.slug for station in petition.stations],
                 "totals": totals,
-                "sectors": service.signature_sectors(session, petition_id),
+                "sectors": petitions_service.signature_sectors(session, petition_id),
             }
         )
     return result
@@ -131,10 +112,9 @@ def _sectors_for_map(session: Session, station: Station, petitions: list[dict]) 
     for petition in petitions:
         for item in petition["sectors"]:
             counts.setdefault(item["sector"], {"responses": 0, "signatures": 0})["signatures"] += item["count"]
-    postcodes = postcodes_service()
     sectors = []
     for sector, count in sorted(counts.items()):
-        location = postcodes.sector_location(sector) if postcodes is not None else None
+        location = postcodes.sector_location(sector)
         sectors.append(
             {
                 "sector": sector,

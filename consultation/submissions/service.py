@@ -25,7 +25,7 @@ from consultation.clock import as_utc, now
 from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
 from consultation.intake import events as intake_events
 from consultation.intake import service as intake
-from consultation.submissions.document import petitions_service
+from consultation.petitions import service as petitions_service
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 from consultation.submissions.rendering import Progress, render_submission
 
@@ -121,13 +121,10 @@ def _check_stations(user: User, consultation: Consultation, slugs: list[str]) ->
 def _check_petitions(session: Session, user: User, consultation: Consultation, ids: list[int]) -> list[int]:
     if not ids:
         return []
-    service = petitions_service()
-    if service is None:
-        raise ValidationFailed({"petitions": ["Petitions are not available on this server."]})
     checked = []
     for petition_id in ids:
         try:
-            petition = service.get_petition(session, petition_id)
+            petition = petitions_service.get_petition(session, petition_id)
         except ApiError:
             raise ValidationFailed({"petitions": [f"No petition {petition_id}."]}) from None
         if user.role != "admin" and petition.owner_id != user.id:

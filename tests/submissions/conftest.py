@@ -16,8 +16,9 @@ from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import get_consultation
 from consultation.clock import london_wall_time, now
 from consultation.extensions import db
+from consultation.petitions import service as petitions_service
+from consultation.petitions.demo import seed_demo_petition
 from consultation.submissions import demo as submissions_demo
-from consultation.submissions.document import petitions_service
 from consultation.submissions.models import Submission
 from consultation.submissions.rendering import render_submission
 from tests.intake.conftest import assert_error  # noqa: F401  (re-exported for the submission tests)
@@ -94,17 +95,15 @@ def demo_pdf(app):
     with app.app_context():
         seed_demo(db.session)
         seed_demo_codebooks(db.session)
+        seed_demo_petition(db.session, DEMO_SLUG)
         submissions_demo.seed(db.session)
         submission = db.session.query(Submission).filter_by(title=submissions_demo.SUBMISSION_TITLE).one()
         consultation = get_consultation(db.session, DEMO_SLUG)
         from consultation.analysis.aggregates import compute_aggregates
 
         groups = {g["key"]: g for g in compute_aggregates(db.session, consultation, group_by="station")["groups"]}
-        petitions = petitions_service()
-        petition_total = (
-            sum(petitions.petition_totals(db.session, pid)["total"] for pid in submission.petition_ids)
-            if petitions is not None
-            else None
+        petition_total = sum(
+            petitions_service.petition_totals(db.session, pid)["total"] for pid in submission.petition_ids
         )
         rendered = render_submission(db.session, submission, rendered_at=now())
         facts = {

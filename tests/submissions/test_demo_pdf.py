@@ -28,6 +28,16 @@ def test_the_demo_pdf_states_the_response_counts_from_the_aggregates(demo_pdf):
     assert re.search(rf"Supporting {stance['support']:,}\b", words)
 
 
+def test_the_demo_pdf_carries_the_bundled_petition_total(demo_pdf):
+    assert demo_pdf["petition_ids"], "the demo submission bundles the demo petition"
+    words = " ".join(demo_pdf["text"].split())
+    assert demo_pdf["petition_total"] > 0
+    assert f"Total {demo_pdf['petition_total']:,}" in words
+    glance = " ".join(demo_pdf["reader"].pages[1].extract_text().split())
+    assert "At a glance" in glance and f"{demo_pdf['petition_total']:,}" in glance
+    assert "petition signatures, counted once per person across online and paper" in glance
+
+
 def test_every_page_says_page_x_of_y_and_the_contents_give_page_numbers(demo_pdf):
     reader, pages = demo_pdf["reader"], demo_pdf["pages"]
     assert len(reader.pages) == pages > 3

@@ -1,0 +1,83 @@
+"""Sending email: `.eml` files in an outbox folder by default, SMTP when MAIL_SERVER is set.
+
+The outbox needs no service, so a fresh clone can sign and confirm petitions; each message is one file named by
+its time and a random part, which a person opens in any mail client or reads as text. Written to a temporary
+name and renamed, so a reader never sees half a message.
+"""
+
+import itertools
+import os
+import secrets
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from consultation.clock import now
+
+_sequence = itertools.count()
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    sender: str
+    outbox: Path
+    server: str | None = None
+    port: int = 587
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = True
+    timeout: float = 10.0
+
+    @classmethod
+    def from_config(cls, config, instance_path: str) -> "MailSettings":
+        outbox = config.get("MAIL_OUTBOX") or os.path.join(instance_path, "outbox")
+        return cls(
+            sender=config.get("MAIL_SENDER", "Have your say <no-reply@localhost>"),
+            outbox=Path(outbox),
+            server=config.get("MAIL_SERVER") or None,
+            port=int(config.get("MAIL_PORT", 587)),
+            username=config.get("MAIL_USERNAME") or None,
+            password=config.get("MAIL_PASSWORD") or None,
+            use_tls=bool(config.get("MAIL_USE_TLS", True)),
+        )
+
+
+def build_message(settings: MailSettings, *, to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now())
+    message["Message-ID"] = make_msgid(domain="consultation.invalid")
+    message.set_content(body)
+    return message
+
+
+def send(settings: MailSettings, *, to: str, subject: str, body: str) -> Path | None:
+    """Send one plain-text message; returns the outbox file it was written to, or None when sent by SMTP."""
+    message = build_message(settings, to=to, subject=subject, body=body)
+    if settings.server:
+        with smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout) as smtp:
+            if settings.use_tls:
+                smtp.starttls()
+            if settings.username:
+                smtp.login(settings.username, settings.password or "")
+            smtp.send_message(message)
+        return None
+    settings.outbox.mkdir(parents=True, exist_ok=True)
+    # Time, then a counter (a frozen or coarse clock gives equal times), then a random part across processes.
+    name = f"{now():%Y%m%dT%H%M%S%fZ}-{next(_sequence):08d}-{secrets.token_hex(4)}.eml"
+    path = settings.outbox / name
+    partial = settings.outbox / f".{name}.part"
+    partial.write_bytes(bytes(message))
+    os.replace(partial, path)
+    return path
+
+
+def current_settings() -> MailSettings:
+    """The settings of the running Flask app (routes and commands; services take MailSettings explicitly)."""
+    from flask import current_app
+
+    return MailSettings.from_config(current_app.config, current_app.instance_path)

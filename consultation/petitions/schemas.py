@@ -1,0 +1,231 @@
+"""Input and output schemas for petitions, signatures, packs and totals."""
+
+import marshmallow as ma
+from flask_smorest.fields import Upload
+from marshmallow import validate
+
+from consultation.clock import describe_london, iso_utc
+from consultation.petitions.packs import MODES
+
+
+def _utc(value) -> str | None:
+    return iso_utc(value) if value is not None else None
+
+
+def _moment(attribute: str, description: str = ""):
+    return ma.fields.Function(
+        lambda obj: _utc(obj[attribute] if isinstance(obj, dict) else getattr(obj, attribute)),
+        metadata={"type": "string", "format": "date-time", "description": description},
+    )
+
+
+class PetitionCreateSchema(ma.Schema):
+    title = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    text = ma.fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    consultation = ma.fields.String(required=True, metadata={"example": "public-access-demo"})
+    stations = ma.fields.List(
+        ma.fields.String(), required=True, validate=validate.Length(min=1, max=100), metadata={"example": ["dagenham"]}
+    )
+    closes_at = ma.fields.AwareDateTime(
+        required=True, metadata={"description": "With a UTC offset; no later than the consultation's closes_at"}
+    )
+
+
+class PetitionUpdateSchema(ma.Schema):
+    title = ma.fields.String(validate=validate.Length(min=1, max=200))
+    text = ma.fields.String(validate=validate.Length(min=1, max=10_000))
+    stations = ma.fields.List(ma.fields.String(), validate=validate.Length(min=1, max=100))
+    closes_at = ma.fields.AwareDateTime()
+
+    @ma.validates_schema
+    def _something_to_change(self, data, **kwargs):
+        if not data:
+            raise ma.ValidationError("Give at least one of title, text, stations, closes_at.", "_schema")
+
+
+class PetitionQuerySchema(ma.Schema):
+    consultation = ma.fields.String(metadata={"description": "Consultation slug"})
+    station = ma.fields.String(metadata={"description": "Station slug"})
+    borough = ma.fields.String(metadata={"description": "Borough GSS code, e.g. E09000002"})
+
+
+class BoroughTotalSchema(ma.Schema):
+    gss_code = ma.fields.String(allow_none=True, metadata={"description": "None for the outside London row"})
+    name = ma.fields.String()
+    total = ma.fields.Integer()
+
+
+class StationTotalSchema(ma.Schema):
+    slug = ma.fields.String()
+    name = ma.fields.String()
+    total = ma.fields.Integer()
+
+
+class TimelinePointSchema(ma.Schema):
+    date = ma.fields.String(metadata={"description": "A London calendar day, YYYY-MM-DD"})
+    total = ma.fields.Integer(metadata={"description": "Cumulative total at the end of that day"})
+
+
+class TotalsSchema(ma.Schema):
+    petition = ma.fields.Integer()
+    confirmed_online = ma.fields.Integer()
+    pending_online = ma.fields.Integer()
+    paper = ma.fields.Integer(metadata={"description": "Returned packs on time: keyed-in figure, else the tally"})
+    late_paper = ma.fields.Integer(metadata={"description": "Packs received after closing: kept, not in total"})
+    flagged = ma.fields.Integer()
+    invalidated = ma.fields.Integer()
+    total = ma.fields.Integer(metadata={"description": "confirmed_online + paper, after de-duplication"})
+    by_borough = ma.fields.List(ma.fields.Nested(BoroughTotalSchema))
+    by_station = ma.fields.List(ma.fields.Nested(StationTotalSchema))
+    timeline = ma.fields.List(ma.fields.Nested(TimelinePointSchema))
+    as_of = _moment("as_of")
+
+
+class PetitionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    title = ma.fields.String()
+    text = ma.fields.String()
+    consultation = ma.fields.Function(lambda petition: petition.consultation.slug, metadata={"type": "string"})
+    stations = ma.fields.Function(lambda petition: [s.slug for s in petition.stations], metadata={"type": "array"})
+    boroughs = ma.fields.Function(
+        lambda petition: sorted({s.borough.gss_code for s in petition.stations}), metadata={"type": "array"}
+    )
+    owner = ma.fields.Function(lambda petition: petition.owner.name, metadata={"type": "string"})
+    status = ma.fields.String(metadata={"enum": ["open", "closed"]})
+    closes_at = _moment("closes_at")
+    closes_at_text = ma.fields.Function(
+        lambda petition: f"{describe_london(petition.closes_at)} (London time)", metadata={"type": "string"}
+    )
+    created_at = _moment("created_at")
+    totals = ma.fields.Nested(TotalsSchema, allow_none=True)
+
+
+class PetitionListSchema(ma.Schema):
+    petitions = ma.fields.List(ma.fields.Nested(PetitionSchema))
+
+
+class SignSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=validate.Length(max=200))
+    email = ma.fields.String(required=True, validate=validate.Length(max=320))
+    postcode = ma.fields.String(required=True, validate=validate.Length(max=12), metadata={"example": "RM10 7TU"})
+    consent = ma.fields.Boolean(
+        required=True, metadata={"description": "true: the signer accepts the petition's privacy statement"}
+    )
+
+
+class SignAcceptedSchema(ma.Schema):
+    status = ma.fields.String(metadata={"example": "pending_confirmation"})
+    message = ma.fields.String()
+
+
+class ConfirmSchema(ma.Schema):
+    token = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class ConfirmResultSchema(ma.Schema):
+    outcome = ma.fields.String(metadata={"enum": ["confirmed", "already_confirmed"]})
+    counted = ma.fields.Boolean()
+
+
+class SignatureQuerySchema(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class SignatureSchema(ma.Schema):
+    """A signer, with personal data: only the owner, reviewers and admins see these, and each read is audited."""
+
+    id = ma.fields.Integer()
+    channel = ma.fields.String(metadata={"enum": ["online", "paper", "imported"]})
+    name = ma.fields.String()
+    email = ma.fields.String(allow_none=True)
+    postcode = ma.fields.String()
+    gss_code = ma.fields.String()
+    pack = ma.fields.String(allow_none=True)
+    signed_at = _moment("signed_at")
+    confirmed_at = _moment("confirmed_at")
+    status = ma.fields.String(metadata={"enum": ["pending", "counted", "flagged", "invalidated"]})
+    flag_reason = ma.fields.String(allow_none=True)
+    invalidation_reason = ma.fields.String(allow_none=True)
+
+
+class SignaturePageSchema(ma.Schema):
+    signatures = ma.fields.List(ma.fields.Nested(SignatureSchema))
+    page = ma.fields.Integer()
+    page_size = ma.fields.Integer()
+    total = ma.fields.Integer()
+
+
+class ReviewSchema(ma.Schema):
+    action = ma.fields.String(required=True, validate=validate.OneOf(["invalidate", "restore"]))
+    signature_ids = ma.fields.List(ma.fields.Integer(), required=True, validate=validate.Length(min=1, max=10_000))
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class ReviewResultSchema(ma.Schema):
+    action = ma.fields.String()
+    requested = ma.fields.Integer()
+    changed = ma.fields.Integer(metadata={"description": "Signatures whose state changed (others already were)"})
+
+
+class PackCreateSchema(ma.Schema):
+    code = ma.fields.String(
+        required=True, validate=[validate.Length(min=1, max=40), validate.Regexp(r"^[A-Za-z0-9._-]+$")]
+    )
+    issued_to = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    issued_at = ma.fields.AwareDateTime(required=True)
+
+
+class TallySchema(ma.Schema):
+    signatures_counted = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
+    sheets = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
+    received_at = ma.fields.AwareDateTime(required=True)
+    counted_by = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class PackSchema(ma.Schema):
+    code = ma.fields.String()
+    issued_to = ma.fields.String()
+    issued_at = _moment("issued_at")
+    signatures_counted = ma.fields.Integer(allow_none=True, metadata={"description": "The counter's tally"})
+    sheets = ma.fields.Integer(allow_none=True)
+    received_at = _moment("received_at")
+    counted_by = ma.fields.String(allow_none=True)
+    late = ma.fields.Boolean()
+    keyed_in = ma.fields.Integer(metadata={"description": "Signatures keyed in from this pack"})
+    counts_for = ma.fields.Integer(metadata={"description": "What the pack adds to the total"})
+    difference = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Tally minus the de-duplicated keyed-in figure"}
+    )
+
+
+class PackListSchema(ma.Schema):
+    packs = ma.fields.List(ma.fields.Nested(PackSchema))
+
+
+class UploadSchema(ma.Schema):
+    file = Upload(required=True, metadata={"description": "A .csv (UTF-8) or .xlsx file, header row first"})
+
+
+class UploadOptionsSchema(ma.Schema):
+    mode = ma.fields.String(load_default=MODES[0], validate=validate.OneOf(MODES))
+
+
+class SignatureRowProblemSchema(ma.Schema):
+    row = ma.fields.Integer()
+    field = ma.fields.String()
+    message = ma.fields.String()
+
+
+class RowsReportSchema(ma.Schema):
+    petition = ma.fields.Integer()
+    pack = ma.fields.String(allow_none=True)
+    filename = ma.fields.String()
+    mode = ma.fields.String()
+    rows_total = ma.fields.Integer()
+    rows_valid = ma.fields.Integer()
+    rows_invalid = ma.fields.Integer()
+    imported = ma.fields.Integer()
+    flagged = ma.fields.Integer(metadata={"description": "Stored but not counted: same name and postcode as another"})
+    skipped_existing = ma.fields.Integer(metadata={"description": "Emails already on the petition"})
+    problems = ma.fields.List(ma.fields.Nested(SignatureRowProblemSchema))

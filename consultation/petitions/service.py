@@ -1,0 +1,515 @@
+"""Petition rules: creating and changing petitions, signing online, confirming by email, reviewing signatures.
+
+Counting each person once (issue 8, DESIGN rules 3 and 6):
+- One signature per normalised email per petition: a unique index on (petition, email key) decides, so two
+  concurrent signings with one address cannot both insert; the loser finds the winner's row and resends.
+- A signature counts when it is confirmed (online; paper and imported rows are confirmed when entered), not
+  flagged and not invalidated. Confirming takes the petition's row lock, then flags the signature if the same
+  normalised name and postcode already counts under another email: so two racing confirmations of one person
+  cannot both count.
+- Totals are read from the rows by grouped queries (see totals.py), never kept in a counter.
+
+The clock is read once per request by the caller and passed in as `at`.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from consultation.accounts.models import User
+from consultation.accounts.service import ensure_borough_access, record_audit
+from consultation.catalog import postcodes
+from consultation.catalog.models import Borough, Consultation, Station
+from consultation.catalog.service import get_consultation
+from consultation.clock import as_utc, describe_london, iso_utc, now
+from consultation.errors import ApiError, Conflict, Forbidden, NotFound, ValidationFailed
+from consultation.mail import MailSettings, send
+from consultation.petitions import identity, totals
+from consultation.petitions.models import Petition, PetitionPack, Signature
+
+CONFIRMATION_GRACE = timedelta(hours=24)  # a signature made before closing may be confirmed this long after
+TOKEN_LIFETIME = timedelta(hours=24)  # a confirmation link works for a day; signing again sends a fresh one
+OWNER_ROLES = ("organiser", "admin")
+REVIEW_ROLES = ("organiser", "reviewer", "admin")
+DUPLICATE_PERSON = "Same name and postcode as a signature already counted under another email address"
+
+
+class PetitionClosed(ApiError):
+    def __init__(self, petition: Petition):
+        super().__init__(
+            409,
+            "petition_closed",
+            f"This petition closed at {describe_london(petition.closes_at)} (London time).",
+            errors={"closes_at": [iso_utc(petition.closes_at)]},
+        )
+
+
+@dataclass
+class ConfirmationResult:
+    """What happened to a confirmation link: 'confirmed', 'already_confirmed', 'expired' or 'unknown'."""
+
+    outcome: str
+    petition: Petition | None = None
+    counted: bool = False
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Reading ------------------------------------------------------------------------------------------------------
+
+
+def get_petition(session: Session, petition_id) -> Petition:
+    """The petition, or NotFound (404) for an unknown or malformed id."""
+    try:
+        key = int(petition_id)
+    except (TypeError, ValueError):
+        raise NotFound("petition", str(petition_id)) from None
+    petition = session.get(Petition, key) if 0 < key < 2**31 else None
+    if petition is None:
+        raise NotFound("petition", str(petition_id))
+    return petition
+
+
+def petition_status(petition: Petition, at: datetime | None = None) -> str:
+    return "open" if as_utc(at or now()) < petition.closes_at else "closed"
+
+
+def petitions_for(
+    session: Session,
+    consultation_slug: str | None = None,
+    station_slugs: list[str] | None = None,
+    owner: User | None = None,
+    borough_code: str | None = None,
+) -> list[Petition]:
+    """Petitions, newest first, about a consultation, about any of some stations, in a borough, or by an owner."""
+    query = select(Petition).order_by(Petition.created_at.desc(), Petition.id.desc())
+    if consultation_slug is not None:
+        query = query.where(Petition.consultation_id == get_consultation(session, consultation_slug).id)
+    if station_slugs:
+        query = query.where(Petition.stations.any(Station.slug.in_(list(station_slugs))))
+    if borough_code is not None:
+        query = query.where(Petition.stations.any(Station.borough.has(Borough.gss_code == borough_code)))
+    if owner is not None:
+        query = query.where(Petition.owner_id == owner.id)
+    return list(session.scalars(query).unique())
+
+
+def has_signatures(session: Session, petition: Petition) -> bool:
+    signed = session.scalar(select(exists().where(Signature.petition_id == petition.id)))
+    tallied = session.scalar(
+        select(exists().where(PetitionPack.petition_id == petition.id, PetitionPack.signatures_counted.is_not(None)))
+    )
+    return bool(signed or tallied)
+
+
+# Who may do what ---------------------------------------------------------------------------------------------
+
+
+def ensure_owner(user: User, petition: Petition) -> None:
+    """The owning organiser or an admin; everyone else, including other organisers, gets 403."""
+    if user.role == "admin":
+        return
+    if user.role != "organiser" or petition.owner_id != user.id:
+        raise Forbidden("Only the petition's owner (or an admin) may do this.")
+
+
+def ensure_reviewer(user: User, petition: Petition) -> None:
+    """The owning organiser, reviewers and admins."""
+    if user.role in ("reviewer", "admin"):
+        return
+    ensure_owner(user, petition)
+
+
+# Creating and changing -----------------------------------------------------------------------------------------
+
+
+def _stations_for(session: Session, user: User, consultation: Consultation, slugs: list[str]) -> list[Station]:
+    by_slug = {station.slug: station for station in consultation.stations}
+    unknown = [slug for slug in slugs if slug not in by_slug]
+    if unknown:
+        raise ValidationFailed(
+            {"stations": [f"Not a station of {consultation.slug!r}: {', '.join(map(repr, unknown))}."]}
+        )
+    if not slugs:
+        raise ValidationFailed({"stations": ["Name at least one station."]})
+    stations = [by_slug[slug] for slug in dict.fromkeys(slugs)]
+    for station in stations:
+        ensure_borough_access(user, station.borough_id)
+    return stations
+
+
+def _check_closing(consultation: Consultation, closes_at: datetime, at: datetime) -> datetime:
+    closes_at = as_utc(closes_at)
+    if closes_at > consultation.closes_at:
+        raise ValidationFailed(
+            {
+                "closes_at": [
+                    "A petition cannot close after its consultation, which closes at "
+                    f"{describe_london(consultation.closes_at)} (London time)."
+                ]
+            }
+        )
+    if closes_at <= at:
+        raise ValidationFailed({"closes_at": ["Must be in the future."]})
+    return closes_at
+
+
+def create_petition(
+    session: Session,
+    user: User,
+    *,
+    title: str,
+    text: str,
+    consultation: str,
+    stations: list[str],
+    closes_at: datetime,
+    at: datetime | None = None,
+) -> Petition:
+    """An organiser's (or admin's) petition about stations in their boroughs; commits."""
+    at = as_utc(at) if at else now()
+    if user.role not in OWNER_ROLES:
+        raise Forbidden("Only organisers and admins create petitions.")
+    found = get_consultation(session, consultation)
+    chosen = _stations_for(session, user, found, stations)
+    petition = Petition(
+        consultation_id=found.id,
+        owner_id=user.id,
+        title=title.strip(),
+        text=text.strip(),
+        closes_at=_check_closing(found, closes_at, at),
+        stations=chosen,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(petition)
+    session.flush()
+    record_audit(session, user, "create", "petition", petition.id, {"stations": [s.slug for s in chosen]})
+    session.commit()
+    return petition
+
+
+def update_petition(session: Session, user: User, petition_id, changes: dict, at: datetime | None = None) -> Petition:
+    """The owner changes a petition; once anyone has signed, only its title and text may change."""
+    at = as_utc(at) if at else now()
+    petition = get_petition(session, petition_id)
+    ensure_owner(user, petition)
+    locked = sorted(set(changes) - {"title", "text"})
+    if locked and has_signatures(session, petition):
+        raise Conflict(
+            "People have signed this petition: only its title and text can change now.",
+            code="petition_has_signatures",
+            errors={field: ["Cannot change after the first signature."] for field in locked},
+        )
+    if "title" in changes:
+        petition.title = changes["title"].strip()
+    if "text" in changes:
+        petition.text = changes["text"].strip()
+    if "stations" in changes:
+        petition.stations = _stations_for(session, user, petition.consultation, changes["stations"])
+    if "closes_at" in changes:
+        petition.closes_at = _check_closing(petition.consultation, changes["closes_at"], at)
+    petition.updated_at = at
+    record_audit(session, user, "update", "petition", petition.id, {"fields": sorted(changes)})
+    session.commit()
+    return petition
+
+
+# Signing online ----------------------------------------------------------------------------------------------
+
+
+def check_signer(name, email, postcode, consent) -> tuple[str, str, postcodes.PostcodeInfo]:
+    """The signer's details, checked; every problem at once, keyed by field."""
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    email = (email or "").strip()
+    if not name:
+        errors["name"] = ["Enter your full name."]
+    elif len(name) > 200:
+        errors["name"] = ["Your name must be 200 characters or fewer."]
+    if not identity.valid_email(email):
+        errors["email"] = ["Enter an email address in the correct format, like name@example.com."]
+    place = None
+    if postcodes.normalise_postcode(postcode) is None:
+        errors["postcode"] = [postcodes.BAD_POSTCODE]
+    else:
+        place = postcodes.lookup(postcode)
+        if place is None:
+            errors["postcode"] = [postcodes.UNKNOWN_POSTCODE]
+    if consent is not True:
+        errors["consent"] = ["You must accept the privacy statement to sign: we need your details to count you once."]
+    if errors:
+        raise ValidationFailed(errors)
+    return name, email, place
+
+
+def _confirmation_email(petition: Petition, token: str, base_url: str) -> tuple[str, str]:
+    link = f"{base_url.rstrip('/')}/petitions/{petition.id}/confirm/{token}"
+    body = (
+        f"Thank you for signing the petition “{petition.title}”.\n\n"
+        "Your signature counts once you confirm your email address. Open this link and press the button:\n\n"
+        f"{link}\n\n"
+        f"The link works for 24 hours. The petition closes at {describe_london(petition.closes_at)} (London time).\n"
+        "If you did not sign this petition, ignore this email and your details will not be counted.\n"
+    )
+    return f"Confirm your signature: {petition.title}", body
+
+
+def _already_signed_email(petition: Petition) -> tuple[str, str]:
+    body = (
+        f"Someone tried to sign the petition “{petition.title}” again with this email address.\n\n"
+        "Your signature is already confirmed and counted once; there is nothing more to do.\n"
+    )
+    return f"You have already signed: {petition.title}", body
+
+
+def sign_petition(
+    session: Session,
+    *,
+    petition_id,
+    name: str,
+    email: str,
+    postcode: str,
+    consent: bool,
+    mail: MailSettings,
+    base_url: str,
+    at: datetime | None = None,
+) -> Signature:
+    """Record a pending online signature and email its confirmation link; signing again resends the link.
+
+    Commits before the email is sent, so a link never points at an uncommitted row.
+    """
+    at = as_utc(at) if at else now()
+    petition = get_petition(session, petition_id)
+    name, email, place = check_signer(name, email, postcode, consent)
+    if at >= petition.closes_at:
+        raise PetitionClosed(petition)
+    key = identity.email_key(email)
+    token = secrets.token_urlsafe(32)
+    signature = Signature(
+        petition_id=petition.id,
+        channel="online",
+        name=name,
+        email=email,
+        postcode=place.postcode,
+        email_key=key,
+        person_key=identity.person_key(name, place.postcode),
+        sector=place.sector,
+        gss_code=place.gss_code,
+        signed_at=at,
+        consent_at=at,
+        token_hash=hash_token(token),
+        token_expires_at=at + TOKEN_LIFETIME,
+    )
+    try:
+        session.add(signature)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        signature = session.scalar(
+            select(Signature).where(Signature.petition_id == petition.id, Signature.email_key == key)
+        )
+        if signature is None:
+            raise
+        if signature.confirmed_at is not None:
+            subject, body = _already_signed_email(petition)
+            send(mail, to=email, subject=subject, body=body)
+            return signature
+        # A fresh link replaces the old one; the row, and when it was first signed, stay the same.
+        signature.token_hash = hash_token(token)
+        signature.token_expires_at = at + TOKEN_LIFETIME
+        session.commit()
+    subject, body = _confirmation_email(petition, token, base_url)
+    send(mail, to=email, subject=subject, body=body)
+    return signature
+
+
+def find_confirmation(session: Session, petition_id, token: str, at: datetime | None = None) -> ConfirmationResult:
+    """What the confirmation page should say about a link, without changing anything (GET never confirms)."""
+    at = as_utc(at) if at else now()
+    petition = get_petition(session, petition_id)
+    signature = _signature_for_token(session, petition, token)
+    if signature is None:
+        return ConfirmationResult("unknown", petition)
+    if signature.confirmed_at is not None:
+        return ConfirmationResult("already_confirmed", petition, counted=_counts(signature))
+    if _expired(petition, signature, at):
+        return ConfirmationResult("expired", petition)
+    return ConfirmationResult("pending", petition)
+
+
+def _signature_for_token(session: Session, petition: Petition, token: str) -> Signature | None:
+    if not token or len(token) > 200:
+        return None
+    signature = session.scalar(select(Signature).where(Signature.token_hash == hash_token(token)))
+    if signature is None or signature.petition_id != petition.id:
+        return None
+    # Looked up by hash; compared again in constant time so the comparison itself leaks nothing.
+    return signature if hmac.compare_digest(signature.token_hash, hash_token(token)) else None
+
+
+def _expired(petition: Petition, signature: Signature, at: datetime) -> bool:
+    return at >= petition.closes_at + CONFIRMATION_GRACE or (
+        signature.token_expires_at is not None and at >= signature.token_expires_at
+    )
+
+
+def _counts(signature: Signature) -> bool:
+    return signature.confirmed_at is not None and not signature.flagged and signature.invalidated_at is None
+
+
+def confirm_signature(session: Session, petition_id, token: str, at: datetime | None = None) -> ConfirmationResult:
+    """Confirm a pending signature by its emailed token; confirming twice (or fifty times at once) counts once."""
+    at = as_utc(at) if at else now()
+    petition = get_petition(session, petition_id)
+    signature = _signature_for_token(session, petition, token)
+    if signature is None:
+        return ConfirmationResult("unknown", petition)
+    if signature.confirmed_at is not None:
+        return ConfirmationResult("already_confirmed", petition, counted=_counts(signature))
+    if _expired(petition, signature, at):
+        return ConfirmationResult("expired", petition)
+    signature_id, person = signature.id, signature.person_key
+    # The petition's row lock serialises confirmations of one petition, so the duplicate-person check below
+    # and the update that follows it cannot interleave with another confirmation's.
+    session.execute(select(Petition.id).where(Petition.id == petition.id).with_for_update())
+    duplicate = session.scalar(
+        select(
+            exists().where(
+                Signature.petition_id == petition.id,
+                Signature.person_key == person,
+                Signature.id != signature_id,
+                Signature.confirmed_at.is_not(None),
+                Signature.flagged.is_(False),
+                Signature.invalidated_at.is_(None),
+            )
+        )
+    )
+    changed = session.execute(
+        update(Signature)
+        .where(Signature.id == signature_id, Signature.confirmed_at.is_(None))
+        .values(confirmed_at=at, flagged=duplicate, flag_reason=DUPLICATE_PERSON if duplicate else None)
+    ).rowcount
+    session.commit()
+    if not changed:  # another request confirmed it between our read and our update
+        return ConfirmationResult("already_confirmed", petition, counted=_counts(session.get(Signature, signature_id)))
+    return ConfirmationResult("confirmed", petition, counted=not duplicate)
+
+
+# Reviewing ---------------------------------------------------------------------------------------------------
+
+
+def review_signatures(
+    session: Session, user: User, petition_id, *, action: str, signature_ids: list[int], reason: str
+) -> dict:
+    """Invalidate or restore a batch of signatures (owner, reviewers, admins), with a reason; audited."""
+    petition = get_petition(session, petition_id)
+    ensure_reviewer(user, petition)
+    if action not in ("invalidate", "restore"):
+        raise ValidationFailed({"action": ["Must be invalidate or restore."]})
+    if not reason.strip():
+        raise ValidationFailed({"reason": ["Give a reason: it is kept in the audit log."]})
+    ids = sorted(set(signature_ids))
+    found = set(
+        session.scalars(select(Signature.id).where(Signature.petition_id == petition.id, Signature.id.in_(ids)))
+    )
+    missing = [signature_id for signature_id in ids if signature_id not in found]
+    if missing:
+        raise ValidationFailed({"signature_ids": [f"Not signatures of this petition: {missing}."]})
+    at = now()
+    if action == "invalidate":
+        statement = (
+            update(Signature)
+            .where(Signature.id.in_(ids), Signature.invalidated_at.is_(None))
+            .values(invalidated_at=at, invalidation_reason=reason.strip())
+        )
+    else:
+        statement = (
+            update(Signature)
+            .where(Signature.id.in_(ids), Signature.invalidated_at.is_not(None))
+            .values(invalidated_at=None, invalidation_reason=None)
+        )
+    changed = session.execute(statement).rowcount
+    record_audit(
+        session,
+        user,
+        f"{action}_signatures",
+        "petition",
+        petition.id,
+        {"signature_ids": ids, "reason": reason.strip(), "changed": changed},
+    )
+    session.commit()
+    return {"action": action, "requested": len(ids), "changed": changed}
+
+
+def list_signatures(session: Session, user: User, petition_id, *, page: int, page_size: int) -> tuple[list, int]:
+    """One page of a petition's signers with their personal data (owner, reviewers, admins); audited."""
+    petition = get_petition(session, petition_id)
+    ensure_reviewer(user, petition)
+    total = session.scalar(select(func.count(Signature.id)).where(Signature.petition_id == petition.id))
+    rows = list(
+        session.scalars(
+            select(Signature)
+            .where(Signature.petition_id == petition.id)
+            .order_by(Signature.signed_at, Signature.id)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+    )
+    items = [signature_item(row) for row in rows]
+    record_audit(
+        session,
+        user,
+        "read_personal_data",
+        "petition_signatures",
+        petition.id,
+        {"page": page, "page_size": page_size, "signature_ids": [row.id for row in rows]},
+    )
+    session.commit()
+    return items, total
+
+
+def signature_status(signature: Signature) -> str:
+    if signature.invalidated_at is not None:
+        return "invalidated"
+    if signature.confirmed_at is None:
+        return "pending"
+    return "flagged" if signature.flagged else "counted"
+
+
+def signature_item(signature: Signature) -> dict:
+    return {
+        "id": signature.id,
+        "channel": signature.channel,
+        "name": signature.name,
+        "email": signature.email,
+        "postcode": signature.postcode,
+        "gss_code": signature.gss_code,
+        "pack": signature.pack.code if signature.pack_id else None,
+        "signed_at": signature.signed_at,
+        "confirmed_at": signature.confirmed_at,
+        "status": signature_status(signature),
+        "flag_reason": signature.flag_reason,
+        "invalidation_reason": signature.invalidation_reason,
+    }
+
+
+# Totals ------------------------------------------------------------------------------------------------------
+
+
+def petition_totals(session: Session, petition_id) -> dict:
+    """Public totals: confirmed_online, pending_online, paper, flagged, invalidated, total, by_borough,
+    by_station, timeline (cumulative, London days) and as_of; see totals.py for how each is counted."""
+    return totals.compute_totals(session, get_petition(session, petition_id))
+
+
+def signature_sectors(session: Session, petition_id) -> list[dict]:
+    """[{"sector", "count"}] of counted signatures (confirmed online, keyed-in paper): never a full postcode."""
+    return totals.signature_sectors(session, get_petition(session, petition_id))

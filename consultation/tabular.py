@@ -1,0 +1,120 @@
+"""Reading spreadsheets people upload (CSV or XLSX) and writing CSV that spreadsheets open safely.
+
+In the core so that any room can read an upload; petitions uses it for keyed-in paper signatures and for
+signatures exported from another petition site. (Intake has its own copy of the reading half, written
+before this module; it can move here.)
+"""
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from consultation.clock import LONDON, as_utc
+from consultation.errors import ApiError, ValidationFailed
+
+ZIP_MAGIC = b"PK\x03\x04"
+# Cells starting with these are read as formulas by spreadsheet programs (OWASP "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+DATE_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y", "%Y-%m-%d")
+
+
+def _decode(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):  # Excel's "CSV (Comma delimited)" is Windows-1252 on UK machines
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationFailed({"file": ["The CSV file must be UTF-8 (or Windows-1252) text."]})
+
+
+def _csv_rows(content: bytes) -> Iterator[tuple[int, list]]:
+    text = _decode(content)
+    if "\x00" in text:
+        raise ValidationFailed({"file": ["The CSV file contains NUL bytes: it is not a text file."]})
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        yield from enumerate(reader, start=1)
+    except csv.Error as error:
+        raise ValidationFailed({"file": [f"Row {reader.line_num}: {error}"]}) from None
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types (zip, XML, key errors) for a broken workbook
+        raise ValidationFailed({"file": ["The XLSX file could not be read: is it a valid Excel workbook?"]}) from None
+    try:
+        for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1):
+            yield number, list(row)
+    finally:
+        workbook.close()
+
+
+def read_rows(filename: str, content: bytes) -> Iterator[tuple[int, list]]:
+    """(row number as a spreadsheet shows it, cells) for a .csv or .xlsx file; 415 for anything else."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        if not content.startswith(ZIP_MAGIC):
+            raise ValidationFailed({"file": ["The file is named .xlsx but is not an Excel workbook."]})
+        return _xlsx_rows(content)
+    if name.endswith(".csv"):
+        if content.startswith(ZIP_MAGIC):
+            raise ValidationFailed({"file": ["The file is named .csv but is a ZIP or Excel file."]})
+        return _csv_rows(content)
+    raise ApiError(
+        415,
+        "unsupported_media_type",
+        "Upload a CSV (.csv) or Excel workbook (.xlsx).",
+        errors={"file": [f"Unsupported file type: {filename!r}."]},
+    )
+
+
+def cell_text(cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def parse_moment(cell) -> tuple[datetime | None, str | None]:
+    """A date-time cell -> aware UTC; without an offset it is London local time, and a bare date is its midnight."""
+    if isinstance(cell, datetime):
+        return (as_utc(cell), None) if cell.tzinfo else (cell.replace(tzinfo=LONDON).astimezone(UTC), None)
+    text = cell_text(cell)
+    if not text:
+        return None, "Required."
+    parsed = None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        for layout in DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(text, layout)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        return None, "Not a date: use 2017-09-14 18:05 or 14/09/2017 18:05 (London time)."
+    if parsed.tzinfo is not None:
+        return as_utc(parsed), None
+    return parsed.replace(tzinfo=LONDON).astimezone(UTC), None
+
+
+def neutralise(value):
+    """Prefix a quote to text a spreadsheet would run as a formula; numbers and other values pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def csv_text(header: list[str], rows: list[list]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([neutralise("" if value is None else value) for value in row])
+    return buffer.getvalue()
