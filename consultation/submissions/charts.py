@@ -2,8 +2,8 @@
 
 Each function returns a `Chart`: the SVG, a text alternative that says what the chart shows in words, and the
 numbers it plots as table rows, so the document can print them beside it (a chart is never the only source
-of a figure). pygal stamps each SVG with a random id and the date; both are replaced, so the same figures
-always give the same bytes.
+of a figure). pygal stamps each SVG with a random id, the date and a script; all three are taken out, so the
+same figures always give the same bytes.
 """
 
 import re
@@ -17,8 +17,10 @@ FONT = "'Source Sans Pro', sans-serif"
 TEXT_COLOUR = "#0b0c0c"
 STANCE_COLOURS = {"oppose": "#d4351c", "support": "#00703c", "neutral": "#505a5f", "uncoded": "#b1b4b6"}
 STANCE_LABELS = {"oppose": "Opposed", "support": "Supporting", "neutral": "Neutral or mixed", "uncoded": "Not coded"}
-_RANDOM_ID = re.compile(rb"chart-[0-9a-f-]{36}")
+_RANDOM_ID = re.compile(rb"chart-[0-9a-f]{8}-[0-9a-f-]{27}")
 _COMMENT = re.compile(rb"<!--.*?-->", re.S)
+# pygal embeds its interactive config (keyed by the random id) in a script; a PDF runs no scripts.
+_SCRIPT = re.compile(rb"<script\b.*?</script>", re.S)
 MAP_RADIUS = 9000  # metres from the station: the area residents would travel from
 
 
@@ -53,7 +55,7 @@ def _style(**overrides) -> Style:
 
 def _svg(chart, name: str) -> bytes:
     svg = chart.render()
-    svg = _COMMENT.sub(b"", svg)
+    svg = _SCRIPT.sub(b"", _COMMENT.sub(b"", svg))
     return _RANDOM_ID.sub(f"chart-{name}".encode(), svg)
 
 

@@ -78,7 +78,7 @@ def _demo_petition_ids(session: Session, owner: User) -> list[int]:
     ]
 
 
-def seed_responses(session: Session) -> int:
+def seed_responses(session: Session, per_station: int | None = None) -> int:
     """Import the generated responses once; returns how many this run added (0 when already there)."""
     consultation = get_consultation(session, DEMO_SLUG)
     retained = {s.borough_id: s.name for s in consultation.stations if s.proposal == "retain_24h"}
@@ -92,7 +92,7 @@ def seed_responses(session: Session) -> int:
         }
         for station in consultation.stations
     ]
-    content, _rows = generate_csv(stations, consultation.opens_at, now())
+    content, _rows = generate_csv(stations, consultation.opens_at, now(), per_station=per_station)
     report = import_responses(
         session,
         None,
@@ -101,7 +101,10 @@ def seed_responses(session: Session) -> int:
         content=content.encode(),
         mode="all_or_nothing",
         idempotency=IdempotencyRequest(
-            scope="seed-demo", key=IMPORT_KEY, request_hash=request_hash(IMPORT_KEY), secret=IMPORT_KEY
+            scope="seed-demo",
+            key=f"{IMPORT_KEY}-{per_station or 'spread'}",
+            request_hash=request_hash(IMPORT_KEY),
+            secret=IMPORT_KEY,
         ),
     )
     return 0 if report.replayed else report.imported

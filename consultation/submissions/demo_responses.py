@@ -183,13 +183,18 @@ def _counts(station_slugs: list[str]) -> dict[str, int]:
     return counts
 
 
-def generate_csv(stations: list[dict], opens_at: datetime, now: datetime) -> tuple[str, int]:
+def generate_csv(
+    stations: list[dict], opens_at: datetime, now: datetime, per_station: int | None = None
+) -> tuple[str, int]:
     """The import file: one row per response, paper and email, received between opening and now.
 
-    `stations` carries {"slug", "name", "borough_code", "borough", "counter"} for every station.
+    `stations` carries {"slug", "name", "borough_code", "borough", "counter"} for every station; `per_station`
+    (for benchmarks) gives every station the same number instead of the demo's spread.
     """
     rng = random.Random(SEED)
     counts = _counts([station["slug"] for station in stations])
+    if per_station is not None:
+        counts = dict.fromkeys(counts, per_station)
     span = max(1.0, (now - opens_at).total_seconds() - 1)
     header = [
         "channel",
