@@ -48,9 +48,9 @@ def main(argv: list[str] | None = None) -> None:
     app = datagen.prepare(args.database_url, args.n, reset=args.reset)
 
     from consultation.accounts.service import create_user_with_token
-    from consultation.analysis.aggregates import compute_aggregates
     from consultation.catalog.service import get_consultation
     from consultation.extensions import db
+    from consultation.reporting.service import compute_aggregates
 
     with app.app_context():
         version = db.session.scalar(db.text("SELECT version()")).split(",")[0]

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from consultation.analysis.engine import (  # noqa: E402
-    Codebook,
+    CodebookSpec,
     StanceModel,
     ThemeModel,
     detect_flags,
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--fit-n", type=int, default=20_000)
     args = ap.parse_args(argv)
-    cb = Codebook.from_dict({"themes": {f"k{i}": b for i, b in enumerate(BODIES)}})
+    cb = CodebookSpec.from_dict({"themes": {f"k{i}": b for i, b in enumerate(BODIES)}})
     texts, stances, themes = make_texts(args.n)
     mean_chars = sum(map(len, texts)) / len(texts)
     print(f"cores={os.cpu_count()} load={os.getloadavg()[0]:.1f} n={len(texts)} mean_chars={mean_chars:.0f}")
@@ -135,8 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     t1, c1 = time.perf_counter(), time.process_time()
     big = max((g["size"] for g in groups), default=0)
     print(
-        f"find_campaigns n={len(texts)}: {t1 - t0:.1f}s wall ({c1 - c0:.1f}s cpu, {len(groups)} groups, "
-        f"largest {big})"
+        f"find_campaigns n={len(texts)}: {t1 - t0:.1f}s wall ({c1 - c0:.1f}s cpu, {len(groups)} groups, largest {big})"
     )
     return 0
 

@@ -87,9 +87,9 @@ def main(argv: list[str] | None = None) -> None:
     app = datagen.prepare(args.database_url, args.n)
 
     from consultation.accounts.service import create_user_with_token
-    from consultation.analysis import exports
     from consultation.catalog.service import get_consultation
     from consultation.extensions import db
+    from consultation.reporting import service as exports
 
     with app.app_context():
         _, token = create_user_with_token(db.session, name="Export benchmark reviewer", role="reviewer")

@@ -241,8 +241,8 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from consultation import create_app
-    from consultation.analysis.codebook import seed_demo_codebooks
-    from consultation.analysis.pipeline import analyse
+    from consultation.analysis.demo import seed_demo_codebooks
+    from consultation.analysis.service import analyse
     from consultation.catalog.demo import DEMO_SLUG, seed_demo
     from consultation.catalog.models import Consultation
     from consultation.extensions import db

@@ -68,7 +68,7 @@ def build(app, per_station: int):
 
     from consultation.accounts.models import User
     from consultation.accounts.service import create_user_with_token
-    from consultation.analysis.codebook import seed_demo_codebooks
+    from consultation.analysis.demo import seed_demo_codebooks
     from consultation.catalog.demo import DEMO_SLUG, seed_demo
     from consultation.catalog.service import get_consultation
     from consultation.extensions import db

@@ -35,6 +35,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     from consultation import models  # noqa: F401  (every table registered before anything queries)
 
+    register_rooms()
     register_blueprints(app)
     register_error_handlers(app)
     _register_docs_assets(app)
@@ -45,15 +46,25 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     return app
 
 
+def register_rooms() -> None:
+    """Registrations between rooms, made here rather than as import side effects: a lower room offers a hook,
+    a higher one plugs into it (the lower room never imports the higher)."""
+    from consultation.analysis.tasks import register_listeners
+    from consultation.catalog.service import register_structure_lock
+    from consultation.intake.service import responses_lock
+
+    register_structure_lock(responses_lock)
+    register_listeners()
+
+
 def register_blueprints(app: Flask) -> None:
-    from consultation.analysis.reporting_routes import blp as analysis_reporting_blp
     from consultation.analysis.routes import blp as analysis_blp
     from consultation.catalog.routes import blp as catalog_blp
-    from consultation.intake import service as intake_service  # noqa: F401  (registers its catalog lock)
     from consultation.intake.routes import blp as intake_blp
+    from consultation.reporting.routes import blp as reporting_blp
     from consultation.submissions.routes import blp as submissions_blp
 
-    for blueprint in (catalog_blp, intake_blp, analysis_blp, analysis_reporting_blp, submissions_blp):
+    for blueprint in (catalog_blp, intake_blp, analysis_blp, reporting_blp, submissions_blp):
         api.register_blueprint(blueprint)
         # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
         csrf.exempt(blueprint)

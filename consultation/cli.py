@@ -9,13 +9,14 @@ from flask import Flask
 from tqdm import tqdm
 
 from consultation.accounts.service import create_user_with_token
-from consultation.analysis.codebook import seed_demo_codebooks
 from consultation.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
+from consultation.analysis.demo import seed_demo_codebooks
 from consultation.catalog.demo import DEMO_SLUG, seed_demo
 from consultation.errors import ApiError
 from consultation.extensions import db
 from consultation.intake.idempotency import purge_expired
-from consultation.intake.imports import MODES, ImportRejected, import_responses
+from consultation.intake.imports import ImportRejected, import_responses
+from consultation.intake.models import IMPORT_MODES
 from consultation.petitions.commands import COMMANDS as PETITION_COMMANDS
 from consultation.petitions.demo import seed_demo_petition
 from consultation.submissions.commands import COMMANDS as SUBMISSION_COMMANDS
@@ -88,7 +89,7 @@ def _export_options(command):
 def _write_export(table, file_format: str, output: str, unit: str) -> None:
     from tqdm import tqdm
 
-    from consultation.analysis.exports import write_file
+    from consultation.reporting.service import write_file
 
     with tqdm(total=table.count(), unit=unit, desc=f"Exporting {table.name}", file=sys.stderr) as progress:
         write_file(table, file_format, output, on_rows=progress.update)
@@ -100,8 +101,8 @@ def _write_export(table, file_format: str, output: str, unit: str) -> None:
 @click.option("--include-withdrawn", is_flag=True, help="Include withdrawn responses.")
 def export_responses_command(slug, file_format, output, include_late, borough, station, include_withdrawn):
     """Export one row per response, without personal data."""
-    from consultation.analysis.exports import response_export
     from consultation.catalog.service import get_consultation
+    from consultation.reporting.service import response_export
 
     try:
         table = response_export(
@@ -123,8 +124,8 @@ def export_responses_command(slug, file_format, output, include_late, borough, s
 @click.option("--campaigns", type=click.Choice(["each", "once"]), default="each", help="How campaigns are counted.")
 def export_aggregates_command(slug, file_format, output, include_late, borough, station, group_by, campaigns):
     """Export the aggregates by borough or station."""
-    from consultation.analysis.exports import aggregates_export
     from consultation.catalog.service import get_consultation
+    from consultation.reporting.service import aggregates_export
 
     try:
         table = aggregates_export(
@@ -144,7 +145,7 @@ def export_aggregates_command(slug, file_format, output, include_late, borough, 
 @click.command("import-responses")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--consultation", "slug", required=True, help="The consultation's slug, e.g. public-access-2017.")
-@click.option("--mode", type=click.Choice(MODES), default="all_or_nothing", show_default=True)
+@click.option("--mode", type=click.Choice(IMPORT_MODES), default="all_or_nothing", show_default=True)
 def import_responses_command(file, slug, mode):
     """Import paper and email responses from a CSV or XLSX file, reporting every bad row."""
     bars: dict = {}

@@ -1,11 +1,12 @@
-"""Small pieces shared by every room: the UTC column type and the naming convention."""
+"""Small pieces shared by every room: the UTC column type, the UTC schema field and the naming convention."""
 
 from datetime import datetime
 
+import marshmallow as ma
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-from consultation.clock import as_utc
+from consultation.clock import as_utc, iso_utc
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -32,3 +33,15 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect):
         return None if value is None else as_utc(value)
+
+
+class UtcDateTime(ma.fields.Field):
+    """An aware datetime dumped as UTC ISO-8601 ('...Z'); None stays None."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else iso_utc(value)
+
+
+def utc() -> ma.fields.Field:
+    """A dump-only UTC date-time field, documented as a nullable date-time string."""
+    return UtcDateTime(dump_only=True, metadata={"type": "string", "format": "date-time", "nullable": True})

@@ -51,7 +51,8 @@ def build_message(settings: MailSettings, *, to: str, subject: str, body: str) -
     message["Subject"] = subject
     message["Date"] = format_datetime(now())
     message["Message-ID"] = make_msgid(domain="consultation.invalid")
-    message.set_content(body)
+    # 8bit, not quoted-printable: links stay whole on one line, for people reading the outbox as for mail clients.
+    message.set_content(body, cte="8bit")
     return message
 
 

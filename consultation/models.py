@@ -9,7 +9,8 @@ from consultation.analysis.models import (
     Theme,
     ThemeAssignment,
 )
-from consultation.catalog.models import Borough, Consultation, Question, Questionnaire, Station
+from consultation.boroughs import Borough
+from consultation.catalog.models import Consultation, Question, Questionnaire, Station
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
 from consultation.petitions.models import Petition, PetitionPack, Signature, petition_stations
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender

@@ -1,8 +1,7 @@
 """Reading spreadsheets people upload (CSV or XLSX) and writing CSV that spreadsheets open safely.
 
-In the core so that any room can read an upload; petitions uses it for keyed-in paper signatures and for
-signatures exported from another petition site. (Intake has its own copy of the reading half, written
-before this module; it can move here.)
+In the core so that any room can read an upload: intake for paper and email responses, petitions for keyed-in
+paper signatures and signatures exported from another petition site.
 """
 
 import csv
@@ -80,10 +79,20 @@ def cell_text(cell) -> str:
     return str(cell).strip()
 
 
+def london_moment(naive: datetime) -> tuple[datetime | None, str | None]:
+    """A naive London wall-clock time as aware UTC; refused when the clocks change make it missing or double."""
+    local = naive.replace(tzinfo=LONDON)
+    if local.astimezone(UTC).astimezone(LONDON).replace(tzinfo=None) != naive:
+        return None, "This time does not exist in London (the clocks went forward); add the UTC offset."
+    if local.utcoffset() != naive.replace(tzinfo=LONDON, fold=1).utcoffset():
+        return None, "This time happened twice in London (the clocks went back); add the UTC offset (+01:00 or Z)."
+    return local.astimezone(UTC), None
+
+
 def parse_moment(cell) -> tuple[datetime | None, str | None]:
     """A date-time cell -> aware UTC; without an offset it is London local time, and a bare date is its midnight."""
     if isinstance(cell, datetime):
-        return (as_utc(cell), None) if cell.tzinfo else (cell.replace(tzinfo=LONDON).astimezone(UTC), None)
+        return (as_utc(cell), None) if cell.tzinfo else london_moment(cell)
     text = cell_text(cell)
     if not text:
         return None, "Required."
@@ -101,7 +110,7 @@ def parse_moment(cell) -> tuple[datetime | None, str | None]:
         return None, "Not a date: use 2017-09-14 18:05 or 14/09/2017 18:05 (London time)."
     if parsed.tzinfo is not None:
         return as_utc(parsed), None
-    return parsed.replace(tzinfo=LONDON).astimezone(UTC), None
+    return london_moment(parsed)
 
 
 def neutralise(value):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import time_machine
 
-from consultation.analysis.codebook import seed_demo_codebooks
+from consultation.analysis.demo import seed_demo_codebooks
 from consultation.clock import as_utc
 
 SLUG = "public-access-demo"

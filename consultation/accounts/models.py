@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consultation.boroughs import Borough
 from consultation.clock import now
 from consultation.common import UTCDateTime
 from consultation.extensions import db
@@ -28,7 +29,7 @@ class User(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
 
-    boroughs = relationship("Borough", secondary=user_boroughs, lazy="selectin")
+    boroughs = relationship(Borough, secondary=user_boroughs, lazy="selectin")
     tokens = relationship("ApiToken", back_populates="user", cascade="all, delete-orphan")
 
     @property

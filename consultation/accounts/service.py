@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import ROLES, ApiToken, AuditEvent, User
-from consultation.catalog.models import Borough
+from consultation.boroughs import find_borough
 from consultation.clock import now
 from consultation.errors import Forbidden, ValidationFailed
 
@@ -33,7 +33,7 @@ def create_user_with_token(
         raise ValidationFailed({"borough": ["An organiser must be scoped to at least one borough."]})
     boroughs = []
     for code in borough_codes:
-        borough = session.scalar(select(Borough).where(Borough.gss_code == code))
+        borough = find_borough(session, code)
         if borough is None:
             raise ValidationFailed({"borough": [f"No borough with GSS code {code!r}."]})
         boroughs.append(borough)

@@ -7,10 +7,9 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from consultation.analysis import demo_codebook
-from consultation.analysis.engine import Codebook as EngineCodebook
-from consultation.analysis.engine import cross_validate, evaluate
-from consultation.analysis.pipeline import analyse
+from consultation.analysis import demo
+from consultation.analysis.engine import CodebookSpec, cross_validate, evaluate
+from consultation.analysis.service import analyse
 from consultation.analysis.tasks import configured_workers
 from consultation.catalog.models import Consultation
 from consultation.extensions import db
@@ -59,14 +58,14 @@ def _read_jsonl(path: str, option: str) -> list[dict]:
     return records
 
 
-def _read_codebook(path: str | None) -> EngineCodebook:
+def _read_codebook(path: str | None) -> CodebookSpec:
     if path is None:
-        return EngineCodebook.from_dict(demo_codebook.as_dict())
+        return CodebookSpec.from_dict(demo.as_dict())
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if not isinstance(data, dict) or not isinstance(data.get("themes"), dict | list):
             raise ValueError("needs an object with 'themes'")
-        return EngineCodebook.from_dict(data)
+        return CodebookSpec.from_dict(data)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise click.BadParameter(f"{path} is not a codebook: {error}", param_hint="--codebook") from None
 

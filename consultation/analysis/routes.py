@@ -1,21 +1,18 @@
-"""Codebooks, reviewer coding, machine-reviewer agreement, theme discovery, campaigns and analysis runs."""
+"""Codebooks, reviewer coding, machine-reviewer agreement and analysis runs."""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from consultation.accounts.auth import BEARER_SECURITY, current_user, require_role
-from consultation.analysis import codebook, coding, findings, tasks
+from consultation.analysis import service, tasks
 from consultation.analysis.schemas import (
     AgreementSchema,
     AnalysisRunArgsSchema,
     AnalysisRunSchema,
-    CampaignListSchema,
     CodebookInputSchema,
     CodebookSchema,
     CodingInputSchema,
     CodingSchema,
-    DiscoveryArgsSchema,
-    DiscoverySchema,
     ThemeCreateSchema,
     ThemeSchema,
     ThemeUpdateSchema,
@@ -34,7 +31,7 @@ class ConsultationCodebook(MethodView):
     @blp.response(200, CodebookSchema)
     def get(self, slug):
         """The consultation's codebook: stance definitions and themes (inactive ones included)"""
-        return codebook.get_codebook(db.session, slug)
+        return service.get_codebook(db.session, slug)
 
     @require_role(*STAFF)
     @blp.doc(security=BEARER_SECURITY)
@@ -42,7 +39,7 @@ class ConsultationCodebook(MethodView):
     @blp.response(200, CodebookSchema)
     def put(self, data, slug):
         """Replace the codebook; themes left out are deactivated, not deleted (reviewer, admin)"""
-        return codebook.replace_codebook(db.session, current_user(), slug, data)
+        return service.replace_codebook(db.session, current_user(), slug, data)
 
 
 @blp.route("/consultations/<slug>/codebook/themes")
@@ -53,7 +50,7 @@ class CodebookThemes(MethodView):
     @blp.response(201, ThemeSchema)
     def post(self, data, slug):
         """Add a theme, or promote a discovered cluster with from_cluster and example_references (reviewer, admin)"""
-        return codebook.add_theme(db.session, current_user(), slug, data)
+        return service.add_theme(db.session, current_user(), slug, data)
 
 
 @blp.route("/consultations/<slug>/codebook/themes/<key>")
@@ -64,35 +61,14 @@ class CodebookTheme(MethodView):
     @blp.response(200, ThemeSchema)
     def patch(self, data, slug, key):
         """Change a theme's label, description, examples or active state (reviewer, admin)"""
-        return codebook.update_theme(db.session, current_user(), slug, key, data)
+        return service.update_theme(db.session, current_user(), slug, key, data)
 
     @require_role(*STAFF)
     @blp.doc(security=BEARER_SECURITY)
     @blp.response(204)
     def delete(self, slug, key):
         """Deactivate a theme; its past codings and history stay (reviewer, admin)"""
-        codebook.deactivate_theme(db.session, current_user(), slug, key)
-
-
-@blp.route("/consultations/<slug>/themes/discover")
-class ThemeDiscovery(MethodView):
-    @require_role(*STAFF)
-    @blp.doc(security=BEARER_SECURITY)
-    @blp.arguments(DiscoveryArgsSchema, location="query")
-    @blp.response(200, DiscoverySchema)
-    def get(self, args, slug):
-        """Clusters of responses the codebook misses, with top terms and redacted examples (reviewer, admin)"""
-        return findings.discover(db.session, slug, max_clusters=args["max_clusters"])
-
-
-@blp.route("/consultations/<slug>/campaigns")
-class Campaigns(MethodView):
-    @require_role(*STAFF)
-    @blp.doc(security=BEARER_SECURITY)
-    @blp.response(200, CampaignListSchema)
-    def get(self, slug):
-        """Identical and near-identical responses grouped as campaigns (reviewer, admin)"""
-        return findings.list_campaigns(db.session, slug)
+        service.deactivate_theme(db.session, current_user(), slug, key)
 
 
 @blp.route("/consultations/<slug>/analysis/agreement")
@@ -102,7 +78,7 @@ class Agreement(MethodView):
     @blp.response(200, AgreementSchema)
     def get(self, slug):
         """Machine against reviewers on reviewer-coded responses: stance kappa, per-theme F1 (reviewer, admin)"""
-        return coding.agreement(db.session, slug)
+        return service.agreement(db.session, slug)
 
 
 @blp.route("/consultations/<slug>/analysis/run")
@@ -123,7 +99,7 @@ class ResponseCoding(MethodView):
     @blp.response(200, CodingSchema)
     def get(self, reference):
         """A response's coding and its history: who (machine or named reviewer) set what, and when"""
-        return coding.get_coding(db.session, current_user(), reference)
+        return service.get_coding(db.session, current_user(), reference)
 
     @require_role(*STAFF)
     @blp.doc(security=BEARER_SECURITY)
@@ -131,4 +107,4 @@ class ResponseCoding(MethodView):
     @blp.response(200, CodingSchema)
     def put(self, data, reference):
         """Code a response (stance, themes, note); a reviewer's coding always wins over the machine's"""
-        return coding.code_response(db.session, current_user(), reference, data)
+        return service.code_response(db.session, current_user(), reference, data)

@@ -1,10 +1,10 @@
-"""Input and output schemas for codebooks, reviewer coding, agreement, discovery and campaigns."""
+"""Input and output schemas for codebooks, reviewer coding, agreement and analysis runs."""
 
 import marshmallow as ma
 from marshmallow import validate
 
 from consultation.analysis.models import STANCES
-from consultation.clock import iso_utc
+from consultation.common import utc
 
 THEME_KEY = [
     validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use lower-case letters, digits and underscores."),
@@ -16,17 +16,6 @@ EXAMPLES = ma.fields.List(
     load_default=list,
     metadata={"description": "Example phrases that show the theme"},
 )
-
-
-class UtcDateTime(ma.fields.Field):
-    """An aware datetime dumped as UTC ISO-8601 ('...Z'); None stays None."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else iso_utc(value)
-
-
-def utc() -> ma.fields.Field:
-    return UtcDateTime(dump_only=True, metadata={"type": "string", "format": "date-time", "nullable": True})
 
 
 class ThemeSchema(ma.Schema):
@@ -176,43 +165,6 @@ class AgreementSchema(ma.Schema):
     without_machine_coding = ma.fields.Integer()
     stance = ma.fields.Nested(StanceAgreementSchema)
     themes = ma.fields.Nested(ThemesAgreementSchema)
-
-
-class DiscoveryArgsSchema(ma.Schema):
-    max_clusters = ma.fields.Integer(load_default=8, validate=validate.Range(min=2, max=20))
-
-
-class ExampleSchema(ma.Schema):
-    reference = ma.fields.String()
-    text = ma.fields.String(metadata={"description": "Redacted text"})
-
-
-class ClusterSchema(ma.Schema):
-    key = ma.fields.String(metadata={"description": "Pass as from_cluster when promoting it to a theme"})
-    size = ma.fields.Integer()
-    top_terms = ma.fields.List(ma.fields.String())
-    suggested_key = ma.fields.String()
-    suggested_label = ma.fields.String()
-    examples = ma.fields.List(ma.fields.Nested(ExampleSchema))
-
-
-class DiscoverySchema(ma.Schema):
-    consultation = ma.fields.String()
-    analysed_responses = ma.fields.Integer()
-    clusters = ma.fields.List(ma.fields.Nested(ClusterSchema))
-
-
-class CampaignSchema(ma.Schema):
-    key = ma.fields.String()
-    size = ma.fields.Integer()
-    sample = ma.fields.String(metadata={"description": "Redacted text of the most common variant"})
-    detected_at = utc()
-    members = ma.fields.List(ma.fields.String(), metadata={"description": "References of the member responses"})
-
-
-class CampaignListSchema(ma.Schema):
-    consultation = ma.fields.String()
-    campaigns = ma.fields.List(ma.fields.Nested(CampaignSchema))
 
 
 class AnalysisRunArgsSchema(ma.Schema):

@@ -1,7 +1,8 @@
 """Background analysis: the Celery tasks, and the intake listener that enqueues them after each intake.
 
 Eager by default (the task runs inline, after intake's commit); with a Redis broker a worker runs it.
-Importing this module registers the listener; create_app imports it through the analysis routes.
+create_app registers `enqueue_analysis` with intake's events explicitly (`register_listeners`); importing this
+module registers nothing with intake.
 """
 
 import os
@@ -12,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
-from consultation.analysis.pipeline import analyse, consultations_of
+from consultation.analysis.service import analyse, consultations_of
 from consultation.catalog.models import Consultation
 from consultation.catalog.service import get_consultation
 from consultation.errors import NotFound
 from consultation.extensions import celery, db
-from consultation.intake.events import on_responses_changed
+from consultation.intake import events
 
 
 def configured_workers() -> int:
@@ -55,10 +56,14 @@ def analyse_consultation(slug: str, force: bool = False) -> dict:
         raise
 
 
-@on_responses_changed
 def enqueue_analysis(response_ids: list[int]) -> None:
     """Intake listener: ask for analysis of what intake just committed."""
     analyse_responses.delay(list(response_ids))
+
+
+def register_listeners() -> None:
+    """Called by create_app: analyse what intake commits (registering twice is harmless)."""
+    events.on_responses_changed(enqueue_analysis)
 
 
 def request_analysis(session: Session, user: User, slug: str, *, force: bool = False) -> dict:

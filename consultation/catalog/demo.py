@@ -5,8 +5,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consultation.boroughs import Borough
 from consultation.catalog import demo_data
-from consultation.catalog.models import Borough, Consultation, Question, Questionnaire, Station
+from consultation.catalog.models import Consultation, Question, Questionnaire, Station
 from consultation.clock import london_wall_time, now, to_london
 
 HISTORICAL_SLUG = "public-access-2017"

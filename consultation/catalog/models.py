@@ -1,24 +1,17 @@
-"""Boroughs, consultations, stations, questionnaires and their questions."""
+"""Consultations, stations, questionnaires and their questions."""
 
 from datetime import datetime
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from consultation.boroughs import Borough
 from consultation.clock import now
 from consultation.common import UTCDateTime
 from consultation.extensions import db
 
 PROPOSALS = ("close", "retain_24h", "retain", "dispose", "relocate")
 QUESTION_KINDS = ("single_choice", "multiple_choice", "agreement_scale", "free_text")
-
-
-class Borough(db.Model):
-    __tablename__ = "boroughs"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    gss_code: Mapped[str] = mapped_column(String(9), nullable=False, unique=True)
-    name: Mapped[str] = mapped_column(String(120), nullable=False)
 
 
 class Consultation(db.Model):
@@ -60,7 +53,7 @@ class Station(db.Model):
     visitors_per_day: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     consultation = relationship("Consultation", back_populates="stations")
-    borough = relationship("Borough", lazy="joined")
+    borough = relationship(Borough, lazy="joined")
 
 
 class Questionnaire(db.Model):

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
-from consultation.catalog.models import Borough, Consultation, Question, Questionnaire, Station
+from consultation.boroughs import boroughs_by_code
+from consultation.catalog.models import Consultation, Question, Questionnaire, Station
 from consultation.clock import as_utc, now
 from consultation.errors import Conflict, NotFound, ValidationFailed
 
@@ -61,10 +62,6 @@ def get_station(session: Session, consultation: Consultation, station_slug: str)
     if station is None:
         raise NotFound("station", station_slug)
     return station
-
-
-def boroughs_by_code(session: Session) -> dict[str, Borough]:
-    return {borough.gss_code: borough for borough in session.scalars(select(Borough))}
 
 
 def _check_window(opens_at: datetime, closes_at: datetime) -> None:
@@ -171,7 +168,15 @@ def create_consultation(session: Session, user: User, data: dict) -> Consultatio
 
 # Rooms above the catalog (intake) register checks here that say why a consultation's questions or
 # stations may no longer be replaced; the catalog cannot import them without inverting the floors.
-STRUCTURE_LOCKS: list[Callable[[Session, Consultation], str | None]] = []
+# create_app registers them explicitly (register_structure_lock); importing a room registers nothing.
+StructureLock = Callable[[Session, Consultation], str | None]
+STRUCTURE_LOCKS: list[StructureLock] = []
+
+
+def register_structure_lock(lock: StructureLock) -> None:
+    """Add a check that may refuse replacing a consultation's questions or stations; registering twice is harmless."""
+    if lock not in STRUCTURE_LOCKS:
+        STRUCTURE_LOCKS.append(lock)
 
 
 def structure_lock_reason(session: Session, consultation: Consultation) -> str | None:

@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from consultation.accounts.models import User
 from consultation.accounts.service import ensure_borough_access, record_audit, visible_borough_ids
-from consultation.catalog.models import Borough, Station
+from consultation.boroughs import Borough
+from consultation.catalog.models import Station
 from consultation.catalog.service import get_consultation
 from consultation.clock import as_utc, iso_utc
 from consultation.errors import Forbidden, ValidationFailed
-from consultation.intake.models import Response
+from consultation.intake.models import MAX_LIST_LIMIT, Response
 from consultation.intake.service import attach_answer_values, question_codes
 
-MAX_LIMIT = 500
 PERSONAL_DATA_ROLES = ("reviewer", "admin")
 
 
@@ -66,8 +66,8 @@ def list_responses(
     """One page of a consultation's responses, oldest first; personal data only when asked for, and audited."""
     if include_personal_data and user.role not in PERSONAL_DATA_ROLES:
         raise Forbidden("Only reviewers and admins may read respondents' personal data.")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ValidationFailed({"limit": [f"Must be between 1 and {MAX_LIMIT}."]})
+    if not 1 <= limit <= MAX_LIST_LIMIT:
+        raise ValidationFailed({"limit": [f"Must be between 1 and {MAX_LIST_LIMIT}."]})
     consultation = get_consultation(session, slug)
     query = (
         select(Response)

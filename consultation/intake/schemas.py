@@ -5,9 +5,7 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from consultation.clock import describe_london, iso_utc, to_london
-from consultation.intake.imports import MODES
-from consultation.intake.models import CHANNELS, RESPONDENT_TYPES, RESPONSE_STATUSES
-from consultation.intake.reading import MAX_LIMIT
+from consultation.intake.models import CHANNELS, IMPORT_MODES, MAX_LIST_LIMIT, RESPONDENT_TYPES, RESPONSE_STATUSES
 
 ANSWERS_DESCRIPTION = (
     "Answers keyed by question code: a string for single choice and agreement scales (one of the option "
@@ -121,7 +119,7 @@ class ResponseListQuerySchema(ma.Schema):
     received_from = ma.fields.AwareDateTime(metadata={"description": "Inclusive, with a UTC offset"})
     received_to = ma.fields.AwareDateTime(metadata={"description": "Exclusive, with a UTC offset"})
     cursor = ma.fields.String(validate=validate.Length(max=200), metadata={"description": "next_cursor of a page"})
-    limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_LIMIT))
+    limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_LIST_LIMIT))
     include_personal_data = ma.fields.Boolean(
         load_default=False, metadata={"description": "Reviewers and admins only; every such read is audited"}
     )
@@ -165,7 +163,7 @@ class ImportUploadSchema(ma.Schema):
 class ImportOptionsSchema(ma.Schema):
     mode = ma.fields.String(
         load_default="all_or_nothing",
-        validate=validate.OneOf(MODES),
+        validate=validate.OneOf(IMPORT_MODES),
         metadata={"description": "all_or_nothing (default): nothing is stored if any row is bad"},
     )
 
@@ -179,7 +177,7 @@ class RowProblemSchema(ma.Schema):
 class ImportReportSchema(ma.Schema):
     consultation = ma.fields.String()
     filename = ma.fields.String()
-    mode = ma.fields.String(metadata={"enum": list(MODES)})
+    mode = ma.fields.String(metadata={"enum": list(IMPORT_MODES)})
     rows_total = ma.fields.Integer()
     rows_valid = ma.fields.Integer()
     rows_invalid = ma.fields.Integer()

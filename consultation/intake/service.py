@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from consultation.catalog.models import Consultation, Station
-from consultation.catalog.service import STRUCTURE_LOCKS, consultation_status, get_consultation
+from consultation.catalog.service import consultation_status, get_consultation
 from consultation.clock import as_utc, describe_london, iso_utc, now
 from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
 from consultation.intake import events
@@ -32,14 +32,12 @@ REFERENCE_ATTEMPTS = 5
 CLOSED_STATUS = 409  # the request is fine; the consultation's state (closed, not open) refuses it
 
 
-def _responses_lock(session: Session, consultation: Consultation) -> str | None:
+def responses_lock(session: Session, consultation: Consultation) -> str | None:
+    """A catalog structure lock (create_app registers it): questions and stations stay once responses exist."""
     count = session.scalar(select(func.count(Response.id)).where(Response.consultation_id == consultation.id))
     if count:
         return f"Questions and stations cannot be replaced: {count} responses already refer to them."
     return None
-
-
-STRUCTURE_LOCKS.append(_responses_lock)
 
 
 class ConsultationClosed(ApiError):

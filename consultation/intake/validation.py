@@ -7,6 +7,7 @@ Error keys follow the request's shape: "answers.<question code>" and "respondent
 import re
 from dataclasses import dataclass
 
+from consultation.catalog import postcodes
 from consultation.catalog.models import Consultation, Question
 from consultation.intake.models import RESPONDENT_TYPES
 
@@ -15,10 +16,6 @@ RESPONDENT_FIELDS = ("name", "email", "postcode", "address", "respondent_type")
 PERSONAL_FIELDS = ("name", "email", "postcode", "address")
 FIELD_LIMITS = {"name": 200, "email": 320, "address": 2000}
 
-# Outward code then inward code, as Royal Mail issues them (checked after normalising to "OUT IN").
-POSTCODE = re.compile(
-    r"^(?:GIR 0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?|[0-9][A-HJKPS-UW]) [0-9][ABD-HJLNP-UW-Z]{2})$"
-)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -113,15 +110,6 @@ def check_answers(rules: dict[str, QuestionRule], answers) -> tuple[list[Checked
     return checked, errors
 
 
-def normalise_postcode(text: str) -> str | None:
-    """' rm10 8ab ' -> 'RM10 8AB'; None when it is not a valid UK postcode."""
-    compact = re.sub(r"\s+", "", text).upper()
-    if not 5 <= len(compact) <= 7:
-        return None
-    postcode = f"{compact[:-3]} {compact[-3:]}"
-    return postcode if POSTCODE.match(postcode) else None
-
-
 @dataclass(frozen=True)
 class CheckedRespondent:
     personal: dict  # name, email, postcode, address: only the ones given
@@ -149,11 +137,15 @@ def check_respondent(respondent) -> tuple[CheckedRespondent, dict[str, list[str]
     if "email" in cleaned and not EMAIL.match(cleaned["email"]):
         errors["respondent.email"] = ["Not a valid email address."]
     if "postcode" in cleaned:
-        postcode = normalise_postcode(cleaned["postcode"])
-        if postcode is None:
-            errors["respondent.postcode"] = ["Not a valid UK postcode (for example RM10 8AB)."]
+        # Through the ONS Postcode Directory, as petitions do: a postcode it does not know is refused.
+        if postcodes.normalise_postcode(cleaned["postcode"]) is None:
+            errors["respondent.postcode"] = [postcodes.BAD_POSTCODE]
         else:
-            cleaned["postcode"] = postcode
+            place = postcodes.lookup(cleaned["postcode"])
+            if place is None:
+                errors["respondent.postcode"] = [postcodes.UNKNOWN_POSTCODE]
+            else:
+                cleaned["postcode"] = place.postcode
     respondent_type = cleaned.pop("respondent_type", None)
     if respondent_type is not None:
         respondent_type = re.sub(r"[\s-]+", "_", respondent_type.lower())

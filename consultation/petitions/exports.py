@@ -12,7 +12,8 @@ from consultation.accounts.service import record_audit
 from consultation.clock import iso_utc
 from consultation.errors import Forbidden
 from consultation.petitions.models import Signature
-from consultation.petitions.service import get_petition, signature_status
+from consultation.petitions.service import get_petition
+from consultation.petitions.signers import signature_status
 from consultation.tabular import csv_text
 
 HEADER = ["id", "channel", "name", "email", "postcode", "pack", "signed_at", "confirmed_at", "status"]

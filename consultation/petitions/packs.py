@@ -294,6 +294,12 @@ def import_signatures(
         ensure_owner(user, petition)
     report = RowsReport(petition=petition.id, filename=filename, mode=mode)
     rows = _read(filename, content, IMPORT_COLUMNS, report)
+    late = [row for row in rows if row.signed_at >= petition.closes_at]
+    for row in late:
+        report.problems.append(_problem(row.number, "signed_at", "Signed after this petition closed."))
+    rows = [row for row in rows if row not in late]
+    report.rows_valid -= len(late)
+    report.rows_invalid += len(late)
     _refuse_if_needed(report, rows, mode)
     at = now()
     counted = _lock_and_counted_people(session, petition)

@@ -10,7 +10,7 @@ from consultation.clock import now
 from consultation.errors import ApiError
 from consultation.extensions import db, limiter
 from consultation.mail import current_settings
-from consultation.petitions import exports, packs, service
+from consultation.petitions import exports, packs, service, signers
 from consultation.petitions.schemas import (
     ConfirmResultSchema,
     ConfirmSchema,
@@ -143,7 +143,7 @@ class PetitionSignatures(MethodView):
     @blp.response(200, SignaturePageSchema)
     def get(self, query, petition_id):
         """Signers with their personal data, paginated (owner, reviewers, admins); every read is audited"""
-        items, total = service.list_signatures(db.session, current_user(), petition_id, **query)
+        items, total = signers.list_signatures(db.session, current_user(), petition_id, **query)
         return {"signatures": items, "total": total, **query}
 
 
@@ -188,7 +188,7 @@ class PetitionReview(MethodView):
     @blp.response(200, ReviewResultSchema)
     def post(self, data, petition_id):
         """Invalidate or restore a batch of signatures with a reason (owner, reviewers, admins); audited"""
-        return service.review_signatures(db.session, current_user(), petition_id, **data)
+        return signers.review_signatures(db.session, current_user(), petition_id, **data)
 
 
 @blp.route("/<int:petition_id>/signatures/import")

@@ -18,14 +18,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
 from consultation.accounts.service import ensure_borough_access, record_audit
+from consultation.boroughs import Borough
 from consultation.catalog import postcodes
-from consultation.catalog.models import Borough, Consultation, Station
+from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import get_consultation
 from consultation.clock import as_utc, describe_london, iso_utc, now
 from consultation.errors import ApiError, Conflict, Forbidden, NotFound, ValidationFailed
@@ -333,16 +334,21 @@ def sign_petition(
 
 def find_confirmation(session: Session, petition_id, token: str, at: datetime | None = None) -> ConfirmationResult:
     """What the confirmation page should say about a link, without changing anything (GET never confirms)."""
-    at = as_utc(at) if at else now()
+    result, _ = _link_state(session, petition_id, token, as_utc(at) if at else now())
+    return result
+
+
+def _link_state(session: Session, petition_id, token: str, at: datetime) -> tuple[ConfirmationResult, Signature | None]:
+    """The link's state ('unknown', 'already_confirmed', 'expired' or 'pending') and its pending signature."""
     petition = get_petition(session, petition_id)
     signature = _signature_for_token(session, petition, token)
     if signature is None:
-        return ConfirmationResult("unknown", petition)
+        return ConfirmationResult("unknown", petition), None
     if signature.confirmed_at is not None:
-        return ConfirmationResult("already_confirmed", petition, counted=_counts(signature))
+        return ConfirmationResult("already_confirmed", petition, counted=_counts(signature)), None
     if _expired(petition, signature, at):
-        return ConfirmationResult("expired", petition)
-    return ConfirmationResult("pending", petition)
+        return ConfirmationResult("expired", petition), None
+    return ConfirmationResult("pending", petition), signature
 
 
 def _signature_for_token(session: Session, petition: Petition, token: str) -> Signature | None:
@@ -368,14 +374,10 @@ def _counts(signature: Signature) -> bool:
 def confirm_signature(session: Session, petition_id, token: str, at: datetime | None = None) -> ConfirmationResult:
     """Confirm a pending signature by its emailed token; confirming twice (or fifty times at once) counts once."""
     at = as_utc(at) if at else now()
-    petition = get_petition(session, petition_id)
-    signature = _signature_for_token(session, petition, token)
+    state, signature = _link_state(session, petition_id, token, at)
     if signature is None:
-        return ConfirmationResult("unknown", petition)
-    if signature.confirmed_at is not None:
-        return ConfirmationResult("already_confirmed", petition, counted=_counts(signature))
-    if _expired(petition, signature, at):
-        return ConfirmationResult("expired", petition)
+        return state
+    petition = state.petition
     signature_id, person = signature.id, signature.person_key
     # The petition's row lock serialises confirmations of one petition, so the duplicate-person check below
     # and the update that follows it cannot interleave with another confirmation's.
@@ -401,104 +403,6 @@ def confirm_signature(session: Session, petition_id, token: str, at: datetime | 
     if not changed:  # another request confirmed it between our read and our update
         return ConfirmationResult("already_confirmed", petition, counted=_counts(session.get(Signature, signature_id)))
     return ConfirmationResult("confirmed", petition, counted=not duplicate)
-
-
-# Reviewing ---------------------------------------------------------------------------------------------------
-
-
-def review_signatures(
-    session: Session, user: User, petition_id, *, action: str, signature_ids: list[int], reason: str
-) -> dict:
-    """Invalidate or restore a batch of signatures (owner, reviewers, admins), with a reason; audited."""
-    petition = get_petition(session, petition_id)
-    ensure_reviewer(user, petition)
-    if action not in ("invalidate", "restore"):
-        raise ValidationFailed({"action": ["Must be invalidate or restore."]})
-    if not reason.strip():
-        raise ValidationFailed({"reason": ["Give a reason: it is kept in the audit log."]})
-    ids = sorted(set(signature_ids))
-    found = set(
-        session.scalars(select(Signature.id).where(Signature.petition_id == petition.id, Signature.id.in_(ids)))
-    )
-    missing = [signature_id for signature_id in ids if signature_id not in found]
-    if missing:
-        raise ValidationFailed({"signature_ids": [f"Not signatures of this petition: {missing}."]})
-    at = now()
-    if action == "invalidate":
-        statement = (
-            update(Signature)
-            .where(Signature.id.in_(ids), Signature.invalidated_at.is_(None))
-            .values(invalidated_at=at, invalidation_reason=reason.strip())
-        )
-    else:
-        statement = (
-            update(Signature)
-            .where(Signature.id.in_(ids), Signature.invalidated_at.is_not(None))
-            .values(invalidated_at=None, invalidation_reason=None)
-        )
-    changed = session.execute(statement).rowcount
-    record_audit(
-        session,
-        user,
-        f"{action}_signatures",
-        "petition",
-        petition.id,
-        {"signature_ids": ids, "reason": reason.strip(), "changed": changed},
-    )
-    session.commit()
-    return {"action": action, "requested": len(ids), "changed": changed}
-
-
-def list_signatures(session: Session, user: User, petition_id, *, page: int, page_size: int) -> tuple[list, int]:
-    """One page of a petition's signers with their personal data (owner, reviewers, admins); audited."""
-    petition = get_petition(session, petition_id)
-    ensure_reviewer(user, petition)
-    total = session.scalar(select(func.count(Signature.id)).where(Signature.petition_id == petition.id))
-    rows = list(
-        session.scalars(
-            select(Signature)
-            .where(Signature.petition_id == petition.id)
-            .order_by(Signature.signed_at, Signature.id)
-            .offset((page - 1) * page_size)
-            .limit(page_size)
-        )
-    )
-    items = [signature_item(row) for row in rows]
-    record_audit(
-        session,
-        user,
-        "read_personal_data",
-        "petition_signatures",
-        petition.id,
-        {"page": page, "page_size": page_size, "signature_ids": [row.id for row in rows]},
-    )
-    session.commit()
-    return items, total
-
-
-def signature_status(signature: Signature) -> str:
-    if signature.invalidated_at is not None:
-        return "invalidated"
-    if signature.confirmed_at is None:
-        return "pending"
-    return "flagged" if signature.flagged else "counted"
-
-
-def signature_item(signature: Signature) -> dict:
-    return {
-        "id": signature.id,
-        "channel": signature.channel,
-        "name": signature.name,
-        "email": signature.email,
-        "postcode": signature.postcode,
-        "gss_code": signature.gss_code,
-        "pack": signature.pack.code if signature.pack_id else None,
-        "signed_at": signature.signed_at,
-        "confirmed_at": signature.confirmed_at,
-        "status": signature_status(signature),
-        "flag_reason": signature.flag_reason,
-        "invalidation_reason": signature.invalidation_reason,
-    }
 
 
 # Totals ------------------------------------------------------------------------------------------------------

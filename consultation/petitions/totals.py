@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from consultation.catalog.models import Borough
+from consultation.boroughs import Borough
 from consultation.clock import now, to_london
 from consultation.petitions.models import Petition, PetitionPack, Signature
 

@@ -14,16 +14,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from consultation.analysis.aggregates import compute_aggregates
-from consultation.analysis.coding import agreement
-from consultation.analysis.exports import neutralise
-from consultation.analysis.quotes import representative_quotes
+from consultation.analysis.service import agreement
 from consultation.catalog import postcodes
 from consultation.catalog.models import Station
 from consultation.catalog.service import get_consultation
 from consultation.clock import describe_london, to_london
 from consultation.intake.places import response_sectors
 from consultation.petitions import service as petitions_service
+from consultation.reporting.service import compute_aggregates, neutralise, representative_quotes
 from consultation.submissions import charts
 from consultation.submissions.charts import Chart
 from consultation.submissions.markup import render_body

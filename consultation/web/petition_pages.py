@@ -6,20 +6,17 @@ anything. Every POST carries Flask-WTF's CSRF token. The confirmation token sits
 pages send no Referer and are not cached.
 """
 
-import logging
-
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from consultation.clock import now
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db, limiter
 from consultation.mail import current_settings
 from consultation.petitions import service
+from consultation.web import errors
 from consultation.web.presenters import london_text
-
-log = logging.getLogger(__name__)
 
 SIGNED_KEY = "petition_signed"  # {"petition": id, "email": address}: for the check-your-email page only
 CONFIRMED_KEY = "petition_confirmed"
@@ -89,7 +86,9 @@ def petition(petition_id: int):
             for key in (*FIELDS, "consent")
             if FIELD_IDS[key] in field_errors
         ]
-        return _petition_page(found, received_at, values=values, consent=consent, summary=summary, errors=field_errors)
+        return _petition_page(
+            found, received_at, values=values, consent=consent, summary=summary, field_errors=field_errors
+        )
     except service.PetitionClosed as error:
         db.session.rollback()
         return _petition_page(found, received_at, closed_message=error.message, http_status=409)
@@ -149,7 +148,7 @@ def _petition_page(
     values: dict | None = None,
     consent: bool = False,
     summary: list | None = None,
-    errors: dict | None = None,
+    field_errors: dict | None = None,
     closed_message: str | None = None,
     http_status: int | None = None,
 ):
@@ -161,45 +160,29 @@ def _petition_page(
         values=values or {},
         consent=consent,
         summary=summary or [],
-        field_errors=errors or {},
+        field_errors=field_errors or {},
         closed_message=closed_message,
     )
     return body, http_status or (422 if summary else 200)
 
 
-ERROR_TITLES = {
-    400: "Sorry, there is a problem with your request",
-    404: "Page not found",
-    405: "Sorry, that is not possible here",
-    429: "You have tried to sign too many times",
-    500: "Sorry, there is a problem with the service",
-}
-
-
-def _error_page(status: int, message: str, headers: dict | None = None):
-    title = ERROR_TITLES.get(status, ERROR_TITLES[500 if status >= 500 else 400])
-    return render_template("web/error.html", title=title, message=message, status=status), status, headers or {}
+# Errors: the resident pages' own HTML error pages, in the petition's words where the words differ.
 
 
 @bp.errorhandler(CSRFError)
 def csrf_error_page(error: CSRFError):
-    return _error_page(400, "This form has expired or did not come from this site. Go back, reload and try again.")
-
-
-@bp.errorhandler(ApiError)
-def api_error_page(error: ApiError):
-    return _error_page(error.status, error.message, error.headers)
+    return errors.error_page(
+        400, "This form has expired or did not come from this site, so you have not signed. Reload and try again."
+    )
 
 
 @bp.errorhandler(HTTPException)
 def http_error_page(error: HTTPException):
-    status = error.code or 500
-    if status == 429:
-        return _error_page(429, "Wait a minute, then try again. Your signature has not been sent.")
-    return _error_page(status, error.description or error.name)
+    if error.code == 429:
+        message = "You have tried to sign too often from this address. Wait a minute, then try again."
+        return render_template("web/error.html", title="Too many signatures at once", message=message), 429
+    return errors.http_error_page(error)
 
 
-@bp.errorhandler(Exception)
-def unexpected_error_page(error: Exception):
-    log.exception("Unhandled error on a petition page", exc_info=error)
-    return _error_page(500, InternalServerError.description)
+bp.register_error_handler(ApiError, errors.api_error_page)
+bp.register_error_handler(Exception, errors.unexpected_error_page)

@@ -7,7 +7,7 @@ from itertools import count
 
 from sqlalchemy import select
 
-from consultation.analysis.codebook import seed_demo_codebooks
+from consultation.analysis.demo import seed_demo_codebooks
 from consultation.catalog.demo import DEMO_SLUG, seed_demo
 from consultation.catalog.models import Consultation, Question, Station
 from consultation.clock import now

@@ -2,8 +2,7 @@
 
 import pytest
 
-from consultation.analysis.coding import cohen_kappa
-from consultation.analysis.pipeline import analyse
+from consultation.analysis.service import analyse, cohen_kappa
 from tests.analysis.analysis_support import demo_consultation, make_response
 
 URL = "/api/v1/consultations/public-access-demo/analysis/agreement"

@@ -5,7 +5,7 @@ import json
 from sqlalchemy import select
 
 from consultation.accounts.models import AuditEvent
-from consultation.analysis import demo_codebook
+from consultation.analysis import demo as demo_codebook
 from consultation.analysis.models import Codebook, Theme
 from tests.analysis.analysis_support import demo_consultation, make_response
 from tests.conftest import shared_path
@@ -155,7 +155,7 @@ def test_a_promoted_theme_takes_redacted_examples_from_the_chosen_responses(clie
     response = make_response(
         session, consultation, "Parking near the station is impossible, email me at jo.bloggs@example.com please."
     )
-    from consultation.analysis.pipeline import analyse
+    from consultation.analysis.service import analyse
 
     analyse(session, consultation)
     body = {

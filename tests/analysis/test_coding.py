@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from consultation.accounts.models import AuditEvent
 from consultation.analysis.models import ResponseAnalysis
-from consultation.analysis.pipeline import analyse
+from consultation.analysis.service import analyse
 from tests.analysis.analysis_support import demo_consultation, make_response
 
 TEXT = "Please keep Dagenham open. My mum is 84 and could never manage two buses to Barking."

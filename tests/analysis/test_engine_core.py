@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from consultation.analysis.engine import CodebookSpec as Codebook
 from consultation.analysis.engine import (
-    Codebook,
     StanceModel,
-    Theme,
     ThemeModel,
     cross_validate,
     detect_flags,
@@ -18,6 +17,7 @@ from consultation.analysis.engine import (
     find_campaigns,
     redact,
 )
+from consultation.analysis.engine import ThemeSpec as Theme
 
 ENGINE_DIR = Path(__file__).resolve().parents[2] / "consultation" / "analysis" / "engine"
 

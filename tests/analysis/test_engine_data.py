@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from consultation.analysis.engine import Codebook, StanceModel, cross_validate, discover_themes, evaluate
+from consultation.analysis.engine import CodebookSpec as Codebook
+from consultation.analysis.engine import StanceModel, cross_validate, discover_themes, evaluate
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 DATA = SHARED / "data"

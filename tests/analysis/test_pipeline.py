@@ -2,9 +2,8 @@
 
 from sqlalchemy import func, select
 
-from consultation.analysis import pipeline
 from consultation.analysis.models import Campaign, CodingEvent, ResponseAnalysis, Theme, ThemeAssignment
-from consultation.analysis.pipeline import analyse, input_hash, load_inputs, question_plan, signal_size
+from consultation.analysis.service import Inputs, analyse, input_hash, load_inputs, question_plan, signal_size, tuning
 from consultation.intake.events import responses_changed
 from tests.analysis.analysis_support import demo_consultation, make_response
 
@@ -92,12 +91,12 @@ def test_a_second_run_skips_unchanged_responses_and_recodes_changed_ones(session
 
 
 def test_input_hash_changes_with_text_agreement_and_model_version():
-    item = pipeline.Inputs(text="Keep it open", agreement_stance=None)
+    item = Inputs(text="Keep it open", agreement_stance=None)
     base = input_hash(item, "v1")
-    assert base == input_hash(pipeline.Inputs("Keep it open", None), "v1")
+    assert base == input_hash(Inputs("Keep it open", None), "v1")
     assert base != input_hash(item, "v2")
-    assert base != input_hash(pipeline.Inputs("Keep it open", "oppose"), "v1")
-    assert base != input_hash(pipeline.Inputs("Keep it open!", None), "v1")
+    assert base != input_hash(Inputs("Keep it open", "oppose"), "v1")
+    assert base != input_hash(Inputs("Keep it open!", None), "v1")
 
 
 def test_withdrawn_responses_are_not_analysed_and_lose_their_analysis(session):
@@ -222,8 +221,8 @@ def test_a_big_run_codes_in_worker_processes_with_the_same_results(session, monk
     session.commit()
     analyse(session, consultation)
     serial = {r.id: (_analysis(session, r).stance, frozenset(_theme_keys(session, r))) for r in responses}
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_TEXTS", 1)
-    monkeypatch.setattr(pipeline, "BATCH_SIZE", 5)
+    monkeypatch.setattr(tuning, "PARALLEL_MIN_TEXTS", 1)
+    monkeypatch.setattr(tuning, "BATCH_SIZE", 5)
     summary = analyse(session, consultation, force=True, workers=2)
     assert summary.parallel_workers == 2 and summary.analysed == 12
     parallel = {r.id: (_analysis(session, r).stance, frozenset(_theme_keys(session, r))) for r in responses}

@@ -1,7 +1,8 @@
 from sqlalchemy import func, select
 
 from consultation.accounts.models import AuditEvent
-from consultation.catalog.models import Borough, Station
+from consultation.boroughs import Borough
+from consultation.catalog.models import Station
 
 
 def new_consultation(**overrides):

@@ -252,3 +252,11 @@ def test_a_file_with_more_rows_than_allowed_is_refused(upload, monkeypatch):
         upload(HEADER + "\npaper,2017-09-01 10:00,dagenham,live_nearby,agree,,,,,," * 3), 422, "validation_error"
     )
     assert "split the file" in body["errors"]["file"][0]
+
+
+def test_a_row_whose_postcode_the_ons_directory_does_not_know_is_reported(upload, session):
+    text = "\n".join([HEADER, "paper,2017-09-01 10:00,dagenham,live_nearby,agree,,,,,RM10 9ZZ,"])
+    body = assert_error(upload(text), 422, "import_rejected")
+    [problem] = body["errors"]["rows"]
+    assert (problem["row"], problem["field"]) == (2, "postcode")
+    assert problem["message"].startswith("We could not find this postcode")

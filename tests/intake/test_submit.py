@@ -102,9 +102,17 @@ def test_a_respondent_record_in_a_bad_format_is_refused(submit, consultation, du
     assert list(body["errors"]) == [field]
 
 
-@pytest.mark.parametrize("postcode", ["SW1A 1AA", "sw1a1aa", "E1 6AN", "W1A 0AX", "IG8 0AA", "M1 1AE", "GIR 0AA"])
+@pytest.mark.parametrize("postcode", ["SW1A 1AA", "sw1a1aa", "E1 6AN", "W1A 0AX", "IG8 0AA", "M1 1AE"])
 def test_valid_uk_postcodes_are_accepted(submit, consultation, during, postcode):
     assert submit(respondent={"postcode": postcode, "respondent_type": "elected_representative"}).status_code == 201
+
+
+@pytest.mark.parametrize("postcode", ["RM10 9ZZ", "GIR 0AA"])
+def test_a_well_formed_postcode_the_ons_directory_does_not_know_is_refused(submit, consultation, during, postcode):
+    body = assert_error(submit(respondent={"postcode": postcode}), 422, "validation_error")
+    assert body["errors"]["respondent.postcode"] == [
+        "We could not find this postcode. Check it and enter it again, for example RM10 7TU."
+    ]
 
 
 @pytest.mark.parametrize(

@@ -11,11 +11,18 @@ import pytest
 
 from consultation.clock import london_wall_time
 from tests.intake.conftest import make_consultation
+from tests.web.conftest import Page, file_app  # noqa: F401  (the resident pages' fixtures, for the petition pages)
+from tests.web.test_browser import browser_page, live_server  # noqa: F401
 
 SEPTEMBER = datetime(2017, 9, 1, 11, 0, tzinfo=UTC)
 PETITION_CLOSES = london_wall_time(2017, 10, 1, 17, 0)
 SIGNER = {"name": "Ada Lovelace", "email": "ada@example.org", "postcode": "RM10 7TU", "consent": True}
 LINK = re.compile(r"/petitions/(\d+)/confirm/([A-Za-z0-9_-]+)")
+
+
+@pytest.fixture
+def page():
+    return Page
 
 
 @pytest.fixture

@@ -193,3 +193,12 @@ def test_the_import_command_lists_bad_rows(app, runner, petition, tmp_path):
     missing = runner.invoke(args=["petitions", "totals", "999"])
     assert missing.exit_code != 0
     assert "No petition '999'" in missing.output
+
+
+def test_an_imported_signature_dated_after_the_petition_closed_is_refused(client, auth, petition, freeze):
+    freeze(PETITION_CLOSES + timedelta(days=3))
+    text = "name,email,postcode,signed_at\nLate Larry,larry@example.org,RM10 7TU,2017-10-02 09:00\n"
+    body = assert_error(
+        upload(client, auth, f"/api/v1/petitions/{petition}/signatures/import", text), 422, "import_rejected"
+    )
+    assert body["errors"]["rows"] == [{"row": 2, "field": "signed_at", "message": "Signed after this petition closed."}]

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from consultation.accounts.models import User
-from consultation.analysis.codebook import seed_demo_codebooks
+from consultation.analysis.demo import seed_demo_codebooks
 from consultation.catalog.demo import DEMO_SLUG, seed_demo
 from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import get_consultation
@@ -18,6 +18,7 @@ from consultation.clock import london_wall_time, now
 from consultation.extensions import db
 from consultation.petitions import service as petitions_service
 from consultation.petitions.demo import seed_demo_petition
+from consultation.reporting.service import compute_aggregates
 from consultation.submissions import demo as submissions_demo
 from consultation.submissions.models import Submission
 from consultation.submissions.rendering import render_submission
@@ -99,8 +100,6 @@ def demo_pdf(app):
         submissions_demo.seed(db.session)
         submission = db.session.query(Submission).filter_by(title=submissions_demo.SUBMISSION_TITLE).one()
         consultation = get_consultation(db.session, DEMO_SLUG)
-        from consultation.analysis.aggregates import compute_aggregates
-
         groups = {g["key"]: g for g in compute_aggregates(db.session, consultation, group_by="station")["groups"]}
         petition_total = sum(
             petitions_service.petition_totals(db.session, pid)["total"] for pid in submission.petition_ids

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from consultation.catalog.demo import DEMO_SLUG, HISTORICAL_SLUG
 from consultation.intake.models import Response
 from consultation.intake.service import hash_edit_token
-from consultation.web.routes import CHANGE_KEY, RECEIPT_KEY
+from consultation.web.helpers import CHANGE_KEY, RECEIPT_KEY
 from tests.web.test_pages import BEFORE_THE_2017_DEADLINE, STATION_URL, THE_2017_DEADLINE, VALID_FORM
 
 CHANGE_URL = f"/consult/{HISTORICAL_SLUG}/change"

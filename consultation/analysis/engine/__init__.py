@@ -4,7 +4,7 @@ No Flask / SQLAlchemy / app imports: only numpy, scipy, scikit-learn and the sta
 """
 
 from .campaigns import find_campaigns
-from .codebook import Codebook, Theme
+from .codebook import CodebookSpec, ThemeSpec
 from .discovery import discover_themes
 from .flags import detect_flags, redact
 from .scoring import cross_validate, evaluate, proposal_text
@@ -12,8 +12,8 @@ from .stance import StanceModel
 from .themes import ThemeModel
 
 __all__ = [
-    "Codebook",
-    "Theme",
+    "CodebookSpec",
+    "ThemeSpec",
     "StanceModel",
     "ThemeModel",
     "detect_flags",

@@ -1,4 +1,7 @@
-"""Codebook: the consultation's stances and themes."""
+"""CodebookSpec: the consultation's stances and themes as plain data, the engine's own form.
+
+Named apart from the `Codebook` model (consultation.analysis.models), which stores them.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ def humanise(key: str) -> str:
 
 
 @dataclass
-class Theme:
+class ThemeSpec:
     key: str
     label: str
     description: str = ""
@@ -46,15 +49,15 @@ class Theme:
 
 
 @dataclass
-class Codebook:
-    themes: list[Theme]
+class CodebookSpec:
+    themes: list[ThemeSpec]
     stances: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_STANCES))
     description: str = ""
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Codebook:
+    def from_dict(cls, d: dict[str, Any]) -> CodebookSpec:
         raw = d.get("themes") or {}
-        themes: list[Theme] = []
+        themes: list[ThemeSpec] = []
         items: list[tuple[str, Any]]
         if isinstance(raw, dict):
             items = list(raw.items())
@@ -74,7 +77,7 @@ class Codebook:
                     label, desc = desc.split(": ", 1)
                 else:
                     label = humanise(key)
-            themes.append(Theme(key=str(key), label=str(label), description=desc, examples=examples))
+            themes.append(ThemeSpec(key=str(key), label=str(label), description=desc, examples=examples))
         stances = dict(d.get("stances") or DEFAULT_STANCES)
         return cls(themes=themes, stances=stances, description=str(d.get("description") or ""))
 
@@ -91,13 +94,13 @@ class Codebook:
     def keys(self) -> list[str]:
         return [t.key for t in self.themes]
 
-    def theme(self, key: str) -> Theme:
+    def theme(self, key: str) -> ThemeSpec:
         for t in self.themes:
             if t.key == key:
                 return t
         raise KeyError(key)
 
-    def same_themes(self, other: Codebook) -> bool:
+    def same_themes(self, other: CodebookSpec) -> bool:
         a = {t.key: (t.label, t.description) for t in self.themes}
         b = {t.key: (t.label, t.description) for t in other.themes}
         return a == b

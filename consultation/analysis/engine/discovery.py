@@ -8,7 +8,7 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
-from .codebook import Codebook
+from .codebook import CodebookSpec
 from .text import STOPWORDS, content_stems, stem, tokens
 
 _GENERIC = frozenset(
@@ -36,7 +36,7 @@ def _label_terms(texts: Sequence[str]) -> dict[str, str]:
 def discover_themes(
     texts: Sequence[str],
     ids: Sequence[Hashable] | None = None,
-    codebook: Codebook | None = None,
+    codebook: CodebookSpec | None = None,
     n_clusters: int | None = None,
     max_clusters: int = 12,
     coverage_threshold: float | None = None,

@@ -14,7 +14,7 @@ import sys
 import types
 from collections.abc import Sequence
 
-from .codebook import Codebook
+from .codebook import CodebookSpec
 from .scoring import _default_codebook, cross_validate, evaluate, load_jsonl
 
 __all__ = ["evaluate", "cross_validate", "main"]
@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     test = load_jsonl(args.test)
     if args.codebook:
         with open(args.codebook, encoding="utf-8") as fh:
-            cb = Codebook.from_dict(json.load(fh))
+            cb = CodebookSpec.from_dict(json.load(fh))
     else:
         cb = _default_codebook(test)
     if args.cv and args.cv > 1:
@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tcb = None
         if args.train_codebook:
             with open(args.train_codebook, encoding="utf-8") as fh:
-                tcb = Codebook.from_dict(json.load(fh))
+                tcb = CodebookSpec.from_dict(json.load(fh))
         res = evaluate(test, cb, train, train_codebook=tcb)
     json.dump(res, sys.stdout, indent=2)
     sys.stdout.write("\n")

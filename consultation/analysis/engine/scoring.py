@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .codebook import Codebook
+from .codebook import CodebookSpec
 from .flags import detect_flags
 from .stance import STANCES, StanceModel
 from .themes import ThemeModel
@@ -52,7 +52,7 @@ def _stance_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> tuple[float
     return macro, acc, per
 
 
-def proposal_text(codebook: Codebook) -> str:
+def proposal_text(codebook: CodebookSpec) -> str:
     """What the consultation proposes, from the codebook's description and its "support" definition."""
     desc = codebook.description
     m = re.search(r"\bQuestion:\s*(.+)", desc)
@@ -63,9 +63,9 @@ def proposal_text(codebook: Codebook) -> str:
 
 def evaluate(
     test_records: Sequence[dict],
-    codebook: Codebook,
+    codebook: CodebookSpec,
     train_records: Sequence[dict] | None = None,
-    train_codebook: Codebook | None = None,
+    train_codebook: CodebookSpec | None = None,
 ) -> dict:
     """Code ``test_records`` (training on ``train_records`` first when given) and score against their labels.
 
@@ -156,7 +156,7 @@ def _stratified_folds(labels: Sequence[str], folds: int, seed: int) -> list[np.n
     return [np.array(sorted(f)) for f in out]
 
 
-def cross_validate(records: Sequence[dict], codebook: Codebook, folds: int = 5, seed: int = 0) -> dict:
+def cross_validate(records: Sequence[dict], codebook: CodebookSpec, folds: int = 5, seed: int = 0) -> dict:
     """Stratified (by stance) k-fold CV of :func:`evaluate`; returns mean and std of the scalar metrics."""
     records = list(records)
     parts = _stratified_folds([r.get("stance", "neutral") for r in records], folds, seed)
@@ -189,6 +189,6 @@ def load_jsonl(path: str | Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def _default_codebook(records: Sequence[dict]) -> Codebook:
+def _default_codebook(records: Sequence[dict]) -> CodebookSpec:
     keys = sorted({t for r in records for t in r.get("themes", [])})
-    return Codebook.from_dict({"themes": {k: "" for k in keys}})
+    return CodebookSpec.from_dict({"themes": {k: "" for k in keys}})

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
-from .codebook import Codebook
+from .codebook import CodebookSpec
 from .lexicon import expand
 from .text import STOPWORDS, content_stems, split_analyser
 
@@ -41,7 +41,7 @@ class ThemeModel:
     the zero-shot score in proportion to how many positive examples the theme had.
     """
 
-    def __init__(self, codebook: Codebook, threshold: float = 0.5, prior_strength: float = 8.0):
+    def __init__(self, codebook: CodebookSpec, threshold: float = 0.5, prior_strength: float = 8.0):
         self.codebook = codebook
         self.keys = codebook.keys
         self.threshold = threshold

@@ -9,15 +9,16 @@ from sqlalchemy import and_, false, func, select
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
-from consultation.analysis.aggregates import resolve_scope, response_filters
 from consultation.analysis.models import Codebook, ResponseAnalysis, Theme, ThemeAssignment
-from consultation.catalog.models import Borough, Consultation, Station
+from consultation.boroughs import Borough
+from consultation.catalog.models import Consultation, Station
 from consultation.errors import NotFound
 from consultation.intake.models import Response
+from consultation.reporting.constants import MAX_QUOTES
+from consultation.reporting.service.aggregates import resolve_scope, response_filters
 
 MIN_QUOTE_LENGTH = 60
 MAX_QUOTE_LENGTH = 400
-MAX_QUOTES = 50
 # Rows fetched per wanted quote, and the factor the window grows by when campaigns or multi-theme responses
 # repeat within it.
 QUOTE_WINDOW = 8

@@ -1,12 +1,11 @@
-"""Query and output schemas for aggregates, representative quotes and exports."""
+"""Query and output schemas for aggregates, representative quotes, discovery, campaigns and exports."""
 
 import marshmallow as ma
 from marshmallow import validate
 
-from consultation.analysis.aggregates import CAMPAIGN_MODES, GROUP_BY
-from consultation.analysis.exports import FORMATS
-from consultation.analysis.quotes import MAX_QUOTES
 from consultation.catalog.schemas import BoroughSchema
+from consultation.common import utc
+from consultation.reporting.constants import CAMPAIGN_MODES, FORMATS, GROUP_BY, MAX_QUOTES
 
 GSS_CODE = validate.Regexp(r"^[EWSN]\d{8}$", error="Use a GSS code such as E09000002.")
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case letters, digits and hyphens.")
@@ -137,3 +136,40 @@ class QuoteSchema(ma.Schema):
 
 class QuotesSchema(ma.Schema):
     quotes = ma.fields.List(ma.fields.Nested(QuoteSchema))
+
+
+class DiscoveryArgsSchema(ma.Schema):
+    max_clusters = ma.fields.Integer(load_default=8, validate=validate.Range(min=2, max=20))
+
+
+class ExampleSchema(ma.Schema):
+    reference = ma.fields.String()
+    text = ma.fields.String(metadata={"description": "Redacted text"})
+
+
+class ClusterSchema(ma.Schema):
+    key = ma.fields.String(metadata={"description": "Pass as from_cluster when promoting it to a theme"})
+    size = ma.fields.Integer()
+    top_terms = ma.fields.List(ma.fields.String())
+    suggested_key = ma.fields.String()
+    suggested_label = ma.fields.String()
+    examples = ma.fields.List(ma.fields.Nested(ExampleSchema))
+
+
+class DiscoverySchema(ma.Schema):
+    consultation = ma.fields.String()
+    analysed_responses = ma.fields.Integer()
+    clusters = ma.fields.List(ma.fields.Nested(ClusterSchema))
+
+
+class CampaignSchema(ma.Schema):
+    key = ma.fields.String()
+    size = ma.fields.Integer()
+    sample = ma.fields.String(metadata={"description": "Redacted text of the most common variant"})
+    detected_at = utc()
+    members = ma.fields.List(ma.fields.String(), metadata={"description": "References of the member responses"})
+
+
+class CampaignListSchema(ma.Schema):
+    consultation = ma.fields.String()
+    campaigns = ma.fields.List(ma.fields.Nested(CampaignSchema))

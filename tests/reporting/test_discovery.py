@@ -1,6 +1,6 @@
 """Discovery: clusters of what the codebook misses, shown with redacted examples, promotable into a theme."""
 
-from consultation.analysis.pipeline import analyse
+from consultation.analysis.service import analyse
 from tests.analysis.analysis_support import demo_consultation, make_response
 
 URL = "/api/v1/consultations/public-access-demo/themes/discover"

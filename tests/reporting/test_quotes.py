@@ -2,9 +2,9 @@
 
 import pytest
 
-from consultation.analysis.quotes import representative_quotes
 from consultation.extensions import db
-from tests.analysis.reporting_factories import QUOTE_TEXT, Factory
+from consultation.reporting.service import representative_quotes
+from tests.reporting.reporting_factories import QUOTE_TEXT, Factory
 
 URL = "/api/v1/consultations/public-access-2017/quotes"
 

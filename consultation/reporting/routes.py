@@ -1,38 +1,42 @@
-"""Aggregates, representative quotes and exports (reviewers and admins everywhere, organisers in their boroughs)."""
+"""Aggregates, representative quotes, discovery, campaigns and exports (reviewers and admins everywhere,
+organisers in their boroughs)."""
 
 from flask import Response, current_app, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from consultation.accounts.auth import BEARER_SECURITY, current_user, require_role
-from consultation.analysis import exports
-from consultation.analysis.aggregates import compute_aggregates
-from consultation.analysis.quotes import representative_quotes
-from consultation.analysis.reporting_schemas import (
+from consultation.catalog.service import get_consultation
+from consultation.extensions import db
+from consultation.reporting import service
+from consultation.reporting.constants import MEDIA_TYPES
+from consultation.reporting.schemas import (
     AggregatesExportQuerySchema,
     AggregatesQuerySchema,
     AggregatesSchema,
+    CampaignListSchema,
+    DiscoveryArgsSchema,
+    DiscoverySchema,
     QuotesQuerySchema,
     QuotesSchema,
     ResponsesExportQuerySchema,
 )
-from consultation.catalog.service import get_consultation
-from consultation.extensions import db
 
 blp = Blueprint(
-    "analysis-reporting",
+    "reporting",
     __name__,
     url_prefix="/api/v1/consultations",
-    description="Aggregates, representative quotes and exports",
+    description="Aggregates, representative quotes, discovery, campaigns and exports",
 )
 
 READERS = ("admin", "reviewer", "organiser")
+STAFF = ("admin", "reviewer")
 FILE_RESPONSES = {
     "200": {
         "description": "The export as an attachment (CSV and JSON are streamed; XLSX is sent from a temporary file)",
         "content": {
             media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
-            for media_type in exports.MEDIA_TYPES.values()
+            for media_type in MEDIA_TYPES.values()
         },
     }
 }
@@ -53,20 +57,20 @@ def _in_own_app_context(app, chunks):
         yield chunk
 
 
-def _send(table: exports.TableExport, file_format: str) -> Response:
+def _send(table: service.TableExport, file_format: str) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{table.filename(file_format)}"'}
     if file_format == "xlsx":
         response = send_file(
-            exports.xlsx_temporary_file(table),
-            mimetype=exports.MEDIA_TYPES["xlsx"],
+            service.xlsx_temporary_file(table),
+            mimetype=MEDIA_TYPES["xlsx"],
             as_attachment=True,
             download_name=table.filename("xlsx"),
         )
         response.headers["Cache-Control"] = "no-store"
         return response
-    chunks = _in_own_app_context(current_app._get_current_object(), exports.text_chunks(table, file_format))
+    chunks = _in_own_app_context(current_app._get_current_object(), service.text_chunks(table, file_format))
     headers["Cache-Control"] = "no-store"
-    return Response(chunks, mimetype=exports.MEDIA_TYPES[file_format], headers=headers)
+    return Response(chunks, mimetype=MEDIA_TYPES[file_format], headers=headers)
 
 
 @blp.route("/<slug>/aggregates")
@@ -77,7 +81,7 @@ class Aggregates(MethodView):
     @blp.response(200, AggregatesSchema)
     def get(self, slug, group_by, include_late, campaigns, borough=None, station=None):
         """Counts by borough or station: stances, share opposed, themes, channels, respondent types, campaigns"""
-        return compute_aggregates(
+        return service.compute_aggregates(
             db.session,
             get_consultation(db.session, slug),
             user=current_user(),
@@ -97,7 +101,7 @@ class Quotes(MethodView):
     @blp.response(200, QuotesSchema)
     def get(self, slug, limit, theme=None, borough=None, station=None):
         """Representative quotes: redacted, consented, unflagged, one per campaign, with the response reference"""
-        quotes = representative_quotes(
+        quotes = service.representative_quotes(
             db.session,
             get_consultation(db.session, slug),
             theme_key=theme,
@@ -116,7 +120,7 @@ class ResponsesExport(MethodView):
     @blp.arguments(ResponsesExportQuerySchema, location="query", as_kwargs=True)
     def get(self, slug, format, borough=None, station=None, **options):  # noqa: A002  (the query parameter's name)
         """Export responses as CSV, XLSX, JSON or NDJSON; no personal data unless a reviewer asks"""
-        table = exports.response_export(
+        table = service.response_export(
             db.session,
             get_consultation(db.session, slug),
             user=current_user(),
@@ -134,7 +138,7 @@ class AggregatesExport(MethodView):
     @blp.arguments(AggregatesExportQuerySchema, location="query", as_kwargs=True)
     def get(self, slug, format, borough=None, station=None, **options):  # noqa: A002  (the query parameter's name)
         """Export the aggregates as CSV, XLSX (one row per group), JSON (the document) or NDJSON"""
-        table = exports.aggregates_export(
+        table = service.aggregates_export(
             db.session,
             get_consultation(db.session, slug),
             user=current_user(),
@@ -143,3 +147,24 @@ class AggregatesExport(MethodView):
             **options,
         )
         return _send(table, format)
+
+
+@blp.route("/<slug>/themes/discover")
+class ThemeDiscovery(MethodView):
+    @require_role(*STAFF)
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.arguments(DiscoveryArgsSchema, location="query")
+    @blp.response(200, DiscoverySchema)
+    def get(self, args, slug):
+        """Clusters of responses the codebook misses, with top terms and redacted examples (reviewer, admin)"""
+        return service.discover(db.session, slug, max_clusters=args["max_clusters"])
+
+
+@blp.route("/<slug>/campaigns")
+class Campaigns(MethodView):
+    @require_role(*STAFF)
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.response(200, CampaignListSchema)
+    def get(self, slug):
+        """Identical and near-identical responses grouped as campaigns (reviewer, admin)"""
+        return service.list_campaigns(db.session, slug)

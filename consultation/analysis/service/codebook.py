@@ -7,11 +7,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
-from consultation.analysis import demo_codebook
-from consultation.analysis.engine import Codebook as EngineCodebook
-from consultation.analysis.engine import Theme as EngineTheme
+from consultation.analysis.engine import CodebookSpec, ThemeSpec
 from consultation.analysis.models import STANCES, Codebook, ResponseAnalysis, Theme
-from consultation.catalog.demo import DEMO_SLUG, HISTORICAL_SLUG
 from consultation.catalog.models import Consultation
 from consultation.catalog.service import get_consultation
 from consultation.clock import now
@@ -64,18 +61,18 @@ def get_codebook(session: Session, slug: str) -> dict:
     }
 
 
-def engine_codebook(session: Session, consultation: Consultation) -> EngineCodebook:
+def engine_codebook(session: Session, consultation: Consultation) -> CodebookSpec:
     """The active themes and stance definitions in the engine's form (the models code only active themes)."""
     codebook = find_codebook(session, consultation)
     if codebook is None:
-        return EngineCodebook(themes=[], stances=dict(DEFAULT_STANCES), description="")
+        return CodebookSpec(themes=[], stances=dict(DEFAULT_STANCES), description="")
     themes = [
-        EngineTheme(key=theme.key, label=theme.label, description=theme.description, examples=list(theme.examples))
+        ThemeSpec(key=theme.key, label=theme.label, description=theme.description, examples=list(theme.examples))
         for theme in codebook.themes
         if theme.is_active
     ]
     stances = dict(codebook.stances or DEFAULT_STANCES)
-    return EngineCodebook(themes=themes, stances=stances, description=codebook.description)
+    return CodebookSpec(themes=themes, stances=stances, description=codebook.description)
 
 
 def _check_key(key: str) -> list[str]:
@@ -238,7 +235,7 @@ def load_codebook_data(session: Session, consultation: Consultation, data: dict,
     """Seed a consultation's codebook from shared-layout data; does nothing when it already has one."""
     if find_codebook(session, consultation) is not None:
         return False
-    source = EngineCodebook.from_dict(data)
+    source = CodebookSpec.from_dict(data)
     codebook = Codebook(
         consultation_id=consultation.id,
         description=source.description,
@@ -258,14 +255,3 @@ def load_codebook_data(session: Session, consultation: Consultation, data: dict,
     session.add(codebook)
     session.flush()
     return True
-
-
-def seed_demo_codebooks(session: Session) -> list[str]:
-    """Give both demo consultations the demo codebook (idempotent); returns the slugs that got one."""
-    seeded = []
-    for slug in (HISTORICAL_SLUG, DEMO_SLUG):
-        consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
-        if consultation is not None and load_codebook_data(session, consultation, demo_codebook.as_dict()):
-            seeded.append(slug)
-    session.commit()
-    return seeded

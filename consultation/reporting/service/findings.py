@@ -5,9 +5,8 @@ import hashlib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consultation.analysis.codebook import engine_codebook
-from consultation.analysis.engine import discover_themes
 from consultation.analysis.models import Campaign, ResponseAnalysis
+from consultation.analysis.service import discover_themes, engine_codebook
 from consultation.catalog.service import get_consultation
 from consultation.intake.models import Response
 

@@ -1,8 +1,17 @@
-"""The demo consultation's codebook: stance definitions and themes, written for this project.
+"""The demo consultation's codebook: stance definitions and themes, written for this project, and its seeding.
+
+Seed data is a leaf: the command line and the tests import it; nothing in the analysis service does.
 
 The theme keys match the shared development codebook (`../shared/data/codebook.json`) so labelled
 development data can be scored against the demo, but the project carries its own wording and runs without it.
 """
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consultation.analysis.service import load_codebook_data
+from consultation.catalog.demo import DEMO_SLUG, HISTORICAL_SLUG
+from consultation.catalog.models import Consultation
 
 DESCRIPTION = (
     "Themes raised in responses to the proposal to close police station front counters and keep one "
@@ -94,3 +103,14 @@ def as_dict() -> dict:
             for key, label, description, examples in THEMES
         },
     }
+
+
+def seed_demo_codebooks(session: Session) -> list[str]:
+    """Give both demo consultations the demo codebook (idempotent); returns the slugs that got one."""
+    seeded = []
+    for slug in (HISTORICAL_SLUG, DEMO_SLUG):
+        consultation = session.scalar(select(Consultation).where(Consultation.slug == slug))
+        if consultation is not None and load_codebook_data(session, consultation, as_dict()):
+            seeded.append(slug)
+    session.commit()
+    return seeded

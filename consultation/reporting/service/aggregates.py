@@ -29,12 +29,12 @@ from sqlalchemy.orm import Session
 from consultation.accounts.models import User
 from consultation.accounts.service import visible_borough_ids
 from consultation.analysis.models import STANCES, Codebook, ResponseAnalysis, Theme, ThemeAssignment
-from consultation.catalog.models import Borough, Consultation, Station
-from consultation.errors import Forbidden, NotFound
+from consultation.boroughs import Borough
+from consultation.catalog.models import Consultation, Station
+from consultation.errors import Forbidden, NotFound, ValidationFailed
 from consultation.intake.models import CHANNELS, RESPONDENT_TYPES, Response
+from consultation.reporting.constants import CAMPAIGN_MODES, GROUP_BY
 
-GROUP_BY = ("borough", "station")
-CAMPAIGN_MODES = ("each", "once")
 UNSPECIFIED_TYPE = "unspecified"
 POSTGRES_WORK_MEM = "64MB"
 
@@ -307,10 +307,14 @@ def compute_aggregates(
     station_slug: str | None = None,
 ) -> dict:
     """Counts per group and overall, as plain data (the API, the exports and the submission PDFs all use this)."""
+    # Every caller (API, CLI, exports, submissions) gets the one error shape, never an unhandled ValueError.
+    errors = {}
     if group_by not in GROUP_BY:
-        raise ValueError(f"group_by must be one of {GROUP_BY}")
+        errors["group_by"] = [f"Must be one of: {', '.join(GROUP_BY)}."]
     if campaigns not in CAMPAIGN_MODES:
-        raise ValueError(f"campaigns must be one of {CAMPAIGN_MODES}")
+        errors["campaigns"] = [f"Must be one of: {', '.join(CAMPAIGN_MODES)}."]
+    if errors:
+        raise ValidationFailed(errors)
     scope = resolve_scope(session, consultation, user, borough_code=borough_code, station_slug=station_slug)
     filters = response_filters(consultation, scope, include_late=include_late)
     themes = codebook_themes(session, consultation)

@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import event
 
-from consultation.analysis.aggregates import compute_aggregates
 from consultation.catalog.service import get_consultation
 from consultation.extensions import db
-from tests.analysis.reporting_factories import Factory
+from consultation.reporting.service import compute_aggregates
+from tests.reporting.reporting_factories import Factory
 
 URL = "/api/v1/consultations/public-access-2017/aggregates"
 

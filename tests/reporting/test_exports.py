@@ -9,9 +9,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from consultation.accounts.models import AuditEvent
-from consultation.analysis.exports import csv_chunks, neutralise, response_export
 from consultation.extensions import db
-from tests.analysis.reporting_factories import QUOTE_TEXT, Factory
+from consultation.reporting.service import csv_chunks, neutralise, response_export
+from tests.reporting.reporting_factories import QUOTE_TEXT, Factory
 
 BASE = "/api/v1/consultations/public-access-2017/exports"
 

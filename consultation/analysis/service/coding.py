@@ -5,8 +5,8 @@ from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
 from consultation.accounts.service import ensure_borough_access, record_audit
-from consultation.analysis.codebook import find_codebook
 from consultation.analysis.models import STANCES, Campaign, CodingEvent, ResponseAnalysis, Theme, ThemeAssignment
+from consultation.analysis.service.codebook import find_codebook
 from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import get_consultation
 from consultation.clock import now

@@ -1,0 +1,52 @@
+"""The analysis room's public face: other rooms import analysis through this module (and its models) only.
+
+- `codebook`: a consultation's codebook (stance definitions and themes), edited by reviewers and admins.
+- `coding`: a reviewer's coding of a response, its history, and machine-reviewer agreement.
+- the pipeline, split along its seams: `inputs` (what is read), `fitting` (the models and their cache),
+  `machine` (coding texts), `writing` (bulk writes per batch), `campaigns`, and `run` (`analyse`, the run).
+"""
+
+from consultation.analysis.engine import discover_themes, redact
+from consultation.analysis.service.codebook import (
+    DEFAULT_STANCES,
+    add_theme,
+    deactivate_theme,
+    engine_codebook,
+    find_codebook,
+    get_codebook,
+    load_codebook_data,
+    replace_codebook,
+    update_theme,
+)
+from consultation.analysis.service.coding import agreement, code_response, cohen_kappa, get_coding
+from consultation.analysis.service.fitting import forget_models, signal_size
+from consultation.analysis.service.inputs import Inputs, input_hash, load_inputs, question_plan
+from consultation.analysis.service.run import analyse, consultations_of
+from consultation.analysis.service.writing import RunSummary
+
+__all__ = [
+    "DEFAULT_STANCES",
+    "Inputs",
+    "RunSummary",
+    "add_theme",
+    "agreement",
+    "analyse",
+    "code_response",
+    "cohen_kappa",
+    "consultations_of",
+    "deactivate_theme",
+    "discover_themes",
+    "engine_codebook",
+    "find_codebook",
+    "forget_models",
+    "get_codebook",
+    "get_coding",
+    "input_hash",
+    "load_codebook_data",
+    "load_inputs",
+    "question_plan",
+    "redact",
+    "replace_codebook",
+    "signal_size",
+    "update_theme",
+]

@@ -1,0 +1,183 @@
+"""The consultation's fitted models, and their cache.
+
+The models learn from the consultation's own signal: every reviewer coding (stance and themes, weighted
+`REVIEWER_WEIGHT`) and, for stance, responses that answered both the agreement question and the free text.
+They are fitted once per training-data fingerprint (codebook, reviewer codings, size of the agreement signal)
+and kept in memory per consultation, in each process; `model_version` names the fingerprint.
+"""
+
+import hashlib
+import json
+import math
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from consultation.analysis.engine import CodebookSpec, StanceModel, ThemeModel
+from consultation.analysis.engine.scoring import proposal_text
+from consultation.analysis.models import ResponseAnalysis, Theme, ThemeAssignment
+from consultation.analysis.service import tuning
+from consultation.analysis.service.codebook import engine_codebook
+from consultation.analysis.service.inputs import QuestionPlan, load_inputs, question_plan
+from consultation.catalog.models import Consultation
+from consultation.intake.models import Answer, Response
+
+
+@dataclass
+class Models:
+    """The fitted models of one consultation at one training-data fingerprint."""
+
+    version: str
+    codebook: CodebookSpec
+    stance: StanceModel
+    themes: ThemeModel | None
+    reviewer_examples: int = 0
+    agreement_examples: int = 0
+
+
+_models_by_consultation: dict[int, Models] = {}
+_models_lock = threading.Lock()
+
+
+def signal_size(available: int) -> int:
+    """How many agreement-signal responses to train on: 0 below MIN_SIGNAL, then geometric steps, capped."""
+    if available < tuning.MIN_SIGNAL:
+        return 0
+    steps = int(math.log(available / tuning.MIN_SIGNAL) / math.log(tuning.SIGNAL_GROWTH) + 1e-9)
+    return min(tuning.MAX_SIGNAL, int(tuning.MIN_SIGNAL * tuning.SIGNAL_GROWTH**steps))
+
+
+def _reviewer_codings(session: Session, consultation: Consultation) -> list[tuple[int, str]]:
+    rows = session.execute(
+        select(ResponseAnalysis.response_id, ResponseAnalysis.coded_at)
+        .join(Response, Response.id == ResponseAnalysis.response_id)
+        .where(
+            ResponseAnalysis.consultation_id == consultation.id,
+            ResponseAnalysis.coded_by_user_id.is_not(None),
+            Response.status == "active",
+        )
+        .order_by(ResponseAnalysis.response_id)
+    ).all()
+    return [(response_id, coded_at.isoformat() if coded_at else "") for response_id, coded_at in rows]
+
+
+def _signal_candidates(session: Session, consultation: Consultation, plan: QuestionPlan, limit: int | None):
+    """Uncoded active responses that answered an agreement question and a free-text question, earliest first."""
+    if not plan.agreement or not plan.text_question_ids:
+        return [] if limit is not None else 0
+    agreement_ids = [question_id for question_id, _ in plan.agreement]
+    answered_agreement = select(Answer.response_id).where(Answer.question_id.in_(agreement_ids))
+    answered_text = select(Answer.response_id).where(
+        Answer.question_id.in_(plan.text_question_ids), func.coalesce(Answer.text, "") != ""
+    )
+    coded = select(ResponseAnalysis.response_id).where(
+        ResponseAnalysis.consultation_id == consultation.id, ResponseAnalysis.coded_by_user_id.is_not(None)
+    )
+    conditions = (
+        Response.consultation_id == consultation.id,
+        Response.status == "active",
+        Response.id.in_(answered_agreement),
+        Response.id.in_(answered_text),
+        Response.id.not_in(coded),
+    )
+    if limit is None:
+        return session.scalar(select(func.count(Response.id)).where(*conditions)) or 0
+    return list(session.scalars(select(Response.id).where(*conditions).order_by(Response.id).limit(limit)))
+
+
+def _codebook_fingerprint(codebook: CodebookSpec) -> str:
+    return json.dumps(
+        {
+            "description": codebook.description,
+            "stances": codebook.stances,
+            "themes": [[t.key, t.label, t.description, list(t.examples)] for t in codebook.themes],
+        },
+        sort_keys=True,
+    )
+
+
+def get_models(session: Session, consultation: Consultation, plan: QuestionPlan | None = None) -> Models:
+    """The consultation's models for its current training data, fitted on first use and cached in memory."""
+    plan = plan or question_plan(session, consultation)
+    codebook = engine_codebook(session, consultation)
+    codings = _reviewer_codings(session, consultation)
+    signal_count = signal_size(_signal_candidates(session, consultation, plan, None))
+    fingerprint = json.dumps([tuning.PIPELINE_GENERATION, _codebook_fingerprint(codebook), codings, signal_count])
+    version = f"p{tuning.PIPELINE_GENERATION}-{hashlib.sha1(fingerprint.encode()).hexdigest()[:16]}"
+    with _models_lock:
+        cached = _models_by_consultation.get(consultation.id)
+        if cached is not None and cached.version == version:
+            return cached
+    models = _fit_models(session, consultation, plan, codebook, [rid for rid, _ in codings], signal_count, version)
+    with _models_lock:
+        _models_by_consultation[consultation.id] = models
+    return models
+
+
+def forget_models(consultation_id: int | None = None) -> None:
+    """Drop cached models (all, or one consultation's); the next run refits them."""
+    with _models_lock:
+        if consultation_id is None:
+            _models_by_consultation.clear()
+        else:
+            _models_by_consultation.pop(consultation_id, None)
+
+
+def _fit_models(session, consultation, plan, codebook, coded_ids, signal_count, version) -> Models:
+    stance_model = StanceModel(proposal=proposal_text(codebook))
+    theme_model = ThemeModel(codebook) if codebook.themes else None
+    texts: list[str] = []
+    stances: list[str] = []
+    weights: list[float] = []
+    theme_texts: list[str] = []
+    theme_sets: list[list[str]] = []
+    if coded_ids:
+        inputs = load_inputs(session, plan, coded_ids)
+        coded_stances = dict(
+            session.execute(
+                select(ResponseAnalysis.response_id, ResponseAnalysis.stance).where(
+                    ResponseAnalysis.response_id.in_(coded_ids)
+                )
+            ).all()
+        )
+        coded_themes: dict[int, list[str]] = {}
+        for response_id, key in session.execute(
+            select(ThemeAssignment.response_id, Theme.key)
+            .join(Theme, Theme.id == ThemeAssignment.theme_id)
+            .where(ThemeAssignment.response_id.in_(coded_ids), ThemeAssignment.source == "reviewer")
+        ):
+            coded_themes.setdefault(response_id, []).append(key)
+        for response_id in coded_ids:
+            text = inputs[response_id].text
+            if not text:
+                continue
+            if coded_stances.get(response_id):
+                texts.append(text)
+                stances.append(coded_stances[response_id])
+                weights.append(tuning.REVIEWER_WEIGHT)
+            theme_texts.append(text)
+            theme_sets.append(coded_themes.get(response_id, []))
+    reviewer_examples = len(theme_texts)
+    agreement_examples = 0
+    if signal_count:
+        candidates = _signal_candidates(session, consultation, plan, signal_count)
+        for item in load_inputs(session, plan, candidates).values():
+            if item.text and item.agreement_stance:
+                texts.append(item.text)
+                stances.append(item.agreement_stance)
+                weights.append(1.0)
+                agreement_examples += 1
+    if texts:
+        stance_model.fit(texts, stances, weights=weights)
+    if theme_model is not None and theme_texts:
+        theme_model.fit(theme_texts, theme_sets)
+    return Models(
+        version=version,
+        codebook=codebook,
+        stance=stance_model,
+        themes=theme_model,
+        reviewer_examples=reviewer_examples,
+        agreement_examples=agreement_examples,
+    )

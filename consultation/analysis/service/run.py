@@ -1,0 +1,168 @@
+"""The analysis run: stance, themes, flags, redaction and campaigns for a consultation's responses, in bulk.
+
+In the order a run does it: read the inputs (`inputs`), get the fitted models (`fitting`), skip responses whose
+input hash (text, agreement answer, model version) has not changed, code the rest (`machine`), write them batch by
+batch (`writing`) and regroup the campaigns (`campaigns`). A run after a new reviewer coding (a new model version)
+re-codes everything; an intake run codes what came in.
+"""
+
+import math
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from consultation.analysis.models import Codebook, Theme
+from consultation.analysis.service import tuning
+from consultation.analysis.service.campaigns import group_campaigns, refresh_campaigns
+from consultation.analysis.service.fitting import get_models
+from consultation.analysis.service.inputs import QuestionPlan, chunks, input_hash, load_inputs, question_plan
+from consultation.analysis.service.machine import code_in_worker, code_texts, pool_for
+from consultation.analysis.service.writing import (
+    Batch,
+    RunSummary,
+    active_ids,
+    existing_state,
+    remove_withdrawn,
+    write_batch,
+)
+from consultation.catalog.models import Consultation
+from consultation.intake.models import Response
+
+Progress = Callable[[int, int], None]
+
+
+def analyse(
+    session: Session,
+    consultation: Consultation,
+    *,
+    response_ids: list[int] | None = None,
+    force: bool = False,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Analyse a consultation's responses (or only `response_ids`): incremental unless `force`."""
+    started = time.perf_counter()
+    plan = question_plan(session, consultation)
+    models = get_models(session, consultation, plan)
+    theme_ids = {
+        key: theme_id
+        for key, theme_id in session.execute(
+            select(Theme.key, Theme.id)
+            .join(Codebook, Codebook.id == Theme.codebook_id)
+            .where(Theme.is_active.is_(True), Codebook.consultation_id == consultation.id)
+        )
+    }
+    summary = RunSummary(
+        consultation=consultation.slug,
+        model_version=models.version,
+        reviewer_examples=models.reviewer_examples,
+        agreement_examples=models.agreement_examples,
+    )
+    summary.withdrawn_removed = remove_withdrawn(session, consultation, response_ids)
+    active = active_ids(session, consultation, response_ids)
+    summary.responses = len(active)
+    done = 0
+    if progress:
+        progress(done, len(active))
+    batches: list[Batch] = []
+    all_texts: list[tuple[int, str]] = []
+    for ids in chunks(active, tuning.BATCH_SIZE):
+        inputs = load_inputs(session, plan, ids)
+        state = existing_state(session, ids)
+        hashes = {response_id: input_hash(inputs[response_id], models.version) for response_id in ids}
+        todo = [rid for rid in ids if force or state.get(rid, (None, False))[0] != hashes[rid]]
+        all_texts.extend((rid, inputs[rid].text) for rid in ids if inputs[rid].text)
+        skipped = len(ids) - len(todo)
+        summary.unchanged += skipped
+        done += skipped
+        if progress and skipped:
+            progress(done, len(active))
+        if todo:
+            batches.append(
+                Batch(
+                    response_ids=todo,
+                    inputs={rid: inputs[rid] for rid in todo},
+                    hashes={rid: hashes[rid] for rid in todo},
+                    existing={rid for rid in todo if rid in state},
+                )
+            )
+    to_code = sum(len(batch.response_ids) for batch in batches)
+    refresh = bool(batches or summary.withdrawn_removed or force)
+    if response_ids is not None and refresh:
+        # A few responses came in: regroup only when the whole consultation is small enough to do it now.
+        refresh = _count_active(session, consultation) <= tuning.CAMPAIGN_INLINE_LIMIT
+        if refresh:
+            all_texts = _all_texts(session, consultation, plan)
+    loaded_at = time.perf_counter()
+    summary.timings["load"] = round(loaded_at - started, 2)
+    pool = pool_for(models, workers, to_code)
+    try:
+        groups_future: Future | None = None
+        if pool is not None and refresh:
+            # Grouping campaigns does not depend on coding: one worker starts on it while the others code.
+            groups_future = pool.submit(group_campaigns, all_texts)
+        for batch in batches:
+            items = [(batch.inputs[rid].text, batch.inputs[rid].agreement_stance is None) for rid in batch.response_ids]
+            if pool is None:
+                batch.result = items
+            else:
+                # Smaller pieces than a batch keep every worker busy until the end.
+                pieces = list(chunks(items, max(500, math.ceil(len(items) / workers))))
+                batch.result = [pool.submit(code_in_worker, piece) for piece in pieces]
+        summary.parallel_workers = workers if pool is not None else 0
+        for batch in batches:
+            if pool is None:
+                coded = code_texts(models.stance, models.themes, batch.result)
+            else:
+                coded = [item for future in batch.result for item in future.result()]
+            summary.reviewer_coded_kept += write_batch(session, consultation, models, batch, coded, theme_ids)
+            session.commit()
+            summary.analysed += len(batch.response_ids)
+            done += len(batch.response_ids)
+            if progress:
+                progress(done, len(active))
+        coded_at = time.perf_counter()
+        summary.timings["code_and_write"] = round(coded_at - loaded_at, 2)
+        if refresh:
+            groups = groups_future.result() if groups_future is not None else group_campaigns(all_texts)
+            summary.campaigns = refresh_campaigns(session, consultation, groups)
+        session.commit()
+        summary.timings["campaigns"] = round(time.perf_counter() - coded_at, 2)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    summary.timings["total"] = round(time.perf_counter() - started, 2)
+    return summary
+
+
+def _count_active(session: Session, consultation: Consultation) -> int:
+    return (
+        session.scalar(
+            select(func.count(Response.id)).where(
+                Response.consultation_id == consultation.id, Response.status == "active"
+            )
+        )
+        or 0
+    )
+
+
+def _all_texts(session: Session, consultation: Consultation, plan: QuestionPlan) -> list[tuple[int, str]]:
+    ids = active_ids(session, consultation, None)
+    texts: list[tuple[int, str]] = []
+    for chunk in chunks(ids, tuning.BATCH_SIZE):
+        texts.extend((rid, item.text) for rid, item in load_inputs(session, plan, chunk).items() if item.text)
+    return texts
+
+
+def consultations_of(session: Session, response_ids: list[int]) -> dict[int, list[int]]:
+    """Group response ids by consultation id."""
+    grouped: dict[int, list[int]] = {}
+    for chunk in chunks(sorted(set(response_ids)), tuning.BATCH_SIZE):
+        for response_id, consultation_id in session.execute(
+            select(Response.id, Response.consultation_id).where(Response.id.in_(chunk))
+        ):
+            grouped.setdefault(consultation_id, []).append(response_id)
+    return grouped

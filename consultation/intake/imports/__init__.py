@@ -1,0 +1,155 @@
+"""Paper and email responses imported from a CSV or XLSX file, with a row-level report.
+
+One row per response. Columns (header row first, names case-insensitive):
+  channel          paper or email (online responses come through the API or the web form)
+  received_at      when the consulting body received it: ISO 8601 (2017-10-06 17:29 or 2017-10-06T17:29:59+01:00)
+                   or day-first UK style (06/10/2017 17:29); without an offset it is London local time
+  station          the station's slug
+  <question code>  one column per question; multiple choice options separated by ';' or '|'
+  name, email, postcode, address, respondent_type, consent_to_publish   optional
+Rows received at or after closes_at are stored with late = true, never dropped. A row received before the
+consultation opened, or in the future, is refused as a likely typing error in the date.
+"""
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from consultation.accounts.models import User
+from consultation.accounts.service import record_audit
+from consultation.catalog.service import get_consultation
+from consultation.clock import now
+from consultation.errors import ApiError, ValidationFailed
+from consultation.intake import events
+from consultation.intake.idempotency import IdempotencyRequest, find_previous, remember
+from consultation.intake.imports.cells import cell_text
+from consultation.intake.imports.rows import CheckedRow, RowChecker
+from consultation.intake.imports.storing import store_rows
+from consultation.intake.models import IMPORT_MODES
+from consultation.tabular import read_rows
+
+MAX_ROWS = 250_000  # a compressed XLSX can hold far more rows than its size suggests; all are checked in memory
+
+Progress = Callable[[str, int, int], None]  # (phase, done, total), phases "checking" then "storing"
+
+
+@dataclass
+class ImportReport:
+    consultation: str
+    filename: str
+    mode: str
+    rows_total: int = 0
+    rows_valid: int = 0
+    rows_invalid: int = 0
+    imported: int = 0
+    late: int = 0
+    problems: list[dict] = field(default_factory=list)  # [{"row", "field", "message"}], header = row 1
+    replayed: bool = False
+
+    def to_dict(self) -> dict:
+        body = asdict(self)
+        body.pop("replayed")
+        return body
+
+
+class ImportRejected(ApiError):
+    """The file (all_or_nothing) or every row of it (valid_only) was refused; nothing was stored."""
+
+    def __init__(self, report: ImportReport, message: str):
+        super().__init__(422, "import_rejected", message, errors={"rows": report.problems})
+        self.report = report
+
+
+def import_responses(
+    session: Session,
+    user: User | None,
+    *,
+    slug: str,
+    filename: str,
+    content: bytes,
+    mode: str = "all_or_nothing",
+    progress: Progress | None = None,
+    max_bytes: int | None = None,
+    idempotency: IdempotencyRequest | None = None,
+) -> ImportReport:
+    """Check every row, then store the valid ones in one transaction (none at all if any row is bad in
+    all_or_nothing mode). Raises ImportRejected, carrying the report, when nothing is stored."""
+    if mode not in IMPORT_MODES:
+        raise ValidationFailed({"mode": [f"Must be one of: {', '.join(IMPORT_MODES)}."]})
+    if max_bytes is not None and len(content) > max_bytes:
+        raise ApiError(413, "payload_too_large", f"Import files may be at most {max_bytes // (1024 * 1024)} MiB.")
+    if idempotency is not None:
+        stored = find_previous(session, idempotency)
+        if stored is not None:
+            return ImportReport(**stored.response_body, replayed=True)
+    started_at = now()
+    consultation = get_consultation(session, slug)
+    report = ImportReport(consultation=slug, filename=filename, mode=mode)
+
+    rows_iter = read_rows(filename, content)
+    first = next(rows_iter, None)
+    if first is None:
+        raise ValidationFailed({"file": ["The file is empty: the first row must name the columns."]})
+    checker = RowChecker(consultation, first[1], started_at)
+    report.problems = checker.header_problems()
+    if report.problems:
+        raise ImportRejected(report, "The header row has problems; nothing was imported.")
+
+    data_rows = []
+    for number, cells in rows_iter:
+        if any(cell_text(cell) for cell in cells):
+            data_rows.append((number, cells))
+            if len(data_rows) > MAX_ROWS:
+                raise ValidationFailed({"file": [f"More than {MAX_ROWS:,} responses: split the file."]})
+    report.rows_total = len(data_rows)
+    if not data_rows:
+        raise ValidationFailed({"file": ["The file has a header row but no responses."]})
+    valid: list[CheckedRow] = []
+    for index, (number, cells) in enumerate(data_rows, start=1):
+        row, problems = checker.check(number, cells)
+        if row is not None:
+            valid.append(row)
+        report.problems.extend(problems)
+        if progress and (index % 1000 == 0 or index == len(data_rows)):
+            progress("checking", index, len(data_rows))
+    report.rows_valid = len(valid)
+    report.rows_invalid = report.rows_total - report.rows_valid
+    if report.rows_invalid and mode == "all_or_nothing":
+        raise ImportRejected(
+            report, f"{report.rows_invalid} of {report.rows_total} rows have problems; nothing was imported."
+        )
+    if not valid:
+        raise ImportRejected(report, "No row could be imported.")
+
+    consultation_id = consultation.id
+    response_ids = store_rows(session, consultation_id, valid, started_at, progress)
+    report.imported = len(response_ids)
+    report.late = sum(1 for row in valid if row.late)
+    record_audit(
+        session,
+        user,
+        "import",
+        "consultation_responses",
+        slug,
+        {
+            "filename": filename,
+            "mode": mode,
+            "imported": report.imported,
+            "late": report.late,
+            "rows_invalid": report.rows_invalid,
+        },
+    )
+    if idempotency is not None:
+        remember(session, idempotency, 201, report.to_dict())
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        stored = find_previous(session, idempotency) if idempotency is not None else None
+        if stored is None:
+            raise
+        return ImportReport(**stored.response_body, replayed=True)
+    events.responses_changed(response_ids)
+    return report
