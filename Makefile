@@ -28,11 +28,12 @@ run: install
 ## Set up and run the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check consultation tests bench
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check consultation tests
+	$(BIN)/ruff format --check consultation tests bench
 
 worker: install
 	$(BIN)/celery -A consultation.worker worker --loglevel=info

@@ -261,6 +261,12 @@ def prepare(url: str, n: int, reset: bool = False):
     app = make_app(url)
     if not reset and response_count(app) == n:
         print(f"Reusing {n:,} responses in {sa.engine.make_url(sqlalchemy_url(url)).database}", flush=True)
+        from consultation.extensions import db
+
+        with app.app_context():
+            upgrade()  # newer revisions (indexes) apply to the data already there
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.execute(sa.text("ANALYZE"))
         return app
     from consultation.extensions import db
 

@@ -7,7 +7,7 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
 from config import INSECURE_DEFAULT_SECRET, config_for
-from consultation.errors import register_error_handlers
+from consultation.errors import register_error_handlers, register_page_errors
 from consultation.extensions import api, csrf, db, init_celery, limiter, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -50,10 +50,12 @@ def register_rooms() -> None:
     """Registrations between rooms, made here rather than as import side effects: a lower room offers a hook,
     a higher one plugs into it (the lower room never imports the higher)."""
     from consultation.analysis.tasks import register_listeners
-    from consultation.catalog.service import register_structure_lock
+    from consultation.catalog.service import register_deadline_listener, register_structure_lock
+    from consultation.intake.lateness import recompute_lateness
     from consultation.intake.service import responses_lock
 
     register_structure_lock(responses_lock)
+    register_deadline_listener(recompute_lateness)
     register_listeners()
 
 
@@ -70,9 +72,11 @@ def register_blueprints(app: Flask) -> None:
         csrf.exempt(blueprint)
 
     # The resident pages use cookie sessions and HTML forms: a plain Blueprint, CSRF-protected, not exempted.
+    from consultation.web.errors import http_error_page
     from consultation.web.routes import bp as web_bp
 
     app.register_blueprint(web_bp)
+    register_page_errors(app, web_bp.url_prefix, http_error_page)
     register_petitions(app)
 
 
@@ -84,6 +88,10 @@ def register_petitions(app: Flask) -> None:
     api.register_blueprint(petitions_blp)
     csrf.exempt(petitions_blp)
     app.register_blueprint(petition_pages_bp)
+    # Unknown URLs under /petitions are resident pages too: HTML errors, not JSON.
+    from consultation.web.errors import http_error_page
+
+    register_page_errors(app, petition_pages_bp.url_prefix, http_error_page)
 
 
 def _register_docs_assets(app: Flask) -> None:

@@ -7,9 +7,11 @@ itself (404, 405, 413) or by Flask-Limiter (429), goes through `error_response` 
 import logging
 import math
 import time
+from collections.abc import Callable
 
 import marshmallow as ma
-from flask import Flask, jsonify
+from flask import Flask, current_app, has_request_context, jsonify, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -114,7 +116,28 @@ def error_response(status: int, code: str, message: str, errors: dict | None = N
     return response
 
 
+PAGE_ERRORS_KEY = "consultation.page_errors"
+
+
+def register_page_errors(app: Flask, prefix: str, render: Callable[[HTTPException], object]) -> None:
+    """HTML pages under `prefix` show their own error pages, even for URLs no route matches (a 404 or 405 from
+    routing belongs to no blueprint, so a blueprint's own handlers never see it)."""
+    app.extensions.setdefault(PAGE_ERRORS_KEY, {})[prefix.rstrip("/")] = render
+
+
+def _page_error_renderer() -> Callable[[HTTPException], object] | None:
+    if not has_request_context():
+        return None
+    for prefix, render in current_app.extensions.get(PAGE_ERRORS_KEY, {}).items():
+        if request.path == prefix or request.path.startswith(prefix + "/"):
+            return render
+    return None
+
+
 def handle_http_exception(error: HTTPException):
+    render = _page_error_renderer()
+    if render is not None:
+        return render(error)
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     errors = {}
@@ -157,6 +180,24 @@ def handle_api_error(error: ApiError):
     return error_response(error.status, error.code, error.message, error.errors, error.headers)
 
 
+def handle_integrity_error(error: IntegrityError):
+    """A unique constraint decided a race (two requests creating the same thing at once): the loser gets a 409.
+
+    Services check before they insert, for a clear message; the constraint is what settles a race between the check
+    and the insert, whichever room it happens in."""
+    log.info("Integrity error answered with 409: %s", error.orig)
+    # The failed transaction must not leak into whatever this session does next (a CLI loop, a test's requests).
+    database = current_app.extensions.get("sqlalchemy")
+    if database is not None:
+        database.session.rollback()
+    return error_response(
+        409,
+        "conflict",
+        "This conflicts with a change made at the same moment (the record already exists or was changed). "
+        "Reload and try again.",
+    )
+
+
 def handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
@@ -166,5 +207,6 @@ def handle_unexpected(error: Exception):
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 from flask_migrate import upgrade
+from sqlalchemy import event
 
 from consultation import create_app
 from consultation.accounts.service import create_user_with_token
@@ -155,6 +156,35 @@ def freeze():
     yield travel
     for traveller in reversed(travellers):
         traveller.stop()
+
+
+class QueryCounter:
+    """Counts the SQL statements sent while a function runs; `statements` keeps the last run's, for messages."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def __call__(self, function) -> int:
+        statements: list[str] = []
+
+        def record(connection, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(self.engine, "before_cursor_execute", record)
+        try:
+            function()
+        finally:
+            event.remove(self.engine, "before_cursor_execute", record)
+        self.statements = statements
+        return len(statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """count_queries(function) -> how many SQL statements it sent. Run it over little data and over more: a count
+    that grows with the rows is an N+1 loop."""
+    return QueryCounter(db.engine)
 
 
 def pytest_report_header(config):

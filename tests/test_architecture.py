@@ -30,6 +30,8 @@ FLOORS = {
     "models": 8,
     "worker": 8,
 }
+# Cross-room hooks: a lower room offers them and create_app plugs a higher room in; no module calls them on import.
+HOOKS = ("on_responses_changed", "register_structure_lock", "register_deadline_listener", "register_listeners")
 # What other rooms may import from analysis: its service package (the public face) and its models.
 ANALYSIS_FACE = ("consultation.analysis.service", "consultation.analysis.models")
 # Only the factory and the CLI plug analysis's routes, tasks, commands and seed data in.
@@ -185,8 +187,16 @@ def test_no_module_registers_itself_into_a_lower_room_on_import():
             for item in calls + decorators:
                 text = ast.unparse(item)
                 hook = text.split("(")[0].rpartition(".")[2]
-                if hook in ("on_responses_changed", "register_structure_lock", "register_listeners") or (
-                    "STRUCTURE_LOCKS" in text
-                ):
+                if hook in HOOKS or "STRUCTURE_LOCKS" in text or "DEADLINE_LISTENERS" in text:
                     problems.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {text}")
+    assert not problems, "\n".join(problems)
+
+
+def test_schemas_take_their_constants_from_models_or_constants_never_from_services():
+    problems = []
+    for path in sorted(PACKAGE.rglob("schemas.py")):
+        for line, target in imported_modules(path):
+            room_level = room_of(target) in FLOORS
+            if room_level and target.rpartition(".")[2] not in ("models", "constants", "schemas"):
+                problems.append(f"{path.relative_to(PACKAGE.parent)}:{line}: imports {target}")
     assert not problems, "\n".join(problems)

@@ -65,3 +65,31 @@ def test_unexpected_exception_is_a_json_500_without_details():
 def test_non_object_json_is_a_validation_error(client, auth, body):
     response = client.post("/api/v1/consultations", data=body, content_type="application/json", headers=auth("admin"))
     assert_error_shape(response, 422, "validation_error")
+
+
+def test_a_race_lost_on_a_unique_constraint_is_a_409_conflict(client, auth, monkeypatch):
+    """Two requests create the same consultation at once: both pass the check, the database refuses the second."""
+    from consultation.catalog import service
+    from tests.catalog.test_consultations import new_consultation
+
+    assert client.post("/api/v1/consultations", json=new_consultation(), headers=auth("admin")).status_code == 201
+    monkeypatch.setattr(service, "slug_taken", lambda session, slug: False)  # the check ran before the first commit
+    response = client.post("/api/v1/consultations", json=new_consultation(), headers=auth("admin"))
+    body = assert_error_shape(response, 409, "conflict")
+    assert "Reload and try again" in body["message"]
+    # The failed transaction is gone: the next request works.
+    assert client.get("/api/v1/consultations/library-hours").status_code == 200
+
+
+def test_aggregates_with_an_unknown_grouping_are_a_validation_error_not_a_crash(app, demo):
+    from consultation.catalog.demo import DEMO_SLUG
+    from consultation.catalog.service import get_consultation
+    from consultation.errors import ValidationFailed
+    from consultation.extensions import db
+    from consultation.reporting.service import compute_aggregates
+
+    consultation = get_consultation(db.session, DEMO_SLUG)
+    with pytest.raises(ValidationFailed) as raised:
+        compute_aggregates(db.session, consultation, group_by="ward", campaigns="twice")
+    assert raised.value.code == "validation_error"
+    assert set(raised.value.errors) == {"group_by", "campaigns"}

@@ -70,8 +70,9 @@ class ResponseAnalysis(db.Model):
 
     __tablename__ = "response_analyses"
     __table_args__ = (
-        Index("ix_response_analyses_consultation_stance", "consultation_id", "stance"),
         Index("ix_response_analyses_campaign", "campaign_id"),
+        # Reviewer-coded responses of a consultation: training data, agreement figures, the signal candidates.
+        Index("ix_response_analyses_consultation_coded", "consultation_id", "coded_by_user_id"),
     )
 
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
@@ -98,6 +99,8 @@ class ThemeAssignment(db.Model):
     __tablename__ = "theme_assignments"
     __table_args__ = (
         UniqueConstraint("response_id", "theme_id"),
+        # A consultation's assignments are those of its codebook's themes: `theme_id IN (...)` reaches them by
+        # this index (the aggregates restrict by it), and response_id comes with it for the join.
         Index("ix_theme_assignments_theme", "theme_id", "response_id"),
     )
 

@@ -139,12 +139,18 @@ def _build_stations(session: Session, stations_data: list[dict]) -> list[Station
     return stations
 
 
+def slug_taken(session: Session, slug: str) -> bool:
+    return session.scalar(select(Consultation.id).where(Consultation.slug == slug)) is not None
+
+
 def create_consultation(session: Session, user: User, data: dict) -> Consultation:
     _check_window(data["opens_at"], data["closes_at"])
     errors = _check_questions(data["questionnaire"]["questions"])
     if errors:
         raise ValidationFailed(errors)
-    if session.scalar(select(Consultation.id).where(Consultation.slug == data["slug"])) is not None:
+    if slug_taken(session, data["slug"]):
+        # A request creating the same slug between this check and the commit loses on the unique constraint
+        # (a 409 from the IntegrityError handler).
         raise Conflict(f"A consultation with slug {data['slug']!r} already exists.", errors={"slug": ["Taken."]})
     consultation = Consultation(
         slug=data["slug"],
@@ -187,6 +193,18 @@ def structure_lock_reason(session: Session, consultation: Consultation) -> str |
     return None
 
 
+# Rooms above the catalog (intake) register what must follow when a consultation's deadline moves (responses
+# received between the old and the new deadline change their lateness), run in the same transaction.
+DeadlineListener = Callable[[Session, Consultation], None]
+DEADLINE_LISTENERS: list[DeadlineListener] = []
+
+
+def register_deadline_listener(listener: DeadlineListener) -> None:
+    """Call `listener(session, consultation)` whenever closes_at changes, before the change commits."""
+    if listener not in DEADLINE_LISTENERS:
+        DEADLINE_LISTENERS.append(listener)
+
+
 def update_consultation(session: Session, user: User, slug: str, data: dict) -> Consultation:
     consultation = get_consultation(session, slug)
     opens_at = data.get("opens_at", consultation.opens_at)
@@ -195,7 +213,12 @@ def update_consultation(session: Session, user: User, slug: str, data: dict) -> 
     for field in ("title", "summary", "consulting_body"):
         if field in data:
             setattr(consultation, field, data[field])
+    deadline_moved = as_utc(closes_at) != consultation.closes_at
     consultation.opens_at, consultation.closes_at = as_utc(opens_at), as_utc(closes_at)
+    if deadline_moved:
+        session.flush()
+        for listener in DEADLINE_LISTENERS:
+            listener(session, consultation)
     if "questionnaire" in data or "stations" in data:
         reason = structure_lock_reason(session, consultation)
         if reason:

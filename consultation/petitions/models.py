@@ -15,6 +15,8 @@ from consultation.common import UTCDateTime
 from consultation.extensions import db
 
 SIGNATURE_CHANNELS = ("online", "paper", "imported")
+# How an import treats bad rows: refuse the whole file, or keep the good rows and report the rest.
+IMPORT_MODES = ("all_or_nothing", "valid_only")
 
 petition_stations = Table(
     "petition_stations",

@@ -23,12 +23,12 @@ from consultation.catalog import postcodes
 from consultation.clock import as_utc, now
 from consultation.errors import ApiError, Conflict, NotFound, ValidationFailed
 from consultation.petitions import identity
+from consultation.petitions.models import IMPORT_MODES as MODES
 from consultation.petitions.models import Petition, PetitionPack, Signature
 from consultation.petitions.service import ensure_owner, get_petition
 from consultation.petitions.totals import COUNTED, pack_figures
 from consultation.tabular import cell_text, parse_moment, read_rows
 
-MODES = ("all_or_nothing", "valid_only")
 MAX_ROWS = 100_000
 PAPER_DUPLICATE = "Same name and postcode as a signature already counted"
 KEYED_COLUMNS = {"required": ("name", "postcode"), "optional": ("signed_at",)}

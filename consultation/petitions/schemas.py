@@ -5,7 +5,7 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from consultation.clock import describe_london, iso_utc
-from consultation.petitions.packs import MODES
+from consultation.petitions.models import IMPORT_MODES as MODES
 
 
 def _utc(value) -> str | None:

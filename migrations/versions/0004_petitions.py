@@ -1,7 +1,7 @@
 """petitions: petitions, signatures, paper packs
 
 Revision ID: 0004_petitions
-Revises: 0002_analysis
+Revises: 0003_structure
 Create Date: 2026-11-30 06:38:13.131582
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_petitions'
-down_revision = '0002_analysis'
+down_revision = '0003_structure'
 branch_labels = None
 depends_on = None
 

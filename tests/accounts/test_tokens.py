@@ -89,3 +89,30 @@ def test_each_request_is_authenticated_on_its_own(client, auth):
     response = client.post("/api/v1/consultations", json=new_consultation(slug="other"), headers=auth("reviewer"))
     assert response.status_code == 403
     assert client.post("/api/v1/consultations", json=new_consultation(slug="third")).status_code == 401
+
+
+def test_last_used_at_is_written_at_most_once_a_minute_per_token(client, auth, session, tokens, freeze, count_queries):
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    freeze(start)
+
+    def used_at():
+        session.expire_all()
+        return session.scalar(select(ApiToken.last_used_at).where(ApiToken.token_hash == hash_token(tokens["admin"])))
+
+    def read() -> None:
+        assert client.get("/api/v1/responses/NOSUCHREF/coding", headers=auth("admin")).status_code == 404
+
+    assert used_at() is None
+    read()
+    assert used_at() == start
+
+    freeze(start + timedelta(seconds=59))
+    count_queries(read)
+    assert not [statement for statement in count_queries.statements if statement.startswith("UPDATE")]
+    assert used_at() == start
+
+    freeze(start + timedelta(seconds=61))
+    read()
+    assert used_at() == start + timedelta(seconds=61)

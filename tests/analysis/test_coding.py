@@ -120,3 +120,23 @@ def test_recoding_keeps_every_change_in_the_history(client, auth, session):
         ("Test admin", "neutral"),
     ]
     assert second.get_json()["coded_by"]["name"] == "Test admin" and second.get_json()["themes"] == []
+
+
+def test_reading_a_coding_costs_the_same_queries_however_long_its_history(client, auth, session, count_queries):
+    consultation = demo_consultation(session)
+    response = make_response(session, consultation, TEXT)
+    url = _url(response)
+    client.put(url, json={"stance": "oppose", "themes": ["travel_distance"]}, headers=auth("reviewer"))
+
+    def read() -> None:
+        assert client.get(url, headers=auth("admin")).status_code == 200
+
+    read()  # the token's first use of the minute also notes it (last_used_at); count the reads after it
+    short = count_queries(read)
+    for stance, role in (("neutral", "admin"), ("support", "reviewer"), ("oppose", "admin")):
+        themes = ["travel_distance", "funding_cuts"] if stance != "neutral" else []
+        client.put(url, json={"stance": stance, "themes": themes}, headers=auth(role))
+    analyse(session, consultation, force=True)
+    long = count_queries(read)
+
+    assert long == short, count_queries.statements

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from consultation.accounts.models import AuditEvent
+from consultation.extensions import db
 from consultation.intake import service
 from consultation.intake.imports import import_responses
 from tests.intake.conftest import GOOD_ANSWERS, assert_error
@@ -161,3 +162,23 @@ def test_the_public_cannot_read_responses(client, consultation):
 
 def test_reading_an_unknown_consultation_is_a_404(client, auth, consultation):
     assert_error(client.get("/api/v1/consultations/nope/responses", headers=auth("reviewer")), 404, "not_found")
+
+
+def test_a_page_costs_the_same_queries_however_many_responses_it_holds(client, auth, responses, count_queries):
+    def page() -> None:
+        assert client.get(URL + "?include_personal_data=true", headers=auth("reviewer")).status_code == 200
+
+    page()  # the token's first use of the minute also notes it (last_used_at); count the pages after it
+    few = count_queries(page)
+    for hour in range(12):
+        service.submit_response(
+            db.session,
+            slug="library-hours",
+            station=("dagenham", "woodford")[hour % 2],
+            answers=GOOD_ANSWERS,
+            respondent={"name": f"Later {hour}"},
+            received_at=datetime(2017, 6, 2, 9, 0, tzinfo=UTC) + timedelta(hours=hour),
+        )
+    many = count_queries(page)
+
+    assert many == few, count_queries.statements

@@ -1,7 +1,6 @@
 """Aggregates by borough and station: what is counted, how campaigns count, who sees what, and how many queries."""
 
 import pytest
-from sqlalchemy import event
 
 from consultation.catalog.service import get_consultation
 from consultation.extensions import db
@@ -181,29 +180,15 @@ def test_bad_parameters_get_a_validation_error_and_unknown_names_a_404(client, a
     assert client.get("/api/v1/consultations/nope/aggregates", headers=auth("reviewer")).status_code == 404
 
 
-def _count_queries(function) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        function()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
-
-
 @pytest.mark.parametrize("group_by", ["borough", "station"])
 @pytest.mark.parametrize("campaigns", ["each", "once"])
-def test_the_number_of_queries_does_not_grow_with_groups_or_responses(factory, group_by, campaigns):
+def test_the_number_of_queries_does_not_grow_with_groups_or_responses(factory, count_queries, group_by, campaigns):
     def run():
         db.session.expire_all()
         consultation = get_consultation(db.session, "public-access-2017")
         compute_aggregates(db.session, consultation, group_by=group_by, campaigns=campaigns)
 
-    empty = _count_queries(run)
+    empty = count_queries(run)
     campaign = factory.campaign("big")
     for index, station in enumerate(list(factory.stations)[:12]):
         for repeat in range(4):
@@ -214,7 +199,7 @@ def test_the_number_of_queries_does_not_grow_with_groups_or_responses(factory, g
                 channel=("online", "paper", "email")[index % 3],
             )
     db.session.commit()
-    busy = _count_queries(run)
+    busy = count_queries(run)
 
     assert busy == empty
     # The consultation with its stations, the codebook's themes, the counts scan and the themes scan, plus the

@@ -297,3 +297,21 @@ def test_a_filtered_export_reads_the_answers_and_themes_of_its_own_sparse_batche
 
     assert [record["reference"] for record in records] == [response.reference for response in made]
     assert {(record["agreement"], record["themes"]) for record in records} == {("agree", "access")}
+
+
+def test_the_number_of_queries_per_batch_does_not_grow_with_its_rows(factory, count_queries):
+    """One query for the batch's rows, one for its answers and one for its themes, however many rows it holds."""
+
+    def export() -> None:
+        db.session.expire_all()
+        "".join(csv_chunks(response_export(db.session, factory.consultation, batch_size=1000)))
+
+    factory.response(answers={"reporting": ["phone"]}, themes={"safety": 0.5})
+    db.session.commit()
+    few = count_queries(export)
+    for index in range(20):
+        factory.response(answers={"reporting": ["online"]}, themes={"safety": 0.5, "access": 0.4}, late=index == 3)
+    db.session.commit()
+    many = count_queries(export)
+
+    assert many == few, count_queries.statements

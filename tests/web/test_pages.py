@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from consultation.catalog.demo import DEMO_SLUG, HISTORICAL_SLUG
@@ -291,3 +292,20 @@ def test_the_form_is_rate_limited_but_reading_is_not(file_app):
     assert limited.content_type.startswith("text/html")
     assert "too many responses" in limited.get_data(as_text=True)
     assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url", ["/consult/no/such/page", f"/consult/{DEMO_SLUG}/stations/x/y/z", "/consult/assets/nothing.css"]
+)
+def test_an_unknown_address_under_consult_is_an_html_404_page(client, demo, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response.content_type.startswith("text/html")
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_a_method_no_page_takes_under_consult_is_an_html_405_page(client, demo):
+    response = client.delete(f"/consult/{DEMO_SLUG}")
+    assert response.status_code == 405
+    assert response.content_type.startswith("text/html")
+    assert "GET" in response.headers["Allow"]

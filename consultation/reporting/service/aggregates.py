@@ -148,13 +148,14 @@ def _counts_query(filters: list[ColumnElement], group_by: str):
     return union_all(grouped, overall)
 
 
-def _station_themes_query(filters: list[ColumnElement]):
-    """One scan of theme assignments: responses per station and theme."""
+def _station_themes_query(filters: list[ColumnElement], theme_ids: list[int]):
+    """One scan of theme assignments: responses per station and theme. The consultation's theme ids restrict the
+    assignments by index (ix_theme_assignments_theme) before they meet the responses."""
     return (
         select(Response.station_id, ThemeAssignment.theme_id, func.count())
         .select_from(ThemeAssignment)
         .join(Response, Response.id == ThemeAssignment.response_id)
-        .where(*filters)
+        .where(ThemeAssignment.theme_id.in_(theme_ids), *filters)
         .group_by(Response.station_id, ThemeAssignment.theme_id)
     )
 
@@ -336,7 +337,9 @@ def compute_aggregates(
     }
     theme_counts: dict[int, dict] = {}
     overall_themes: dict = {}
-    for station_id, theme_id, count in session.execute(_station_themes_query(filters)):
+    theme_ids = [theme.id for theme in themes]
+    station_themes = session.execute(_station_themes_query(filters, theme_ids)) if theme_ids else []
+    for station_id, theme_id, count in station_themes:
         group_id = group_of_station.get(station_id, station_id)
         theme_counts[group_id] = _add(theme_counts.get(group_id, {}), {theme_id: count})
         overall_themes = _add(overall_themes, {theme_id: count})
