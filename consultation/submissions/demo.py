@@ -16,7 +16,7 @@ from consultation.catalog.demo import DEMO_SLUG
 from consultation.catalog.service import get_consultation
 from consultation.clock import now
 from consultation.errors import NotFound
-from consultation.intake.idempotency import IdempotencyRequest, request_hash
+from consultation.intake.idempotency import IdempotencyRequest, find_previous, request_hash
 from consultation.intake.imports import import_responses
 from consultation.petitions import service as petitions_service
 from consultation.petitions.demo import ORGANISER
@@ -80,6 +80,14 @@ def _demo_petition_ids(session: Session, owner: User) -> list[int]:
 
 def seed_responses(session: Session, per_station: int | None = None) -> int:
     """Import the generated responses once; returns how many this run added (0 when already there)."""
+    idempotency = IdempotencyRequest(
+        scope="seed-demo",
+        key=f"{IMPORT_KEY}-{per_station or 'spread'}",
+        request_hash=request_hash(IMPORT_KEY),
+        secret=IMPORT_KEY,
+    )
+    if find_previous(session, idempotency) is not None:
+        return 0  # imported by an earlier run: nothing to generate
     consultation = get_consultation(session, DEMO_SLUG)
     retained = {s.borough_id: s.name for s in consultation.stations if s.proposal == "retain_24h"}
     stations = [
@@ -100,12 +108,7 @@ def seed_responses(session: Session, per_station: int | None = None) -> int:
         filename="generated-demo-responses.csv",
         content=content.encode(),
         mode="all_or_nothing",
-        idempotency=IdempotencyRequest(
-            scope="seed-demo",
-            key=f"{IMPORT_KEY}-{per_station or 'spread'}",
-            request_hash=request_hash(IMPORT_KEY),
-            secret=IMPORT_KEY,
-        ),
+        idempotency=idempotency,
     )
     return 0 if report.replayed else report.imported
 
