@@ -137,6 +137,8 @@ class SubmissionPdf(MethodView):
         response = Response(document.pdf, mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'attachment; filename="{document.filename}"'
         response.headers["X-Content-SHA256"] = document.sha256
+        if document.version:  # a draft render says which version of the submission it shows
+            response.headers["X-Submission-Version"] = str(document.version)
         return response
 
 

@@ -7,7 +7,6 @@ taken once by the route, must be before the consultation's `closes_at` (17:30:00
 Once filed, a submission is frozen: every change gets 409 `submission_filed`.
 """
 
-import hashlib
 import logging
 import secrets
 import uuid
@@ -286,7 +285,7 @@ class Document:
     pdf: bytes
     sha256: str
     filename: str
-    version: int
+    version: int  # of the submission a draft render shows; 0 for the filed PDF
 
 
 def latest_pdf(session: Session, user: User, submission_id: int) -> Document:
@@ -376,7 +375,3 @@ def verify(session: Session, sha256: str) -> dict:
         "stations": list(submission.stations),
         "pages": filing.pages,
     }
-
-
-def sha256_of(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()

@@ -126,6 +126,7 @@ def test_render_returns_a_job_to_poll_and_the_finished_pdf_downloads(create, cli
     pdf = client.get(polled["pdf_url"], headers=auth("organiser"))
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF-") and pdf.headers["X-Content-SHA256"] == polled["sha256"]
+    assert pdf.headers["X-Submission-Version"] == "1"
     assert_error(
         client.get(f"/api/v1/submissions/{submission_id}/renders/nope", headers=auth("organiser")), 404, "not_found"
     )
