@@ -37,6 +37,13 @@ class Config:
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "cache+memory://")
     CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true").lower() == "true"
 
+    # Where analysis runs, never in a request: "thread" (in this process, in batches), "celery" (a worker).
+    BACKGROUND_JOBS = os.environ.get("BACKGROUND_JOBS", "thread")
+    # Seconds a batch of new responses waits for more to arrive before it is coded (or sent to the worker).
+    ANALYSIS_BATCH_WINDOW = float(os.environ.get("ANALYSIS_BATCH_WINDOW", "0.2"))
+    # How often the sweep codes responses whose analysis never ran (the thread, or Celery beat).
+    ANALYSIS_SWEEP_SECONDS = float(os.environ.get("ANALYSIS_SWEEP_SECONDS", "60"))
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() == "true"
     RATELIMIT_PUBLIC_WRITE = os.environ.get("RATELIMIT_PUBLIC_WRITE", "30 per minute;500 per hour")
@@ -58,6 +65,21 @@ class Config:
 
     WTF_CSRF_ENABLED = True
 
+    # Operations (see README "Running in production").
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")  # "json": one JSON object per line, with the request id
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 0))
+    # The resident pages load only their own stylesheet, and post only to themselves.
+    CONTENT_SECURITY_POLICY = (
+        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+    # How many reverse proxies sit in front of gunicorn: their X-Forwarded-* headers are then believed, so the rate
+    # limits count the client's address rather than the proxy's. 0 (the default) believes none.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+    METRICS_ENABLED = os.environ.get("METRICS_ENABLED", "true").lower() == "true"
+
 
 class DevelopmentConfig(Config):
     DEBUG = False
@@ -71,6 +93,8 @@ class TestingConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_BROKER_URL = "memory://"
+    # Background work waits until a test runs it (dispatcher.run_pending()), so tests decide when it happens.
+    BACKGROUND_JOBS = "manual"
     WTF_CSRF_ENABLED = False
     MAIL_SERVER = None  # tests never send real mail; they point MAIL_OUTBOX at a temporary folder
 
@@ -83,6 +107,13 @@ class ProductionConfig(Config):
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/1")
     CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "false").lower() == "true"
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 365 * 24 * 3600))
+    # Metrics reveal traffic: in production they are served only to a scraper holding METRICS_TOKEN.
+    METRICS_ENABLED = bool(os.environ.get("METRICS_TOKEN")) and (
+        os.environ.get("METRICS_ENABLED", "true").lower() == "true"
+    )
+    BACKGROUND_JOBS = os.environ.get("BACKGROUND_JOBS", "celery")
 
 
 CONFIGS = {

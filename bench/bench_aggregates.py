@@ -5,8 +5,8 @@
 Builds the data with bench/datagen.py (migrations, COPY, VACUUM ANALYZE; reused when already there, after bringing
 its schema to the newest revision). Then, in one process, on one connection's settings:
 
-- EXPLAIN (ANALYZE, BUFFERS) of the two statements that scan responses in the aggregates (the counts and the
-  themes) and of the two raw-SQL baselines;
+- EXPLAIN (ANALYZE, BUFFERS) of the statements that scan responses in the aggregates (the counts, the themes,
+  and under campaigns=once the campaign adjustments) and of the two raw-SQL baselines;
 - the baselines, timed: stance by borough (responses joined to their analysis and station, GROUP BY borough and
   stance) and themes by borough (theme assignments joined to responses and stations, GROUP BY borough and theme),
   the figures a hand-written report would start from;
@@ -143,6 +143,12 @@ def main(argv: list[str] | None = None) -> None:
                 session,
                 "aggregates: themes by station",
                 _literal_sql(aggregates._station_themes_query(filters, theme_ids)),
+            )
+            members = aggregates._campaign_members(filters, "borough")
+            _explain(
+                session,
+                "aggregates: campaign adjustments by borough (campaigns=once only)",
+                _literal_sql(aggregates._adjustments_query(members)),
             )
             _explain(session, "raw SQL: stance by borough", RAW_STANCE_BY_BOROUGH, {"consultation_id": consultation_id})
             _explain(session, "raw SQL: themes by borough", RAW_THEMES_BY_BOROUGH, {"consultation_id": consultation_id})

@@ -3,7 +3,8 @@
     .venv/bin/python bench/bench_import.py                       # 100,000 rows into a temporary SQLite file
     .venv/bin/python bench/bench_import.py --database postgresql://postgres@127.0.0.1:5432/bench
 
-Prints rows per second for the checking and storing phases. The database's schema is DROPPED and rebuilt
+Prints rows per second for the checking and storing phases and, on PostgreSQL, the time a plain COPY of the
+same stored rows takes in the same run (the floor), with the ratio. The database's schema is DROPPED and rebuilt
 from the migrations, so never point it at data you want to keep. Without --database it uses
 TEST_DATABASE_URL or DATABASE_URL when set, else a temporary SQLite file. Not a test: nothing here asserts.
 """
@@ -107,6 +108,52 @@ def main() -> None:
         print(
             f"  checking {checking:.1f} s, storing and committing {elapsed - checking:.1f} s (inserts {storing:.1f} s)"
         )
+        if db.engine.dialect.name == "postgresql":
+            copy_seconds, copied = copy_baseline(consultation.id)
+            print(
+                f"baseline: PostgreSQL COPY of the same {copied:,} stored rows (responses, answers, respondents, "
+                f"revisions) into empty copies of the tables with their indexes: {copy_seconds:.1f} s"
+            )
+            print(f"ratio import / COPY: {elapsed / copy_seconds:.1f}x the time")
+
+
+COPIED_TABLES = ("respondents", "responses", "answers", "response_revisions")
+
+
+def copy_baseline(consultation_id: int) -> tuple[float, int]:
+    """COPY the rows the import stored into empty clones of their tables (same columns, defaults, indexes).
+
+    The floor for loading these rows: no parsing, no checking, no foreign keys. The rows are read out first
+    (COPY TO, untimed), then loaded in one transaction (COPY FROM, timed) and the clones dropped."""
+    scopes = {
+        "responses": f"consultation_id = {consultation_id}",
+        "respondents": f"id IN (SELECT respondent_id FROM responses WHERE consultation_id = {consultation_id})",
+        "answers": f"response_id IN (SELECT id FROM responses WHERE consultation_id = {consultation_id})",
+        "response_revisions": f"response_id IN (SELECT id FROM responses WHERE consultation_id = {consultation_id})",
+    }
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.driver_connection.cursor()
+        dumps: dict[str, bytes] = {}
+        rows = 0
+        for table in COPIED_TABLES:
+            with cursor.copy(f"COPY (SELECT * FROM {table} WHERE {scopes[table]}) TO STDOUT") as copy:
+                dumps[table] = b"".join(bytes(block) for block in copy)
+            rows += dumps[table].count(b"\n")
+            cursor.execute(f"CREATE TABLE copy_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING INDEXES)")
+        raw.driver_connection.commit()
+        started = time.perf_counter()
+        for table in COPIED_TABLES:
+            with cursor.copy(f"COPY copy_{table} FROM STDIN") as copy:
+                copy.write(dumps[table])
+        raw.driver_connection.commit()
+        elapsed = time.perf_counter() - started
+        for table in COPIED_TABLES:
+            cursor.execute(f"DROP TABLE copy_{table}")
+        raw.driver_connection.commit()
+        return elapsed, rows
+    finally:
+        raw.close()
 
 
 if __name__ == "__main__":

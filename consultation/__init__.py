@@ -5,10 +5,15 @@ from pathlib import Path
 
 import swagger_ui_bundle
 from flask import Flask, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSECURE_DEFAULT_SECRET, config_for
+from consultation.clock import note_arrival
 from consultation.errors import register_error_handlers, register_page_errors
 from consultation.extensions import api, csrf, db, init_celery, limiter, migrate
+from consultation.inputs import register_input_guards
+from consultation.metrics import register_metrics
+from consultation.observability import register_observability
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,20 +29,36 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         app.config.update(overrides)
     _refuse_insecure_production(app, config_name or os.environ.get("APP_ENV", "development"))
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+    # First of all the request hooks: the arrival time, before rate limits, CSRF or anything reads the body.
+    app.before_request(note_arrival)
+    register_observability(app)
+    register_metrics(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
+    # After the rate limits (a client over its budget is refused before its body is parsed), before CSRF.
+    register_input_guards(app)
     csrf.init_app(app)
     init_celery(app)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(
+        "metricsToken", {"type": "http", "scheme": "bearer", "description": "The METRICS_TOKEN setting"}
+    )
 
     from consultation import models  # noqa: F401  (every table registered before anything queries)
 
     register_rooms()
     register_blueprints(app)
     register_error_handlers(app)
+    from consultation.analysis.tasks import register_background
+
+    register_background(app)
     _register_docs_assets(app)
 
     from consultation.cli import register_commands
@@ -53,8 +74,10 @@ def register_rooms() -> None:
     from consultation.catalog.service import register_deadline_listener, register_structure_lock
     from consultation.intake.lateness import recompute_lateness
     from consultation.intake.service import responses_lock
+    from consultation.intake.structure import register_cache_invalidation
 
     register_structure_lock(responses_lock)
+    register_cache_invalidation()
     register_deadline_listener(recompute_lateness)
     register_listeners()
 
@@ -62,11 +85,12 @@ def register_rooms() -> None:
 def register_blueprints(app: Flask) -> None:
     from consultation.analysis.routes import blp as analysis_blp
     from consultation.catalog.routes import blp as catalog_blp
+    from consultation.health import blp as operations_blp
     from consultation.intake.routes import blp as intake_blp
     from consultation.reporting.routes import blp as reporting_blp
     from consultation.submissions.routes import blp as submissions_blp
 
-    for blueprint in (catalog_blp, intake_blp, analysis_blp, reporting_blp, submissions_blp):
+    for blueprint in (catalog_blp, intake_blp, analysis_blp, reporting_blp, submissions_blp, operations_blp):
         api.register_blueprint(blueprint)
         # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
         csrf.exempt(blueprint)

@@ -1,4 +1,4 @@
-"""Small pieces shared by every room: the UTC column type, the UTC schema field and the naming convention."""
+"""Small pieces shared by every room: the UTC column type, the UTC schema fields and the naming convention."""
 
 from datetime import datetime
 
@@ -6,7 +6,7 @@ import marshmallow as ma
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-from consultation.clock import as_utc, iso_utc
+from consultation.clock import OutOfRange, as_utc, iso_utc, supported_instant
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -33,6 +33,17 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value: datetime | None, dialect):
         return None if value is None else as_utc(value)
+
+
+class InstantField(ma.fields.AwareDateTime):
+    """An ISO-8601 date-time with a UTC offset, loaded as aware UTC within the range the service can represent."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return supported_instant(moment)
+        except OutOfRange as error:
+            raise ma.ValidationError(str(error)) from None
 
 
 class UtcDateTime(ma.fields.Field):

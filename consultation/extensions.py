@@ -57,6 +57,14 @@ def init_celery(app) -> None:
         task_eager_propagates=True,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
+        # A worker takes one job at a time, so a job it dies on is the only one to go back to the queue.
+        worker_prefetch_multiplier=1,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        # Fail fast when the broker is down: intake's notices are then recovered by the sweep.
+        broker_connection_timeout=2,
+        # With JSON logs the worker keeps the app's handler (one JSON object per line) instead of Celery's own.
+        worker_hijack_root_logger=app.config["LOG_FORMAT"] != "json",
     )
     AppContextTask.flask_app = app
     app.extensions["celery"] = celery

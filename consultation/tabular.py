@@ -9,7 +9,7 @@ import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from consultation.clock import LONDON, as_utc
+from consultation.clock import LONDON, RANGE_MESSAGE, OutOfRange, as_utc, supported_instant
 from consultation.errors import ApiError, ValidationFailed
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -91,6 +91,14 @@ def london_moment(naive: datetime) -> tuple[datetime | None, str | None]:
 
 def parse_moment(cell) -> tuple[datetime | None, str | None]:
     """A date-time cell -> aware UTC; without an offset it is London local time, and a bare date is its midnight."""
+    try:
+        moment, problem = _parse_moment(cell)
+        return (supported_instant(moment), None) if moment is not None else (None, problem)
+    except (OutOfRange, OverflowError):
+        return None, RANGE_MESSAGE
+
+
+def _parse_moment(cell) -> tuple[datetime | None, str | None]:
     if isinstance(cell, datetime):
         return (as_utc(cell), None) if cell.tzinfo else london_moment(cell)
     text = cell_text(cell)

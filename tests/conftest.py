@@ -17,8 +17,10 @@ from sqlalchemy import event
 
 from consultation import create_app
 from consultation.accounts.service import create_user_with_token
+from consultation.analysis.tasks import init_background
 from consultation.catalog.demo import seed_boroughs, seed_demo
 from consultation.extensions import AppContextTask, celery, db, limiter
+from consultation.intake.structure import forget_structures
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -66,6 +68,7 @@ def clean_database(app):
         yield
         db.session.rollback()
         db.session.remove()
+        forget_structures()  # TRUNCATE bypasses the ORM events that empty intake's cache
         with db.engine.begin() as connection:
             if db.engine.dialect.name == "postgresql":
                 connection.execute(sa.text(f"TRUNCATE {', '.join(_table_names())} RESTART IDENTITY CASCADE"))
@@ -78,6 +81,7 @@ def _follow_the_session_app(app) -> None:
     limiter.enabled = app.config["RATELIMIT_ENABLED"]
     celery.conf.task_always_eager = app.config["CELERY_TASK_ALWAYS_EAGER"]
     AppContextTask.flask_app = app
+    init_background(app)
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +91,14 @@ def shared_extensions_follow_the_session_app(app):
     _follow_the_session_app(app)
     yield
     _follow_the_session_app(app)
+
+
+@pytest.fixture
+def background(app):
+    """The background dispatcher (manual in tests): `background.run_pending()` runs what intake queued."""
+    from consultation.analysis.background import dispatcher
+
+    return dispatcher
 
 
 @pytest.fixture

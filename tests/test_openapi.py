@@ -74,3 +74,22 @@ def test_every_operation_rejects_bad_input_with_the_error_shape(client, spec, au
             if parameter.get("in") == "query":
                 bad = client.get(f"{url}?{parameter['name']}=%00%ff-not-valid&page_size=-1", headers=headers)
                 assert bad.status_code < 500, (method, path, parameter["name"])
+
+
+REPORTING_PATHS = (
+    "/api/v1/consultations/{slug}/aggregates",
+    "/api/v1/consultations/{slug}/quotes",
+    "/api/v1/consultations/{slug}/exports/responses",
+    "/api/v1/consultations/{slug}/exports/aggregates",
+    "/api/v1/consultations/{slug}/themes/discover",
+    "/api/v1/consultations/{slug}/campaigns",
+)
+
+
+def test_figures_are_documented_under_reporting_and_coding_under_analysis(spec):
+    tags = {(path, method): operation["tags"] for path, method, operation in operations(spec)}
+    for path in REPORTING_PATHS:
+        assert tags[(path, "get")] == ["reporting"], path
+    assert tags[("/api/v1/consultations/{slug}/codebook", "get")] == ["analysis"]
+    assert tags[("/api/v1/responses/{reference}/coding", "put")] == ["analysis"]
+    assert "reporting" in {tag["name"] for tag in spec["tags"]}

@@ -1,4 +1,5 @@
-"""Analysis commands, registered by consultation/cli.py: `flask analyse` and `flask evaluate-analysis`."""
+"""Analysis commands, registered by consultation/cli.py: `flask analyse`, `flask analyse-pending` and
+`flask evaluate-analysis`."""
 
 import json
 import sys
@@ -8,6 +9,7 @@ import click
 from sqlalchemy import select
 
 from consultation.analysis import demo
+from consultation.analysis.background import sweep
 from consultation.analysis.engine import CodebookSpec, cross_validate, evaluate
 from consultation.analysis.service import analyse
 from consultation.analysis.tasks import configured_workers
@@ -36,6 +38,14 @@ def analyse_command(slug, force, workers):
             db.session, consultation, force=force, workers=workers or configured_workers(), progress=progress
         )
     click.echo(json.dumps(summary.as_dict(), indent=2))
+
+
+@click.command("analyse-pending")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for coding (default: cores).")
+def analyse_pending_command(workers):
+    """Code every response whose analysis never ran (a lost notice), in every consultation: the sweep, once."""
+    summaries = sweep(db.session, workers=workers or configured_workers())
+    click.echo(json.dumps(summaries, indent=2))
 
 
 def _read_jsonl(path: str, option: str) -> list[dict]:
@@ -95,4 +105,4 @@ def evaluate_command(test_path, train_path, codebook_path, cv, seed):
     click.echo(json.dumps(result, indent=2))
 
 
-COMMANDS = (analyse_command, evaluate_command)
+COMMANDS = (analyse_command, analyse_pending_command, evaluate_command)

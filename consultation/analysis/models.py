@@ -127,3 +127,19 @@ class CodingEvent(db.Model):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     model_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
+
+
+class AnalysisLock(db.Model):
+    """Who runs a consultation's analysis now, where the database has no advisory locks (SQLite).
+
+    PostgreSQL uses an advisory lock instead (see analysis/service/locking.py), which dies with its connection;
+    a row outlives a killed process, so a row older than the stale limit may be taken over.
+    """
+
+    __tablename__ = "analysis_locks"
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    holder: Mapped[str] = mapped_column(String(64), nullable=False)
+    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -5,6 +5,7 @@ from marshmallow import validate
 
 from consultation.catalog.models import PROPOSALS, QUESTION_KINDS
 from consultation.clock import describe_london, iso_utc, to_london
+from consultation.common import InstantField
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case letters, digits and hyphens.")
 CODE = validate.Regexp(r"^[a-z][a-z0-9_]*$", error="Use lower-case letters, digits and underscores.")
@@ -113,8 +114,8 @@ class ConsultationCreateSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=validate.Length(min=1, max=300))
     summary = ma.fields.String(load_default="")
     consulting_body = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    opens_at = ma.fields.AwareDateTime(required=True, metadata={"description": "With a UTC offset"})
-    closes_at = ma.fields.AwareDateTime(required=True, metadata={"description": "With a UTC offset"})
+    opens_at = InstantField(required=True, metadata={"description": "With a UTC offset"})
+    closes_at = InstantField(required=True, metadata={"description": "With a UTC offset"})
     questionnaire = ma.fields.Nested(QuestionnaireSchema, required=True)
     stations = ma.fields.List(ma.fields.Nested(StationInputSchema), load_default=list)
 
@@ -123,7 +124,7 @@ class ConsultationUpdateSchema(ma.Schema):
     title = ma.fields.String(validate=validate.Length(min=1, max=300))
     summary = ma.fields.String()
     consulting_body = ma.fields.String(validate=validate.Length(min=1, max=200))
-    opens_at = ma.fields.AwareDateTime()
-    closes_at = ma.fields.AwareDateTime()
+    opens_at = InstantField()
+    closes_at = InstantField()
     questionnaire = ma.fields.Nested(QuestionnaireSchema)
     stations = ma.fields.List(ma.fields.Nested(StationInputSchema))

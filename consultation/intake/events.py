@@ -1,7 +1,9 @@
 """What intake announces after it has committed new or changed responses.
 
-Intake sits below analysis, so it cannot call it; analysis registers a listener here instead (it enqueues
-its background task). Listeners run after the commit, so a failing listener never loses a response.
+Intake sits below analysis, so it cannot call it; analysis registers a listener here in create_app() (it
+notes the ids for its background thread, which codes them or sends them to a Celery worker). Listeners run
+after the commit, so a failing listener never loses a response, and a lost notice is not lost work either:
+analysis's periodic sweep codes every response that has no analysis (analysis/background.py).
 """
 
 import logging
@@ -28,5 +30,7 @@ def responses_changed(response_ids: Iterable[int]) -> None:
     for listener in list(_listeners):
         try:
             listener(ids)
-        except Exception:  # the responses are already safe; analysis can catch up with `flask analyse`
-            log.exception("Listener %r failed for %d responses", listener, len(ids))
+        except Exception:  # the responses are already safe; the sweep (or `flask analyse`) codes them later
+            log.exception(
+                "Listener %r failed for %d responses; the analysis sweep will pick them up", listener, len(ids)
+            )

@@ -3,8 +3,9 @@
 A key is scoped to the method and path (which names the consultation), so the same key may be used on two
 consultations. The first successful result is stored in the same transaction as the write it describes, under
 a unique (scope, key) constraint: two concurrent requests with one key cannot both commit, and the loser
-re-reads the winner's row and replays it. Only successful writes are remembered; a refused request (422, 409)
-wrote nothing, so retrying it with the same key is simply tried again.
+re-reads the winner's row and replays it. The row also keeps a hash of who sent the first request: a replay to
+anyone else gives the result (the reference) but not its secrets (the edit token). Only successful writes are
+remembered; a refused request (422, 409) wrote nothing, so retrying it with the same key is simply tried again.
 """
 
 import base64
@@ -29,6 +30,8 @@ class IdempotencyRequest:
     request_hash: str
     # Server secret used to re-derive the edit token on replay, so the token is never stored in plain text.
     secret: str = ""
+    # Who is asking (caller_fingerprint()): a replay gives secrets only to the caller who made the first request.
+    caller_hash: str = ""
 
 
 def request_hash(payload) -> str:
@@ -55,6 +58,12 @@ def find_previous(session: Session, request: IdempotencyRequest) -> IdempotencyK
     return stored
 
 
+def caller_fingerprint(authorization: str | None, remote_address: str | None) -> str:
+    """Who sent a request: their bearer token if they gave one, else their address (hashed, never stored raw)."""
+    who = f"token:{authorization}" if authorization else f"address:{remote_address or ''}"
+    return hashlib.sha256(who.encode()).hexdigest()
+
+
 def remember(session: Session, request: IdempotencyRequest, status: int, body: dict) -> None:
     """Store the result in the caller's transaction; it commits (or fails) together with the write."""
     session.add(
@@ -62,6 +71,7 @@ def remember(session: Session, request: IdempotencyRequest, status: int, body: d
             scope=request.scope,
             key=request.key,
             request_hash=request.request_hash,
+            caller_hash=request.caller_hash or None,
             response_status=status,
             response_body=body,
             created_at=now(),

@@ -14,11 +14,13 @@ from consultation.accounts.service import ensure_borough_access, record_audit, v
 from consultation.boroughs import Borough
 from consultation.catalog.models import Station
 from consultation.catalog.service import get_consultation
-from consultation.clock import as_utc, iso_utc
+from consultation.clock import as_utc, iso_utc, supported_instant
 from consultation.errors import Forbidden, ValidationFailed
 from consultation.intake.models import MAX_LIST_LIMIT, Response
 from consultation.intake.service import attach_answer_values, question_codes
 
+# Row ids are 64-bit integers on both databases; a larger one in a forged cursor cannot even be bound.
+MAX_ROW_ID = 2**63 - 1
 PERSONAL_DATA_ROLES = ("reviewer", "admin")
 
 
@@ -40,10 +42,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         received_at, response_id = json.loads(raw)
         moment = datetime.fromisoformat(received_at)
-        if moment.tzinfo is None or not isinstance(response_id, int):
+        if moment.tzinfo is None or not isinstance(response_id, int) or not 0 <= response_id <= MAX_ROW_ID:
             raise ValueError(cursor)
-        return as_utc(moment), response_id
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return supported_instant(moment), response_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
         raise ValidationFailed({"cursor": ["Not a valid cursor: use next_cursor from the previous page."]}) from None
 
 

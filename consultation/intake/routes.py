@@ -1,15 +1,15 @@
 """Responses: submit, read back, amend and withdraw (public, with the edit token); list and import (reviewers)."""
 
-from flask import current_app, g
+from flask import current_app
 from flask import request as flask_request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from consultation.accounts.auth import BEARER_SECURITY, current_user, require_role
-from consultation.clock import now
+from consultation.clock import arrival_time
 from consultation.extensions import db, limiter
 from consultation.intake import imports, reading, service
-from consultation.intake.idempotency import IdempotencyRequest, request_hash
+from consultation.intake.idempotency import IdempotencyRequest, caller_fingerprint, request_hash
 from consultation.intake.schemas import (
     EditTokenHeaderSchema,
     IdempotencyHeaderSchema,
@@ -34,14 +34,9 @@ REPLAYED = {"Idempotent-Replayed": "true"}
 public_write = limiter.shared_limit(lambda: current_app.config["RATELIMIT_PUBLIC_WRITE"], scope="public-write")
 
 
-@blp.before_request
-def _note_arrival():
-    # The deadline is decided by when the request arrived, before its body is read and checked.
-    g.received_at = now()
-
-
 def _received_at():
-    return g.get("received_at") or now()
+    # The deadline is decided by when the request arrived (noted by create_app before anything reads the body).
+    return arrival_time()
 
 
 def _idempotency(headers: dict, fingerprint) -> IdempotencyRequest | None:
@@ -53,6 +48,7 @@ def _idempotency(headers: dict, fingerprint) -> IdempotencyRequest | None:
         key=key,
         request_hash=request_hash(fingerprint),
         secret=current_app.config["SECRET_KEY"],
+        caller_hash=caller_fingerprint(flask_request.headers.get("Authorization"), flask_request.remote_addr),
     )
 
 

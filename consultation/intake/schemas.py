@@ -5,6 +5,7 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from consultation.clock import describe_london, iso_utc, to_london
+from consultation.common import InstantField
 from consultation.intake.models import CHANNELS, IMPORT_MODES, MAX_LIST_LIMIT, RESPONDENT_TYPES, RESPONSE_STATUSES
 
 ANSWERS_DESCRIPTION = (
@@ -77,7 +78,7 @@ class SubmissionReceiptSchema(ma.Schema):
     received_at_london = ma.fields.Function(
         lambda receipt: to_london(receipt.received_at).isoformat(), metadata={"type": "string"}
     )
-    station = ma.fields.Function(lambda receipt: receipt.response.station.slug, metadata={"type": "string"})
+    station = ma.fields.String()
     edit_token = ma.fields.String(
         allow_none=True,
         metadata={"description": "Shown once: send it as X-Edit-Token to amend or withdraw before the deadline"},
@@ -116,8 +117,8 @@ class ResponseListQuerySchema(ma.Schema):
     channel = ma.fields.String(validate=validate.OneOf(CHANNELS))
     late = ma.fields.Boolean()
     status = ma.fields.String(validate=validate.OneOf(RESPONSE_STATUSES))
-    received_from = ma.fields.AwareDateTime(metadata={"description": "Inclusive, with a UTC offset"})
-    received_to = ma.fields.AwareDateTime(metadata={"description": "Exclusive, with a UTC offset"})
+    received_from = InstantField(metadata={"description": "Inclusive, with a UTC offset"})
+    received_to = InstantField(metadata={"description": "Exclusive, with a UTC offset"})
     cursor = ma.fields.String(validate=validate.Length(max=200), metadata={"description": "next_cursor of a page"})
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_LIST_LIMIT))
     include_personal_data = ma.fields.Boolean(

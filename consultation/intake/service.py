@@ -21,9 +21,18 @@ from consultation.catalog.service import consultation_status, get_consultation
 from consultation.clock import as_utc, describe_london, iso_utc, now
 from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
 from consultation.intake import events
-from consultation.intake.idempotency import IdempotencyRequest, derived_secret, find_previous, remember
-from consultation.intake.models import Answer, Respondent, Response, ResponseRevision
+from consultation.intake.idempotency import IdempotencyRequest, derived_secret, find_previous
+from consultation.intake.models import Answer, Response, ResponseRevision
+from consultation.intake.storing import (
+    OnlineResponseRow,
+    answer_fields,
+    key_fields,
+    store_in_one_statement,
+    store_with_orm,
+)
+from consultation.intake.structure import IntakeStructure, forget_structures, intake_structure
 from consultation.intake.validation import CheckedAnswer, check_answers, check_respondent, rules_for
+from consultation.metrics import count_accepted_responses
 
 # Easy to read aloud and to copy from paper: no 0/O, 1/I/L, and no U (so no accidental words).
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -65,7 +74,8 @@ class SubmissionReceipt:
     reference: str
     received_at: datetime
     edit_token: str | None
-    response: Response
+    station: str
+    response_id: int
     replayed: bool = False
 
 
@@ -133,10 +143,7 @@ def attach_answer_values(responses: list[Response], codes: dict[int, str]) -> No
 
 
 def _answer_row(answer: CheckedAnswer) -> Answer:
-    # Only the column the question's kind uses is set, so the other stays SQL NULL (not JSON null).
-    if answer.text is not None:
-        return Answer(question_id=answer.question_id, text=answer.text)
-    return Answer(question_id=answer.question_id, value=answer.value)
+    return Answer(**answer_fields(answer))
 
 
 def _find_station(consultation: Consultation, station_slug) -> Station | None:
@@ -146,24 +153,36 @@ def _find_station(consultation: Consultation, station_slug) -> Station | None:
     return None
 
 
-def _checked_submission(consultation: Consultation, station, answers, respondent) -> tuple:
+def _checked_submission(structure: IntakeStructure, station, answers, respondent) -> tuple:
     errors: dict = {}
-    station_row = _find_station(consultation, station) if isinstance(station, str) else None
-    if station_row is None:
+    station_id = structure.station_ids.get(station) if isinstance(station, str) else None
+    if station_id is None:
         errors["station"] = [f"No station {station!r} in this consultation."]
-    checked_answers, answer_errors = check_answers(rules_for(consultation), answers)
+    checked_answers, answer_errors = check_answers(structure.rules, answers)
     checked_respondent, respondent_errors = check_respondent(respondent)
     errors.update(answer_errors)
     errors.update(respondent_errors)
     if errors:
         raise ValidationFailed(errors)
-    return station_row, checked_answers, checked_respondent
+    return station_id, checked_answers, checked_respondent
 
 
 def _replayed_receipt(session: Session, idempotency: IdempotencyRequest, stored) -> SubmissionReceipt:
     response = get_response_by_reference(session, stored.response_body["reference"])
-    token = derived_secret(idempotency, "edit-token") if response.edit_token_hash else None
-    return SubmissionReceipt(response.reference, response.received_at, token, response, replayed=True)
+    # The edit token goes back only to the caller who sent the first request: a key and body that leaked
+    # must not hand someone else the power to change the response.
+    same_caller = stored.caller_hash is None or hmac.compare_digest(stored.caller_hash, idempotency.caller_hash)
+    token = derived_secret(idempotency, "edit-token") if response.edit_token_hash and same_caller else None
+    return SubmissionReceipt(
+        response.reference, response.received_at, token, response.station.slug, response.id, replayed=True
+    )
+
+
+def _replay_if_known(session: Session, idempotency: IdempotencyRequest | None) -> SubmissionReceipt | None:
+    if idempotency is None:
+        return None
+    stored = find_previous(session, idempotency)
+    return _replayed_receipt(session, idempotency, stored) if stored is not None else None
 
 
 def submit_response(
@@ -177,68 +196,78 @@ def submit_response(
     received_at: datetime | None = None,
     idempotency: IdempotencyRequest | None = None,
 ) -> SubmissionReceipt:
-    """Accept an online response if the consultation is open and the answers are valid; commits before returning."""
+    """Accept an online response if the consultation is open and the answers are valid; durable before returning."""
     received_at = as_utc(received_at) if received_at is not None else now()
-    if idempotency is not None:
-        stored = find_previous(session, idempotency)
-        if stored is not None:
-            return _replayed_receipt(session, idempotency, stored)
-    consultation = get_consultation(session, slug)
-    check_open(consultation, received_at)
-    station_row, checked_answers, checked_respondent = _checked_submission(consultation, station, answers, respondent)
-    consultation_id, station_id = consultation.id, station_row.id
+    submission = {
+        "station": station,
+        "answers": answers,
+        "respondent": respondent,
+        "consent_to_publish": bool(consent_to_publish),
+        "received_at": received_at,
+        "idempotency": idempotency,
+    }
+    receipt = _submit(session, intake_structure(session, slug), **submission)
+    if receipt is None:  # not open at arrival, or the cached structure is out of date: nothing was stored
+        replay = _replay_if_known(session, idempotency)  # a retry after the deadline still gets its first result
+        if replay is not None:
+            return replay
+        check_open(get_consultation(session, slug), received_at)
+        forget_structures()
+        receipt = _submit(session, intake_structure(session, slug), **submission)
+        if receipt is None:
+            raise ApiError(503, "service_unavailable", "The consultation changed while storing; please try again.")
+    return receipt
 
+
+def _submit(
+    session: Session,
+    structure: IntakeStructure,
+    *,
+    station,
+    answers,
+    respondent,
+    consent_to_publish: bool,
+    received_at: datetime,
+    idempotency: IdempotencyRequest | None,
+) -> SubmissionReceipt | None:
+    try:
+        station_id, checked_answers, checked_respondent = _checked_submission(structure, station, answers, respondent)
+    except ValidationFailed:
+        check_open(get_consultation(session, structure.slug), received_at)  # closed says more than a bad field
+        raise
+    store = store_in_one_statement if session.get_bind().dialect.name == "postgresql" else store_with_orm
     for _attempt in range(REFERENCE_ATTEMPTS):
         reference = new_reference()
         edit_token = derived_secret(idempotency, "edit-token") if idempotency else secrets.token_urlsafe(32)
-        response = Response(
-            consultation_id=consultation_id,
+        row = OnlineResponseRow(
+            consultation_id=structure.consultation_id,
+            slug=structure.slug,
             station_id=station_id,
             reference=reference,
-            respondent=Respondent(**checked_respondent.personal, created_at=received_at)
-            if checked_respondent.personal
-            else None,
-            respondent_type=checked_respondent.respondent_type,
-            channel="online",
             received_at=received_at,
-            late=False,
-            status="active",
-            consent_to_publish=bool(consent_to_publish),
+            personal=checked_respondent.personal,
+            respondent_type=checked_respondent.respondent_type,
+            consent_to_publish=consent_to_publish,
             edit_token_hash=hash_edit_token(edit_token),
-            version=1,
-            created_at=received_at,
-            updated_at=received_at,
-            answers=[_answer_row(answer) for answer in checked_answers],
+            answers=[answer_fields(answer) for answer in checked_answers],
+            snapshot=answers_snapshot(checked_answers),
+            idempotency=key_fields(idempotency, reference, received_at),
         )
         try:
-            session.add(response)
-            session.flush()  # the revision needs the response's id
-            session.add(
-                ResponseRevision(
-                    response_id=response.id,
-                    version=1,
-                    change="created",
-                    station_id=station_id,
-                    answers=answers_snapshot(checked_answers),
-                    status="active",
-                    changed_at=received_at,
-                )
-            )
-            if idempotency is not None:
-                body = {"reference": reference, "received_at": iso_utc(received_at)}
-                remember(session, idempotency, 201, body)
-            session.commit()
+            response_id = store(session, row, idempotency)
         except IntegrityError:
             session.rollback()
-            if idempotency is not None:
-                stored = find_previous(session, idempotency)
-                if stored is not None:  # a concurrent retry with the same key won the race
-                    return _replayed_receipt(session, idempotency, stored)
+            replay = _replay_if_known(session, idempotency)
+            if replay is not None:  # the key was used before, or a concurrent retry with it won the race
+                return replay
             if session.scalar(select(Response.id).where(Response.reference == reference)) is None:
                 raise
             continue  # the reference was taken: draw another
-        events.responses_changed([response.id])
-        return SubmissionReceipt(reference, received_at, edit_token, response)
+        if response_id is None:
+            return None
+        count_accepted_responses("online")
+        events.responses_changed([response_id])
+        return SubmissionReceipt(reference, received_at, edit_token, station, response_id)
     raise ApiError(503, "service_unavailable", "Could not allocate a unique reference; please try again.")
 
 
@@ -384,56 +413,3 @@ def withdraw_response(session: Session, *, reference: str, edit_token: str, at: 
         session.commit()
         events.responses_changed([response.id])
     return get_response_for_respondent(session, reference=response.reference, edit_token=edit_token)
-
-
-def record_submission_responses(
-    session: Session, *, slug: str, station_slugs: list[str], received_at: datetime, respondent_type: str
-) -> list[Response]:
-    """A filed formal submission, recorded as one response (channel "submission") per station it covers.
-
-    The caller has already applied the deadline rule and commits together with its own records, then announces
-    the new ids with `events.responses_changed`. The document itself lives with the submission, not here.
-    """
-    consultation = get_consultation(session, slug)
-    check_open(consultation, received_at)
-    stations = []
-    for station_slug in station_slugs:
-        station = _find_station(consultation, station_slug)
-        if station is None:
-            raise ValidationFailed({"stations": [f"No station {station_slug!r} in this consultation."]})
-        stations.append(station)
-    candidates = new_references(len(stations) * 2)  # twice as many as needed, so one taken is skipped
-    taken = set(session.scalars(select(Response.reference).where(Response.reference.in_(candidates))))
-    references = iter([reference for reference in candidates if reference not in taken])
-    responses = []
-    for station in stations:
-        response = Response(
-            consultation_id=consultation.id,
-            station_id=station.id,
-            reference=next(references),
-            respondent_type=respondent_type,
-            channel="submission",
-            received_at=as_utc(received_at),
-            late=False,
-            status="active",
-            consent_to_publish=False,
-            edit_token_hash=None,
-            version=1,
-            created_at=as_utc(received_at),
-            updated_at=as_utc(received_at),
-        )
-        session.add(response)
-        session.flush()
-        session.add(
-            ResponseRevision(
-                response_id=response.id,
-                version=1,
-                change="created",
-                station_id=station.id,
-                answers={},
-                status="active",
-                changed_at=as_utc(received_at),
-            )
-        )
-        responses.append(response)
-    return responses

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from consultation.catalog import postcodes
 from consultation.catalog.models import Consultation, Question
+from consultation.inputs import NUL_MESSAGE
 from consultation.intake.models import RESPONDENT_TYPES
 
 DEFAULT_FREE_TEXT_LIMIT = 5000
@@ -67,6 +68,8 @@ def _check_one(rule: QuestionRule, value) -> tuple[CheckedAnswer | None, str | N
     if rule.kind == "free_text":
         if not isinstance(value, str):
             return None, "Must be text."
+        if "\x00" in value:
+            return None, NUL_MESSAGE
         text = value.strip()
         if len(text) > rule.max_length:
             return None, f"Must be at most {rule.max_length} characters (this has {len(text)})."
@@ -129,6 +132,8 @@ def check_respondent(respondent) -> tuple[CheckedRespondent, dict[str, list[str]
             errors[f"respondent.{field}"] = ["Unknown field."]
         elif value is not None and not isinstance(value, str):
             errors[f"respondent.{field}"] = ["Must be text."]
+        elif value is not None and "\x00" in value:
+            errors[f"respondent.{field}"] = [NUL_MESSAGE]
         elif value is not None and value.strip():
             cleaned[field] = value.strip()
     for field, limit in FIELD_LIMITS.items():

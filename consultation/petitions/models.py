@@ -38,9 +38,10 @@ class Petition(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
 
-    consultation = relationship("Consultation", lazy="joined")
-    owner = relationship("User", lazy="joined")
-    stations = relationship("Station", secondary=petition_stations, lazy="selectin", order_by="Station.name")
+    # Loaded when used, not with every petition: signing and confirming read only the petition's own columns.
+    consultation = relationship("Consultation")
+    owner = relationship("User")
+    stations = relationship("Station", secondary=petition_stations, order_by="Station.name")
     packs = relationship("PetitionPack", back_populates="petition", order_by="PetitionPack.code")
 
 

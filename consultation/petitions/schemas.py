@@ -5,6 +5,7 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from consultation.clock import describe_london, iso_utc
+from consultation.common import InstantField
 from consultation.petitions.models import IMPORT_MODES as MODES
 
 
@@ -26,7 +27,7 @@ class PetitionCreateSchema(ma.Schema):
     stations = ma.fields.List(
         ma.fields.String(), required=True, validate=validate.Length(min=1, max=100), metadata={"example": ["dagenham"]}
     )
-    closes_at = ma.fields.AwareDateTime(
+    closes_at = InstantField(
         required=True, metadata={"description": "With a UTC offset; no later than the consultation's closes_at"}
     )
 
@@ -35,7 +36,7 @@ class PetitionUpdateSchema(ma.Schema):
     title = ma.fields.String(validate=validate.Length(min=1, max=200))
     text = ma.fields.String(validate=validate.Length(min=1, max=10_000))
     stations = ma.fields.List(ma.fields.String(), validate=validate.Length(min=1, max=100))
-    closes_at = ma.fields.AwareDateTime()
+    closes_at = InstantField()
 
     @ma.validates_schema
     def _something_to_change(self, data, **kwargs):
@@ -173,13 +174,13 @@ class PackCreateSchema(ma.Schema):
         required=True, validate=[validate.Length(min=1, max=40), validate.Regexp(r"^[A-Za-z0-9._-]+$")]
     )
     issued_to = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
-    issued_at = ma.fields.AwareDateTime(required=True)
+    issued_at = InstantField(required=True)
 
 
 class TallySchema(ma.Schema):
     signatures_counted = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
     sheets = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
-    received_at = ma.fields.AwareDateTime(required=True)
+    received_at = InstantField(required=True)
     counted_by = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 

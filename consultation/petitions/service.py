@@ -294,8 +294,12 @@ def sign_petition(
         raise PetitionClosed(petition)
     key = identity.email_key(email)
     token = secrets.token_urlsafe(32)
+    petition_key = petition.id
+    # Written before the commit, which expires the petition: no second read of it for the email.
+    confirmation = _confirmation_email(petition, token, base_url)
+    already_signed = _already_signed_email(petition)
     signature = Signature(
-        petition_id=petition.id,
+        petition_id=petition_key,
         channel="online",
         name=name,
         email=email,
@@ -315,20 +319,18 @@ def sign_petition(
     except IntegrityError:
         session.rollback()
         signature = session.scalar(
-            select(Signature).where(Signature.petition_id == petition.id, Signature.email_key == key)
+            select(Signature).where(Signature.petition_id == petition_key, Signature.email_key == key)
         )
         if signature is None:
             raise
         if signature.confirmed_at is not None:
-            subject, body = _already_signed_email(petition)
-            send(mail, to=email, subject=subject, body=body)
+            send(mail, to=email, subject=already_signed[0], body=already_signed[1])
             return signature
         # A fresh link replaces the old one; the row, and when it was first signed, stay the same.
         signature.token_hash = hash_token(token)
         signature.token_expires_at = at + TOKEN_LIFETIME
         session.commit()
-    subject, body = _confirmation_email(petition, token, base_url)
-    send(mail, to=email, subject=subject, body=body)
+    send(mail, to=email, subject=confirmation[0], body=confirmation[1])
     return signature
 
 

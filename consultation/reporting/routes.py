@@ -31,15 +31,22 @@ blp = Blueprint(
 
 READERS = ("admin", "reviewer", "organiser")
 STAFF = ("admin", "reviewer")
-FILE_RESPONSES = {
-    "200": {
-        "description": "The export as an attachment (CSV and JSON are streamed; XLSX is sent from a temporary file)",
-        "content": {
-            media_type.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
-            for media_type in MEDIA_TYPES.values()
-        },
-    }
+TEXT = {"type": "string"}
+RESPONSE_ROWS = {
+    "type": "array",
+    "items": {"type": "object", "additionalProperties": True, "description": "One response: column name to value"},
 }
+
+
+def file_responses(json_body) -> dict:
+    """The export's 200 response: the same data in each format, so JSON is documented as what it really is."""
+    bodies = {"csv": TEXT, "xlsx": {"type": "string", "format": "binary"}, "json": json_body, "ndjson": TEXT}
+    return {
+        "200": {
+            "description": "The export as an attachment (CSV and JSON stream; XLSX comes from a temporary file)",
+            "content": {MEDIA_TYPES[name].split(";")[0]: {"schema": body} for name, body in bodies.items()},
+        }
+    }
 
 
 def _in_own_app_context(app, chunks):
@@ -116,7 +123,7 @@ class Quotes(MethodView):
 @blp.route("/<slug>/exports/responses")
 class ResponsesExport(MethodView):
     @require_role(*READERS)
-    @blp.doc(security=BEARER_SECURITY, responses=FILE_RESPONSES)
+    @blp.doc(security=BEARER_SECURITY, responses=file_responses(RESPONSE_ROWS))
     @blp.arguments(ResponsesExportQuerySchema, location="query", as_kwargs=True)
     def get(self, slug, format, borough=None, station=None, **options):  # noqa: A002  (the query parameter's name)
         """Export responses as CSV, XLSX, JSON or NDJSON; no personal data unless a reviewer asks"""
@@ -134,7 +141,7 @@ class ResponsesExport(MethodView):
 @blp.route("/<slug>/exports/aggregates")
 class AggregatesExport(MethodView):
     @require_role(*READERS)
-    @blp.doc(security=BEARER_SECURITY, responses=FILE_RESPONSES)
+    @blp.doc(security=BEARER_SECURITY, responses=file_responses(AggregatesSchema))
     @blp.arguments(AggregatesExportQuerySchema, location="query", as_kwargs=True)
     def get(self, slug, format, borough=None, station=None, **options):  # noqa: A002  (the query parameter's name)
         """Export the aggregates as CSV, XLSX (one row per group), JSON (the document) or NDJSON"""

@@ -24,6 +24,7 @@ from consultation.clock import as_utc, now
 from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
 from consultation.intake import events as intake_events
 from consultation.intake import service as intake
+from consultation.intake.submissions import record_submission_responses
 from consultation.petitions import service as petitions_service
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 from consultation.submissions.rendering import Progress, render_submission
@@ -326,7 +327,7 @@ def file_submission(session: Session, user: User, submission_id: int, *, receive
     rendered = render_submission(
         session, submission, rendered_at=received_at, filing={"reference": reference, "filed_at": received_at}
     )
-    responses = intake.record_submission_responses(
+    responses = record_submission_responses(
         session,
         slug=submission.consultation.slug,
         station_slugs=list(submission.stations),

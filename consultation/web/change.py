@@ -9,7 +9,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 
 from consultation.catalog.models import Consultation
 from consultation.catalog.service import consultation_status, get_consultation
-from consultation.clock import iso_utc, now
+from consultation.clock import arrival_time, iso_utc
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db, limiter
 from consultation.intake import service as intake
@@ -32,7 +32,7 @@ change_limit = limiter.shared_limit(
 @change_limit
 def change(slug: str):
     """Asks for the reference and the edit code; a right pair lets this browser change the response."""
-    received_at = now()
+    received_at = arrival_time()
     found = get_consultation(db.session, slug)
     status = consultation_status(found, received_at)
     if status != "open":
@@ -60,7 +60,7 @@ def change(slug: str):
 @change_limit
 def change_response(slug: str):
     """The questionnaire pre-filled with the current answers; sending it amends the response."""
-    received_at = now()
+    received_at = arrival_time()
     found = get_consultation(db.session, slug)
     held, response, page = _held_response(found, received_at)
     if page is not None:
@@ -93,7 +93,7 @@ def change_response(slug: str):
 @change_limit
 def change_withdraw(slug: str):
     """Withdraws the response once the resident has ticked the box that confirms it."""
-    received_at = now()
+    received_at = arrival_time()
     found = get_consultation(db.session, slug)
     held, response, page = _held_response(found, received_at)
     if page is not None:

@@ -5,7 +5,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 
 from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import consultation_status, get_consultation, get_station, list_consultations
-from consultation.clock import iso_utc, now
+from consultation.clock import arrival_time, iso_utc, now
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db, limiter
 from consultation.intake import service as intake
@@ -52,8 +52,8 @@ def consultation(slug: str):
 @limiter.limit(lambda: current_app.config["RATELIMIT_PUBLIC_WRITE"], methods=["POST"])
 def station(slug: str, station_slug: str):
     """A station's proposal, figures and deadline, and the questionnaire while the consultation is open."""
-    # The deadline is judged by the moment the request arrived, taken once, before any database work.
-    received_at = now()
+    # The deadline is judged by the moment the request arrived, noted before the CSRF check read the form.
+    received_at = arrival_time()
     found = get_consultation(db.session, slug)
     site = get_station(db.session, found, station_slug)
     if request.method == "GET":

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from consultation.clock import now
+from consultation.clock import arrival_time
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db, limiter
 from consultation.mail import current_settings
@@ -49,7 +49,7 @@ def _private(response):
 @bp.get("/")
 def petitions():
     """Every petition, open ones first, with its total."""
-    moment = now()
+    moment = arrival_time()
     items = [
         (petition, service.petition_status(petition, moment), service.petition_totals(db.session, petition.id))
         for petition in service.petitions_for(db.session)
@@ -62,7 +62,7 @@ def petitions():
 @signing_limit
 def petition(petition_id: int):
     """The petition's text, its live total and, while it is open, the signing form."""
-    received_at = now()
+    received_at = arrival_time()
     found = service.get_petition(db.session, petition_id)
     if request.method == "GET":
         return _petition_page(found, received_at)
@@ -110,7 +110,7 @@ def check_email(petition_id: int):
 @confirm_limit
 def confirm(petition_id: int, token: str):
     """GET shows a button and changes nothing; the button's POST confirms the signature."""
-    at = now()
+    at = arrival_time()
     if request.method == "GET":
         result = service.find_confirmation(db.session, petition_id, token, at)
     else:

@@ -1,4 +1,4 @@
-"""Background analysis: eager by default, and a real Celery worker with a Redis broker when tasks are queued."""
+"""Background analysis: the embedded thread codes what intake announced; a Celery worker on Redis runs queued jobs."""
 
 import os
 
@@ -6,7 +6,9 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from consultation.analysis import tasks
+from consultation.analysis.background import dispatcher
 from consultation.analysis.models import ResponseAnalysis
+from consultation.analysis.tasks import init_background
 from consultation.extensions import AppContextTask, celery
 from consultation.intake.events import responses_changed
 from tests.analysis.analysis_support import demo_consultation, make_response
@@ -14,13 +16,6 @@ from tests.analysis.analysis_support import demo_consultation, make_response
 # TEST_REDIS_URL lets runs that share one Redis (several checkouts on one machine) keep to their own database.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
 TEXT = "Please keep Dagenham open. My mum is 84 and could never manage two buses to Barking."
-
-
-@pytest.fixture
-def eager(app, monkeypatch):
-    # Other tests create apps with other configs, and each create_app reconfigures the one Celery instance.
-    monkeypatch.setattr(AppContextTask, "flask_app", app)
-    monkeypatch.setitem(celery.conf, "task_always_eager", True)
 
 
 @pytest.fixture
@@ -53,12 +48,20 @@ def _forget_connections() -> None:
         del celery._local.backend
 
 
-def test_eager_mode_runs_the_analysis_task_inline_after_intake(eager, session):
+def test_the_embedded_thread_codes_what_intake_announced_within_a_batch_window(app, session, monkeypatch):
     consultation = demo_consultation(session)
-    response = make_response(session, consultation, TEXT)
-    responses_changed([response.id])
-    session.expire_all()
-    analysis = session.get(ResponseAnalysis, response.id)
+    response_id = make_response(session, consultation, TEXT).id
+    session.remove()
+    monkeypatch.setitem(app.config, "BACKGROUND_JOBS", "thread")
+    monkeypatch.setitem(app.config, "ANALYSIS_BATCH_WINDOW", 0.0)
+    init_background(app)
+    try:
+        responses_changed([response_id])
+        assert dispatcher.wait_until_idle(timeout=60), dispatcher.last_error
+    finally:
+        monkeypatch.undo()
+        init_background(app)
+    analysis = session.get(ResponseAnalysis, response_id)
     assert analysis is not None and analysis.stance == "oppose" and analysis.stance_source == "model"
 
 

@@ -92,3 +92,26 @@ def test_the_purge_command_forgets_only_keys_older_than_asked(runner, session, f
     assert result.exit_code == 0, result.output
     assert "Removed 1 idempotency keys" in result.output
     assert session.scalars(select(IdempotencyKey.key)).all() == ["recent"]
+
+
+def test_a_replay_to_another_caller_gives_the_reference_but_never_the_edit_token(client, session, consultation, during):
+    url = "/api/v1/consultations/library-hours/responses"
+    body = {"station": "dagenham", "answers": GOOD_ANSWERS}
+    first = client.post(url, json=body, headers={"Idempotency-Key": "leaked"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    again = client.post(url, json=body, headers={"Idempotency-Key": "leaked"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    other = client.post(url, json=body, headers={"Idempotency-Key": "leaked"}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert first.status_code == again.status_code == other.status_code == 201
+    assert first.get_json()["edit_token"] and again.get_json()["edit_token"] == first.get_json()["edit_token"]
+    assert other.get_json()["reference"] == first.get_json()["reference"]
+    assert other.get_json()["edit_token"] is None
+    assert other.headers["Idempotent-Replayed"] == "true"
+    assert session.scalar(select(func.count(Response.id))) == 1
+
+
+def test_a_caller_with_a_bearer_token_is_known_by_the_token_not_the_address(client, consultation, during):
+    url = "/api/v1/consultations/library-hours/responses"
+    body = {"station": "dagenham", "answers": GOOD_ANSWERS}
+    as_client = {"Idempotency-Key": "app-key", "Authorization": "Bearer some-client"}
+    first = client.post(url, json=body, headers=as_client, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    moved = client.post(url, json=body, headers=as_client, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert moved.get_json()["edit_token"] == first.get_json()["edit_token"] is not None

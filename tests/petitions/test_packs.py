@@ -202,3 +202,14 @@ def test_an_imported_signature_dated_after_the_petition_closed_is_refused(client
         upload(client, auth, f"/api/v1/petitions/{petition}/signatures/import", text), 422, "import_rejected"
     )
     assert body["errors"]["rows"] == [{"row": 2, "field": "signed_at", "message": "Signed after this petition closed."}]
+
+
+def test_an_imported_date_out_of_range_is_a_row_problem_not_a_crash(client, auth, petition):
+    text = (
+        "name,email,postcode,signed_at\n"
+        "A,a@example.org,RM10 7TU,0001-01-01 00:00\nB,b@example.org,RM10 7TU,9999-12-31\n"
+    )
+    body = assert_error(
+        upload(client, auth, f"/api/v1/petitions/{petition}/signatures/import", text), 422, "import_rejected"
+    )
+    assert [(row["row"], row["field"]) for row in body["errors"]["rows"]] == [(2, "signed_at"), (3, "signed_at")]

@@ -315,3 +315,17 @@ def test_the_number_of_queries_per_batch_does_not_grow_with_its_rows(factory, co
     many = count_queries(export)
 
     assert many == few, count_queries.statements
+
+
+@pytest.mark.parametrize("export", ["responses", "aggregates"])
+def test_json_exports_match_the_schema_the_openapi_document_gives_them(client, auth, rows, export):
+    """Clients generated from the spec must be able to read what the JSON exports send (it once said 'binary')."""
+    from openapi_schema_validator import OAS30Validator
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    documented = spec["paths"][f"/api/v1/consultations/{{slug}}/exports/{export}"]["get"]["responses"]["200"]
+    schema = documented["content"]["application/json"]["schema"]
+    assert schema.get("format") != "binary"
+    body = client.get(f"{BASE}/{export}?format=json&include_late=true", headers=auth("reviewer")).get_json()
+    OAS30Validator({**schema, "components": spec["components"]}).validate(body)
+    assert body  # a non-empty export was checked

@@ -19,6 +19,7 @@ from consultation.analysis.service import tuning
 from consultation.analysis.service.campaigns import group_campaigns, refresh_campaigns
 from consultation.analysis.service.fitting import get_models
 from consultation.analysis.service.inputs import QuestionPlan, chunks, input_hash, load_inputs, question_plan
+from consultation.analysis.service.locking import DEFAULT_WAIT_SECONDS, analysis_lock
 from consultation.analysis.service.machine import code_in_worker, code_texts, pool_for
 from consultation.analysis.service.writing import (
     Batch,
@@ -42,8 +43,26 @@ def analyse(
     force: bool = False,
     workers: int = 1,
     progress: Progress | None = None,
+    lock_wait: float = DEFAULT_WAIT_SECONDS,
 ) -> RunSummary:
-    """Analyse a consultation's responses (or only `response_ids`): incremental unless `force`."""
+    """Analyse a consultation's responses (or only `response_ids`): incremental unless `force`.
+
+    One run per consultation at a time (service/locking.py): a second waits up to `lock_wait` seconds."""
+    with analysis_lock(session, consultation.id, wait=lock_wait):
+        return _analyse_holding_lock(
+            session, consultation, response_ids=response_ids, force=force, workers=workers, progress=progress
+        )
+
+
+def _analyse_holding_lock(
+    session: Session,
+    consultation: Consultation,
+    *,
+    response_ids: list[int] | None,
+    force: bool,
+    workers: int,
+    progress: Progress | None,
+) -> RunSummary:
     started = time.perf_counter()
     plan = question_plan(session, consultation)
     models = get_models(session, consultation, plan)

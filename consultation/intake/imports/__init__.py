@@ -27,7 +27,8 @@ from consultation.intake.idempotency import IdempotencyRequest, find_previous, r
 from consultation.intake.imports.cells import cell_text
 from consultation.intake.imports.rows import CheckedRow, RowChecker
 from consultation.intake.imports.storing import store_rows
-from consultation.intake.models import IMPORT_MODES
+from consultation.intake.models import CHANNELS, IMPORT_MODES
+from consultation.metrics import count_accepted_responses
 from consultation.tabular import read_rows
 
 MAX_ROWS = 250_000  # a compressed XLSX can hold far more rows than its size suggests; all are checked in memory
@@ -151,5 +152,7 @@ def import_responses(
         if stored is None:
             raise
         return ImportReport(**stored.response_body, replayed=True)
+    for channel in CHANNELS:
+        count_accepted_responses(channel, sum(1 for row in valid if row.channel == channel))
     events.responses_changed(response_ids)
     return report

@@ -3,7 +3,7 @@
 import re
 from datetime import datetime
 
-from consultation.clock import as_utc
+from consultation.clock import RANGE_MESSAGE, OutOfRange, as_utc, supported_instant
 from consultation.tabular import cell_text, london_moment
 
 TRUE_WORDS = {"yes", "y", "true", "1"}
@@ -14,6 +14,14 @@ UK_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S")
 
 def parse_received_at(cell) -> tuple[datetime | None, str | None]:
     """A received date-time cell -> aware UTC; naive values are London local time."""
+    try:
+        moment, problem = _parse_received_at(cell)
+        return (supported_instant(moment), None) if moment is not None else (None, problem)
+    except (OutOfRange, OverflowError):
+        return None, RANGE_MESSAGE
+
+
+def _parse_received_at(cell) -> tuple[datetime | None, str | None]:
     if isinstance(cell, datetime):
         if cell.tzinfo is not None:
             return as_utc(cell), None

@@ -1,0 +1,175 @@
+"""Analysis off the request path: one run per consultation, lost notices swept up, a broker that is down."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from consultation.analysis import tasks
+from consultation.analysis.background import dispatcher, pending_response_ids, sweep
+from consultation.analysis.models import AnalysisLock, Campaign, ResponseAnalysis
+from consultation.analysis.service import analyse
+from consultation.analysis.service.locking import AnalysisBusy, analysis_lock
+from consultation.clock import now
+from consultation.extensions import celery, db
+from consultation.intake.events import responses_changed
+from tests.analysis.analysis_support import demo_consultation, make_response
+
+TEXT = "Please keep Dagenham open. My mum is 84 and could never manage two buses to Barking."
+TEMPLATE = "I object to the closure of my local police station front counter because it keeps us all safe at night."
+CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
+
+
+def _analysed(session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count(ResponseAnalysis.response_id)))
+
+
+def test_a_second_run_of_one_consultation_waits_for_the_first_and_is_refused_when_it_cannot(session):
+    consultation = demo_consultation(session)
+    make_response(session, consultation, TEXT)
+    with analysis_lock(session, consultation.id):
+        with pytest.raises(AnalysisBusy) as refused:
+            analyse(session, consultation, lock_wait=0)
+        assert refused.value.status == 409 and refused.value.code == "analysis_running"
+    assert _analysed(session) == 0
+    assert analyse(session, consultation, lock_wait=0).analysed == 1  # released when the first run ended
+
+
+def test_the_lock_is_released_when_the_run_fails(session, monkeypatch):
+    consultation = demo_consultation(session)
+    make_response(session, consultation, TEXT)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the engine fell over")
+
+    monkeypatch.setattr("consultation.analysis.service.run._analyse_holding_lock", broken)
+    with pytest.raises(RuntimeError):
+        analyse(session, consultation)
+    monkeypatch.undo()
+    assert analyse(session, consultation, lock_wait=0).analysed == 1
+
+
+def test_a_lock_row_left_by_a_dead_process_is_taken_over_once_stale(session):
+    if db.engine.dialect.name == "postgresql":
+        pytest.skip("PostgreSQL's advisory lock dies with its connection; the lock row is the SQLite lock")
+    consultation = demo_consultation(session)
+    make_response(session, consultation, TEXT)
+    session.add(AnalysisLock(consultation_id=consultation.id, holder="dead:1:1", acquired_at=now()))
+    session.commit()
+    with pytest.raises(AnalysisBusy):
+        analyse(session, consultation, lock_wait=0)
+    session.execute(AnalysisLock.__table__.update().values(acquired_at=now() - timedelta(hours=2)))
+    session.commit()
+    assert analyse(session, consultation, lock_wait=0).analysed == 1
+    assert session.scalar(select(func.count()).select_from(AnalysisLock)) == 0
+
+
+def test_two_concurrent_runs_of_one_consultation_both_finish_and_regroup_campaigns_once(app, session):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, so the campaign race cannot happen there")
+    consultation = demo_consultation(session)
+    for _ in range(4):
+        make_response(session, consultation, TEMPLATE)
+    consultation_id = consultation.id
+    session.remove()
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run():
+        with app.app_context():
+            try:
+                from consultation.catalog.models import Consultation
+
+                start.wait()
+                analyse(db.session, db.session.get(Consultation, consultation_id), force=True)
+            except BaseException as error:  # collected for the assertion below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert session.scalar(select(func.count(Campaign.id))) == 1
+
+
+def test_the_sweep_codes_responses_whose_notice_was_lost_and_what_was_withdrawn(session):
+    consultation = demo_consultation(session)
+    coded = make_response(session, consultation, TEXT)
+    analyse(session, consultation)
+    lost = [make_response(session, consultation, TEXT).id for _ in range(3)]  # committed, never announced
+    coded.status = "withdrawn"
+    session.commit()
+    assert pending_response_ids(session) == sorted([coded.id, *lost])
+    summaries = sweep(session)
+    assert summaries[0]["analysed"] == 3 and summaries[0]["withdrawn_removed"] == 1
+    assert pending_response_ids(session) == []
+    assert sweep(session) == []
+
+
+def test_the_next_flask_analyse_also_codes_responses_whose_notice_was_lost(runner, session):
+    consultation = demo_consultation(session)
+    make_response(session, consultation, TEXT)
+    result = runner.invoke(args=["analyse", "--consultation", consultation.slug])
+    assert result.exit_code == 0, result.output
+    assert '"analysed": 1' in result.output and _analysed(session) == 1
+
+
+def test_flask_analyse_pending_codes_lost_notices_in_every_consultation(runner, session):
+    consultation = demo_consultation(session)
+    make_response(session, consultation, TEXT)
+    result = runner.invoke(args=["analyse-pending", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert '"analysed": 1' in result.output and _analysed(session) == 1
+    assert runner.invoke(args=["analyse-pending"]).output.strip() == "[]"
+
+
+@pytest.fixture
+def broker_down(app, monkeypatch):
+    """Celery mode, with the broker pointed at a closed port (nothing listens on port 1)."""
+    monkeypatch.setitem(app.config, "BACKGROUND_JOBS", "celery")
+    monkeypatch.setitem(celery.conf, "broker_url", CLOSED_PORT_BROKER)
+    monkeypatch.setitem(celery.conf, "task_always_eager", False)
+    celery._pool = None
+    celery.amqp._producer_pool = None
+    tasks.init_background(app)
+    yield
+    monkeypatch.undo()
+    celery._pool = None
+    celery.amqp._producer_pool = None
+    tasks.init_background(app)
+
+
+def test_with_the_broker_down_intake_still_accepts_and_the_sweep_codes_later(broker_down, session, client):
+    consultation = demo_consultation(session)
+    body = {"station": "dagenham", "answers": {"connection": "live_nearby", "agreement": "disagree", "impact": TEXT}}
+    started = time.perf_counter()
+    replies = [client.post(f"/api/v1/consultations/{consultation.slug}/responses", json=body) for _ in range(5)]
+    assert [reply.status_code for reply in replies] == [201] * 5
+    assert time.perf_counter() - started < 10  # intake never waits on the broker (the thread does, and fails)
+    assert dispatcher.wait_until_idle(timeout=30)
+    assert _analysed(session) == 0  # the notice could not be sent: nothing was coded
+    assert len(pending_response_ids(session)) == 5
+    tasks.sweep_pending.run()  # what Celery beat runs once the worker can be reached again
+    assert _analysed(session) == 5
+
+
+def test_with_the_broker_down_a_reviewers_run_is_refused_clearly(broker_down, session, client, auth):
+    consultation = demo_consultation(session)
+    reply = client.post(f"/api/v1/consultations/{consultation.slug}/analysis/run", headers=auth("reviewer"))
+    assert reply.status_code == 503 and reply.get_json()["code"] == "broker_unavailable"
+
+
+def test_a_notice_is_only_noted_by_the_request_never_coded_in_it(session, background):
+    consultation = demo_consultation(session)
+    response = make_response(session, consultation, TEXT)
+    started = time.perf_counter()
+    responses_changed([response.id])
+    assert time.perf_counter() - started < 0.05
+    assert _analysed(session) == 0 and background.pending() == ([response.id], [])
