@@ -113,8 +113,8 @@ class RenderJobSchema(ma.Schema):
     status = ma.fields.String(metadata={"enum": list(RENDER_STATUSES)})
     error = ma.fields.String(allow_none=True)
     requested_at = ma.fields.Function(lambda job: _utc(job.requested_at), metadata={"type": "string"})
-    started_at = ma.fields.Function(lambda job: _utc(job.started_at), metadata={"type": "string"})
-    finished_at = ma.fields.Function(lambda job: _utc(job.finished_at), metadata={"type": "string"})
+    started_at = ma.fields.Function(lambda job: _utc(job.started_at), metadata={"type": "string", "nullable": True})
+    finished_at = ma.fields.Function(lambda job: _utc(job.finished_at), metadata={"type": "string", "nullable": True})
     pages = ma.fields.Integer(allow_none=True)
     sha256 = ma.fields.String(allow_none=True)
     poll_url = ma.fields.Function(
