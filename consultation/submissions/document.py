@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from consultation.analysis.service import agreement
+from consultation.analysis import service as analysis_service
 from consultation.catalog import postcodes
 from consultation.catalog.models import Station
 from consultation.catalog.service import get_consultation
@@ -255,7 +255,7 @@ def build_document(
         station_blocks.append(block)
 
     petition_total = sum(petition["totals"]["total"] for petition in petitions)
-    measured = agreement(session, consultation.slug)
+    measured = analysis_service.agreement(session, consultation.slug)
     document.context = {
         "title": submission.title,
         "organisation": submission.organisation,
