@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-SIGNER = {"name": "Bench Signer", "postcode": "RM10 7TU", "consent": True}
+SIGNER = {"postcode": "RM10 7TU", "consent": True}
 ANSWERS = {"connection": "live_nearby", "agreement": "disagree", "reporting": ["phone"], "why": "Too far."}
 COUNTED_SQL = (
     "SELECT count(*) FROM petition_signatures WHERE petition_id = :id AND confirmed_at IS NOT NULL "
@@ -102,19 +102,24 @@ def main() -> None:
             stations=["dagenham"],
             closes_at=datetime(2998, 1, 1, tzinfo=UTC),
         ).id
+        dialect = db.engine.dialect.name
         db.session.remove()
 
     server = make_server("127.0.0.1", options.port, app.wsgi_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     port = server.server_port
-    print(f"database: {db.engine.dialect.name}; threads: {options.threads}; load average before: {_load()}")
+    print(f"database: {dialect}; threads: {options.threads}; load average before: {_load()}")
     try:
         _phase(
             "petition signings (202)",
             options.threads,
             options.n,
-            lambda i: _post(port, f"/api/v1/petitions/{petition}/signatures", {**SIGNER, "email": f"s{i}@example.org"}),
+            lambda i: _post(
+                port,
+                f"/api/v1/petitions/{petition}/signatures",
+                {**SIGNER, "name": f"Signer {i}", "email": f"s{i}@example.org"},
+            ),
         )
         tokens = tokens_sent(outbox)
         _phase(
