@@ -120,8 +120,9 @@ class AnalysisRun(MethodView):
     @blp.doc(security=BEARER_SECURITY)
     @blp.arguments(AnalysisRunArgsSchema, location="query")
     @blp.response(202, AnalysisRunSchema)
+    @blp.alt_response(503, response="DEFAULT_ERROR", description="broker_unavailable (production, broker down)")
     def post(self, args, slug):
-        """Queue an incremental analysis of the consultation (inline when tasks run eagerly) (reviewer, admin)"""
+        """Queue an incremental analysis of the consultation; it runs in the background, never here (reviewer, admin)"""
         return tasks.request_analysis(db.session, current_user(), slug, force=args["force"])
 
 

@@ -253,6 +253,6 @@ class AnalysisRunArgsSchema(ma.Schema):
 
 class AnalysisRunSchema(ma.Schema):
     consultation = ma.fields.String()
-    status = ma.fields.String(metadata={"enum": ["queued", "done"]})
-    task_id = ma.fields.String(allow_none=True)
-    result = ma.fields.Dict(allow_none=True, metadata={"description": "The run's summary when it ran inline"})
+    status = ma.fields.String(metadata={"enum": ["queued"]})
+    task_id = ma.fields.String(allow_none=True, metadata={"description": "The Celery task's id, when a worker runs it"})
+    result = ma.fields.Dict(allow_none=True, metadata={"description": "Always null: the run happens in the background"})
