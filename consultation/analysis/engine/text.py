@@ -186,6 +186,11 @@ def negation_marked(toks: list[str], window: int = 3) -> list[str]:
 
 def analyse_for_model(text: str) -> str:
     """Space-joined stemmed, negation-marked tokens (for sklearn vectorisers with a split analyser)."""
+    return _analyse_for_model(text or "")
+
+
+@lru_cache(maxsize=65536)  # stance and themes both read every text: analyse it once
+def _analyse_for_model(text: str) -> str:
     toks = tokens(text)
     marked = negation_marked(toks)
     out = []
