@@ -1,7 +1,7 @@
 """analysis: sentence-model embeddings cached by text hash; campaign match keys
 
 Revision ID: 0005_analysis
-Revises: 0007_production
+Revises: 0006_submissions
 Create Date: 2026-11-30 07:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005_analysis'
-down_revision = '0007_production'
+down_revision = '0006_submissions'
 branch_labels = None
 depends_on = None
 
