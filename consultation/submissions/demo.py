@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
 from consultation.accounts.service import create_user_with_token
+from consultation.analysis.service import analyse
 from consultation.catalog.demo import DEMO_SLUG
 from consultation.catalog.service import get_consultation
 from consultation.clock import now
@@ -110,7 +111,12 @@ def seed_responses(session: Session, per_station: int | None = None) -> int:
         mode="all_or_nothing",
         idempotency=idempotency,
     )
-    return 0 if report.replayed else report.imported
+    if report.replayed:
+        return 0
+    # Coded now, not left to the background thread (which CLI commands do not start), so the first render of
+    # the demo shows real stances, themes and quotes.
+    analyse(session, get_consultation(session, DEMO_SLUG))
+    return report.imported
 
 
 def seed_submission(session: Session) -> Submission | None:

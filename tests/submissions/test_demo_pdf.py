@@ -24,8 +24,15 @@ def test_the_demo_pdf_states_the_response_counts_from_the_aggregates(demo_pdf):
     assert count > 300  # the generated demo puts most responses at Dagenham
     assert f"{count:,} responses were received about Dagenham, Rainham Road South" in words
     stance = demo_pdf["dagenham_stance"]
+    assert stance["oppose"] > stance["support"] > 0 and stance["uncoded"] == 0  # the demo responses are analysed
     assert re.search(rf"Opposed {stance['oppose']:,}\b", words)
     assert re.search(rf"Supporting {stance['support']:,}\b", words)
+
+
+def test_the_demo_pdf_quotes_residents_under_the_top_themes(demo_pdf):
+    words = " ".join(demo_pdf["text"].split())
+    assert "The themes raised most often" in words
+    assert len(re.findall(r"Response [2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{2}", words)) >= 9  # three themes at least
 
 
 def test_the_demo_pdf_carries_the_bundled_petition_total(demo_pdf):
