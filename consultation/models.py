@@ -13,6 +13,7 @@ from consultation.boroughs import Borough
 from consultation.catalog.models import Consultation, Question, Questionnaire, Station
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
 from consultation.petitions.models import Petition, PetitionPack, Signature, petition_stations
+from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 
 __all__ = [
     "Campaign",
@@ -33,6 +34,9 @@ __all__ = [
     "Response",
     "ResponseRevision",
     "Station",
+    "Submission",
+    "SubmissionFiling",
+    "SubmissionRender",
     "User",
     "user_boroughs",
     "Petition",

@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from consultation.extensions import celery
+from consultation.extensions import celery, db
+from consultation.submissions.models import Submission
+from consultation.submissions.service import request_render
 from tests.intake.conftest import GOOD_ANSWERS, make_consultation
 
 CALLERS = ("anonymous", "organiser_a", "organiser_b", "reviewer", "admin")
@@ -57,6 +59,9 @@ PACK = {"code": "PACK-2", "issued_to": "Rainham Road residents", "issued_at": "2
 TALLY = {"signatures_counted": 12, "sheets": 2, "received_at": "2017-05-30T18:00:00+01:00", "counted_by": "Jo"}
 SIGNATURES_CSV = "name,email,postcode,signed_at\nAda Lovelace,ada@example.org,RM10 7TU,2017-05-20 12:00\n"
 REVIEW = {"action": "invalidate", "signature_ids": ["{signature_id}"], "reason": "A duplicate"}
+NEW_SUBMISSION = {"consultation": "library-hours", "title": "Keep Dagenham open", "addressed_to": "The council",
+                  "organisation": "Residents", "signatory": {"name": "A. Chair", "role": "Chair"},
+                  "stations": ["dagenham"]}  # fmt: skip
 
 PUBLIC = "200 200 200 200 200"
 READERS = "401 200 200 200 200"
@@ -125,6 +130,20 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/petitions/{petition_id}/packs":              Entry("401 201 403 403 201", json=PACK),
     "POST /api/v1/petitions/{petition_id}/packs/{code}/tally": Entry("401 200 403 403 200", json=TALLY),
     "POST /api/v1/petitions/{petition_id}/packs/{code}/signatures": Entry("401 201 403 403 201", upload="name,postcode\nAda,RM10 7TU\n"),  # noqa: E501
+    # submissions: {submission_id} is the organiser of A's draft about a station in A, {job_id} a queued render
+    # of it (its PDF is not rendered yet, so the download is a 404 for those allowed to see it)
+    "GET /api/v1/submissions":                                 Entry(READERS),
+    "POST /api/v1/submissions":                                Entry("401 201 403 403 201", json=NEW_SUBMISSION),
+    "GET /api/v1/submissions/{submission_id}":                 Entry(READERS_OF_A),
+    "PATCH /api/v1/submissions/{submission_id}":               Entry("401 200 403 403 200", json={"title": "Renamed"}),
+    "DELETE /api/v1/submissions/{submission_id}":              Entry("401 204 403 403 204"),
+    "PUT /api/v1/submissions/{submission_id}/letterhead":      Entry("401 422 403 403 422", upload="not an image"),
+    "DELETE /api/v1/submissions/{submission_id}/letterhead":   Entry("401 200 403 403 200"),
+    "POST /api/v1/submissions/{submission_id}/render":         Entry("401 202 403 202 202"),
+    "GET /api/v1/submissions/{submission_id}/renders/{job_id}": Entry(READERS_OF_A),
+    "GET /api/v1/submissions/{submission_id}/pdf":             Entry("401 404 403 404 404"),
+    "POST /api/v1/submissions/{submission_id}/file":           Entry("401 201 403 403 201"),
+    "GET /api/v1/submissions/verify?sha256=" + "0" * 64:       Entry(PUBLIC),
     # operations (metrics are open in the test configuration: no METRICS_TOKEN)
     "GET /healthz":                                            Entry(PUBLIC),
     "GET /readyz":                                             Entry(PUBLIC),
@@ -188,7 +207,13 @@ def build_world(client, auth) -> dict:
     response = client.post(f"{petition}/signatures/import", data=upload, headers=owner, content_type=multipart)
     assert response.status_code == 201, response.get_json()
     signature_id = client.get(f"{petition}/signatures", headers=owner).get_json()["signatures"][0]["id"]
+    response = client.post("/api/v1/submissions", json=NEW_SUBMISSION, headers=owner)
+    assert response.status_code == 201, response.get_json()
+    submission_id = response.get_json()["id"]
+    job_id = request_render(db.session, None, db.session.get(Submission, submission_id)).id
     return {
+        "submission_id": submission_id,
+        "job_id": job_id,
         "petition_id": petitions["a"],
         "petition_b": petitions["b"],
         "code": "PACK-1",

@@ -21,8 +21,11 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from consultation import create_app
 from consultation.accounts.service import create_user_with_token
 from consultation.catalog.demo import DEMO_SLUG, seed_demo
+from consultation.catalog.service import get_consultation
 from consultation.extensions import db
 from consultation.intake import service as intake
+from consultation.petitions.packs import register_pack
+from consultation.petitions.service import create_petition
 
 if os.environ.get("FUZZ_API") != "1":
     pytest.skip(
@@ -31,7 +34,7 @@ if os.environ.get("FUZZ_API") != "1":
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", 25))
 # Real values for path parameters, filled by the `world` fixture before any case is generated.
-KNOWN: dict[str, str] = {}
+KNOWN: dict[str, object] = {}
 
 
 def _openapi_document() -> dict:
@@ -59,7 +62,7 @@ def flatmap_path_parameters(context, path_parameters):
 
 @pytest.fixture
 def world(app):
-    """The demo data, one response in it, a theme key, and an admin token."""
+    """The demo data, one response in it, a theme key, a petition with a pack, and an admin token."""
     seed_demo(db.session)  # the demo consultation is open now: it is seeded around the real current time
     receipt = intake.submit_response(
         db.session,
@@ -67,9 +70,20 @@ def world(app):
         station="dagenham",
         answers={"connection": "live_nearby", "agreement": "disagree", "impact": "It is too far away."},
     )
-    _, token = create_user_with_token(db.session, name="Fuzzing admin", role="admin", borough_codes=[])
+    admin, token = create_user_with_token(db.session, name="Fuzzing admin", role="admin", borough_codes=[])
     db.session.commit()
-    KNOWN.update(slug=DEMO_SLUG, reference=receipt.reference, key="access")
+    consultation = get_consultation(db.session, DEMO_SLUG)
+    petition = create_petition(
+        db.session,
+        admin,
+        title="Keep Dagenham open",
+        text="Keep the front counter open.",
+        consultation=DEMO_SLUG,
+        stations=["dagenham"],
+        closes_at=consultation.closes_at,
+    )
+    register_pack(db.session, admin, petition.id, code="PACK-1", issued_to="Residents", issued_at=consultation.opens_at)
+    KNOWN.update(slug=DEMO_SLUG, reference=receipt.reference, key="access", petition_id=petition.id, code="PACK-1")
     return {"Authorization": f"Bearer {token}"}
 
 

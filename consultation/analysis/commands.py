@@ -10,7 +10,9 @@ from sqlalchemy import select
 
 from consultation.analysis import demo
 from consultation.analysis.background import sweep
-from consultation.analysis.engine import CodebookSpec, cross_validate, evaluate
+from consultation.analysis.engine import CodebookSpec, cross_validate, evaluate, model_status
+from consultation.analysis.engine.embedding import FileCache
+from consultation.analysis.engine.experiments import compare_selection
 from consultation.analysis.service import analyse
 from consultation.analysis.tasks import configured_workers
 from consultation.catalog.models import Consultation
@@ -89,19 +91,50 @@ READABLE = click.Path(exists=True, dir_okay=False, readable=True)
 @click.option("--codebook", "codebook_path", type=READABLE, help="Codebook JSON (default: the demo's).")
 @click.option("--cv", type=click.IntRange(min=2), default=None, help="k-fold cross-validation over --test instead.")
 @click.option("--seed", type=int, default=0, help="Seed for the cross-validation folds.")
-def evaluate_command(test_path, train_path, codebook_path, cv, seed):
+@click.option("--no-model", is_flag=True, help="Score the words-only engine, as on a server without the model.")
+@click.option(
+    "--compare-selection",
+    "selection_budget",
+    type=click.IntRange(min=2),
+    default=None,
+    help="Instead: N codings chosen by the next-to-code ranking against N random ones (three seeds).",
+)
+@click.option(
+    "--embedding-cache",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="An .npz file that keeps sentence vectors between runs (created when missing).",
+)
+def evaluate_command(test_path, train_path, codebook_path, cv, seed, no_model, selection_budget, embedding_cache):
     """Score the analysis against labelled responses and print one JSON object."""
     test = _read_jsonl(test_path, "--test")
     codebook = _read_codebook(codebook_path)
-    if cv:
-        if train_path:
-            raise click.UsageError("--cv cross-validates over --test; leave out --train.")
-        if cv > len(test):
-            raise click.BadParameter(f"{cv} folds need at least {cv} records.", param_hint="--cv")
-        result = cross_validate(test, codebook, folds=cv, seed=seed)
+    status = model_status()
+    use_model = status["available"] and not no_model
+    cache = FileCache(embedding_cache) if embedding_cache and use_model else None
+    if (cv or selection_budget) and train_path:
+        raise click.UsageError("--cv and --compare-selection work over --test alone; leave out --train.")
+    if cv and cv > len(test):
+        raise click.BadParameter(f"{cv} folds need at least {cv} records.", param_hint="--cv")
+    if selection_budget:
+        if selection_budget > len(test) // 2:
+            raise click.BadParameter(f"half of --test ({len(test) // 2}) is the pool to pick {selection_budget} from.")
+        result = compare_selection(test, codebook, budget=selection_budget, use_model=use_model, cache=cache)
+    elif cv:
+        result = cross_validate(test, codebook, folds=cv, seed=seed, use_model=use_model, cache=cache)
     else:
         train = _read_jsonl(train_path, "--train") if train_path else None
-        result = evaluate(test, codebook, train)
+        result = evaluate(test, codebook, train, use_model=use_model, cache=cache)
+    if cache is not None:
+        cache.save()
+    mode = "embeddings" if use_model else "words only"
+    reason = "switched off with --no-model" if no_model and status["available"] else status["reason"]
+    result["sentence_model"] = {
+        "name": status["model"],
+        "used": use_model,
+        "mode": mode,
+        "reason": None if use_model else reason,
+    }
     click.echo(json.dumps(result, indent=2))
 
 

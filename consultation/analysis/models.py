@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consultation.clock import now
@@ -73,6 +73,8 @@ class ResponseAnalysis(db.Model):
         Index("ix_response_analyses_campaign", "campaign_id"),
         # Reviewer-coded responses of a consultation: training data, agreement figures, the signal candidates.
         Index("ix_response_analyses_consultation_coded", "consultation_id", "coded_by_user_id"),
+        # Copies of one text (template letters), found by an index lookup when a new response arrives.
+        Index("ix_response_analyses_consultation_match", "consultation_id", "match_key"),
     )
 
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
@@ -88,6 +90,8 @@ class ResponseAnalysis(db.Model):
     input_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     model_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), nullable=True)
+    # Hash of the text as campaigns compare it (case, punctuation and spacing ignored): the campaign key of its copies.
+    match_key: Mapped[str | None] = mapped_column(String(16), nullable=True)
     flag_pii: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     flag_abusive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # Free text with personal data and abuse replaced; the only text that leaves the service in quotes.
@@ -127,6 +131,22 @@ class CodingEvent(db.Model):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     model_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
+
+
+class TextEmbedding(db.Model):
+    """A sentence-model vector, kept by the hash of the model's name and the text, so no text is embedded twice.
+
+    Shared by every consultation (a template letter sent to two consultations embeds once) and holds no link to a
+    response: it is derived data, rebuilt by the next run if the table is emptied.
+    """
+
+    __tablename__ = "text_embeddings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dimensions: Mapped[int] = mapped_column(Integer, nullable=False)
+    # float32, little-endian: 1.5 kB for MiniLM's 384 numbers.
+    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
 
 
 class AnalysisLock(db.Model):

@@ -1,4 +1,4 @@
-"""Codebooks, reviewer coding, machine-reviewer agreement and analysis runs."""
+"""Codebooks, reviewer coding, machine-reviewer agreement, what to code next, and analysis runs and status."""
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -9,10 +9,13 @@ from consultation.analysis.schemas import (
     AgreementSchema,
     AnalysisRunArgsSchema,
     AnalysisRunSchema,
+    AnalysisStatusSchema,
     CodebookInputSchema,
     CodebookSchema,
     CodingInputSchema,
     CodingSchema,
+    NextToCodeArgsSchema,
+    NextToCodeSchema,
     ThemeCreateSchema,
     ThemeSchema,
     ThemeUpdateSchema,
@@ -77,8 +80,38 @@ class Agreement(MethodView):
     @blp.doc(security=BEARER_SECURITY)
     @blp.response(200, AgreementSchema)
     def get(self, slug):
-        """Machine against reviewers on reviewer-coded responses: stance kappa, per-theme F1 (reviewer, admin)"""
+        """How far to trust the machine: its agreement with reviewers, with intervals and a verdict (reviewer, admin)
+
+        Measured on the responses reviewers coded: stance accuracy and Cohen's kappa, and per theme precision,
+        recall and F1, each with a 95% interval. Each theme and the stance get a verdict (`trusted`, `not_trusted`,
+        `not_yet_known`, `too_few_codings`) and the reason in plain words.
+        """
         return service.agreement(db.session, slug)
+
+
+@blp.route("/consultations/<slug>/analysis/next-to-code")
+class NextToCode(MethodView):
+    @require_role("admin", "reviewer", "organiser")
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.arguments(NextToCodeArgsSchema, location="query")
+    @blp.response(200, NextToCodeSchema)
+    def get(self, args, slug):
+        """The uncoded responses whose coding would teach the machine most, and why (organisers: their boroughs)
+
+        Ranked by how unsure the machine is of the stance or a theme, and by how unlike the response is to those
+        already coded; each listed response also counts as seen for the next, so the list is varied.
+        """
+        return service.next_to_code(db.session, current_user(), slug, args["n"])
+
+
+@blp.route("/consultations/<slug>/analysis/status")
+class AnalysisStatus(MethodView):
+    @require_role("admin", "reviewer", "organiser")
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.response(200, AnalysisStatusSchema)
+    def get(self, slug):
+        """What the analysis runs on here (sentence model or words only) and how far it has got"""
+        return service.analysis_status(db.session, slug)
 
 
 @blp.route("/consultations/<slug>/analysis/run")

@@ -129,15 +129,27 @@ class CodingInputSchema(ma.Schema):
     note = ma.fields.String(allow_none=True, load_default=None, validate=validate.Length(max=5000))
 
 
+INTERVAL = {"description": "95% interval [low, high]; null when there is nothing to measure"}
+VERDICT = {"enum": ["trusted", "not_trusted", "not_yet_known", "too_few_codings"]}
+
+
+def interval_field() -> ma.fields.List:
+    return ma.fields.List(ma.fields.Float(), allow_none=True, metadata=INTERVAL)
+
+
 class StanceAgreementSchema(ma.Schema):
     n = ma.fields.Integer()
     accuracy = ma.fields.Float(allow_none=True)
+    accuracy_interval = interval_field()
     kappa = ma.fields.Float(allow_none=True, metadata={"description": "Cohen's kappa, machine against reviewers"})
+    kappa_interval = interval_field()
     confusion = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer()),
         metadata={"description": "Reviewer stance -> machine stance -> count ('none': no stance)"},
     )
+    verdict = ma.fields.String(metadata=VERDICT)
+    reason = ma.fields.String(metadata={"description": "The verdict in plain words"})
 
 
 class ThemeAgreementSchema(ma.Schema):
@@ -145,9 +157,14 @@ class ThemeAgreementSchema(ma.Schema):
     label = ma.fields.String()
     reviewer_count = ma.fields.Integer()
     machine_count = ma.fields.Integer()
-    precision = ma.fields.Float()
-    recall = ma.fields.Float()
-    f1 = ma.fields.Float()
+    precision = ma.fields.Float(allow_none=True, metadata={"description": "Null when the machine never gave it"})
+    precision_interval = interval_field()
+    recall = ma.fields.Float(allow_none=True, metadata={"description": "Null when no reviewer gave it"})
+    recall_interval = interval_field()
+    f1 = ma.fields.Float(allow_none=True)
+    f1_interval = interval_field()
+    verdict = ma.fields.String(metadata=VERDICT)
+    reason = ma.fields.String(metadata={"description": "The verdict in plain words"})
 
 
 class ThemesAgreementSchema(ma.Schema):
@@ -155,6 +172,7 @@ class ThemesAgreementSchema(ma.Schema):
     micro_recall = ma.fields.Float()
     micro_f1 = ma.fields.Float()
     macro_f1 = ma.fields.Float(allow_none=True, metadata={"description": "Mean F1 over themes reviewers used"})
+    trusted = ma.fields.List(ma.fields.String(), metadata={"description": "Themes the machine can be trusted on"})
     per_theme = ma.fields.List(ma.fields.Nested(ThemeAgreementSchema))
 
 
@@ -163,8 +181,70 @@ class AgreementSchema(ma.Schema):
     n = ma.fields.Integer(metadata={"description": "Reviewer-coded responses the machine has also coded"})
     reviewer_coded = ma.fields.Integer()
     without_machine_coding = ma.fields.Integer()
+    confidence_level = ma.fields.Float(metadata={"description": "Of every interval below"})
     stance = ma.fields.Nested(StanceAgreementSchema)
     themes = ma.fields.Nested(ThemesAgreementSchema)
+
+
+class NextToCodeArgsSchema(ma.Schema):
+    n = ma.fields.Integer(
+        load_default=20, validate=validate.Range(min=1, max=100), metadata={"description": "How many to list"}
+    )
+
+
+class CodingValueSchema(ma.Schema):
+    score = ma.fields.Float(metadata={"description": "Usefulness: half uncertainty, half novelty"})
+    uncertainty = ma.fields.Float(metadata={"description": "Mean of the stance and theme uncertainty, 0..1"})
+    stance_uncertainty = ma.fields.Float(metadata={"description": "1 minus the gap between the two likeliest stances"})
+    theme_uncertainty = ma.fields.Float(metadata={"description": "1 when a theme's score is on its assignment line"})
+    novelty = ma.fields.Float(
+        metadata={"description": "1 minus the closest similarity to a coded (or earlier listed) response"}
+    )
+
+
+class NextToCodeItemSchema(ma.Schema):
+    reference = ma.fields.String()
+    station = ma.fields.String()
+    text = ma.fields.String(metadata={"description": "The response's free text, personal data redacted"})
+    machine_stance = ma.fields.String(metadata={"enum": list(STANCES)})
+    scores = ma.fields.Nested(CodingValueSchema)
+    uncertain_themes = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.Float(), metadata={"description": "Theme key -> machine score"}
+    )
+    why = ma.fields.String(metadata={"description": "Why this response is worth coding, in words"})
+
+
+class NextToCodeSchema(ma.Schema):
+    consultation = ma.fields.String()
+    pool = ma.fields.Integer(metadata={"description": "Uncoded responses scored for this list"})
+    coded = ma.fields.Integer(metadata={"description": "Coded responses the novelty is measured against"})
+    closeness = ma.fields.String(
+        allow_none=True,
+        metadata={"enum": ["sentence_model", "words"], "description": "How similarity between texts was measured"},
+    )
+    waiting_for_vectors = ma.fields.Integer(
+        metadata={"description": "Candidates left out until the background run has stored their sentence vectors"}
+    )
+    items = ma.fields.List(ma.fields.Nested(NextToCodeItemSchema))
+
+
+class SentenceModelSchema(ma.Schema):
+    model = ma.fields.String()
+    available = ma.fields.Boolean()
+    reason = ma.fields.String(allow_none=True, metadata={"description": "Why the model cannot run here"})
+    mode = ma.fields.String(metadata={"description": "What the analysis runs on"})
+
+
+class AnalysisStatusSchema(ma.Schema):
+    consultation = ma.fields.String()
+    sentence_model = ma.fields.Nested(SentenceModelSchema)
+    responses = ma.fields.Integer(metadata={"description": "Active responses"})
+    analysed = ma.fields.Integer(metadata={"description": "Active responses the machine has coded"})
+    pending = ma.fields.Integer(metadata={"description": "Active responses waiting for the background analysis"})
+    reviewer_coded = ma.fields.Integer()
+    embedded = ma.fields.Integer(metadata={"description": "Sentence vectors stored (all consultations)"})
+    model_version = ma.fields.String(allow_none=True, metadata={"description": "Of the latest machine coding"})
+    last_analysed_at = utc()
 
 
 class AnalysisRunArgsSchema(ma.Schema):

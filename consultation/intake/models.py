@@ -9,7 +9,8 @@ from consultation.clock import now
 from consultation.common import UTCDateTime
 from consultation.extensions import db
 
-CHANNELS = ("online", "paper", "email")
+# "submission": an organiser's filed formal submission, recorded as a response for each of its stations.
+CHANNELS = ("online", "paper", "email", "submission")
 RESPONDENT_TYPES = ("resident", "business", "organisation", "elected_representative")
 RESPONSE_STATUSES = ("active", "withdrawn")
 # all_or_nothing: one bad row refuses the file; valid_only: the good rows are stored and the bad ones reported.

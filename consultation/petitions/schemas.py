@@ -4,20 +4,9 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import validate
 
-from consultation.clock import describe_london, iso_utc
-from consultation.common import InstantField
+from consultation.clock import describe_london
+from consultation.common import InstantField, utc
 from consultation.petitions.models import IMPORT_MODES as MODES
-
-
-def _utc(value) -> str | None:
-    return iso_utc(value) if value is not None else None
-
-
-def _moment(attribute: str, description: str = ""):
-    return ma.fields.Function(
-        lambda obj: _utc(obj[attribute] if isinstance(obj, dict) else getattr(obj, attribute)),
-        metadata={"type": "string", "format": "date-time", "description": description},
-    )
 
 
 class PetitionCreateSchema(ma.Schema):
@@ -79,7 +68,7 @@ class TotalsSchema(ma.Schema):
     by_borough = ma.fields.List(ma.fields.Nested(BoroughTotalSchema))
     by_station = ma.fields.List(ma.fields.Nested(StationTotalSchema))
     timeline = ma.fields.List(ma.fields.Nested(TimelinePointSchema))
-    as_of = _moment("as_of")
+    as_of = utc()
 
 
 class PetitionSchema(ma.Schema):
@@ -87,17 +76,20 @@ class PetitionSchema(ma.Schema):
     title = ma.fields.String()
     text = ma.fields.String()
     consultation = ma.fields.Function(lambda petition: petition.consultation.slug, metadata={"type": "string"})
-    stations = ma.fields.Function(lambda petition: [s.slug for s in petition.stations], metadata={"type": "array"})
+    stations = ma.fields.Function(
+        lambda petition: [s.slug for s in petition.stations], metadata={"type": "array", "items": {"type": "string"}}
+    )
     boroughs = ma.fields.Function(
-        lambda petition: sorted({s.borough.gss_code for s in petition.stations}), metadata={"type": "array"}
+        lambda petition: sorted({s.borough.gss_code for s in petition.stations}),
+        metadata={"type": "array", "items": {"type": "string"}},
     )
     owner = ma.fields.Function(lambda petition: petition.owner.name, metadata={"type": "string"})
     status = ma.fields.String(metadata={"enum": ["open", "closed"]})
-    closes_at = _moment("closes_at")
+    closes_at = utc()
     closes_at_text = ma.fields.Function(
         lambda petition: f"{describe_london(petition.closes_at)} (London time)", metadata={"type": "string"}
     )
-    created_at = _moment("created_at")
+    created_at = utc()
     totals = ma.fields.Nested(TotalsSchema, allow_none=True)
 
 
@@ -143,8 +135,8 @@ class SignatureSchema(ma.Schema):
     postcode = ma.fields.String()
     gss_code = ma.fields.String()
     pack = ma.fields.String(allow_none=True)
-    signed_at = _moment("signed_at")
-    confirmed_at = _moment("confirmed_at")
+    signed_at = utc()
+    confirmed_at = utc()
     status = ma.fields.String(metadata={"enum": ["pending", "counted", "flagged", "invalidated"]})
     flag_reason = ma.fields.String(allow_none=True)
     invalidation_reason = ma.fields.String(allow_none=True)
@@ -187,10 +179,10 @@ class TallySchema(ma.Schema):
 class PackSchema(ma.Schema):
     code = ma.fields.String()
     issued_to = ma.fields.String()
-    issued_at = _moment("issued_at")
+    issued_at = utc()
     signatures_counted = ma.fields.Integer(allow_none=True, metadata={"description": "The counter's tally"})
     sheets = ma.fields.Integer(allow_none=True)
-    received_at = _moment("received_at")
+    received_at = utc()
     counted_by = ma.fields.String(allow_none=True)
     late = ma.fields.Boolean()
     keyed_in = ma.fields.Integer(metadata={"description": "Signatures keyed in from this pack"})

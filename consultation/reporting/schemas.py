@@ -62,6 +62,7 @@ class ChannelCountsSchema(ma.Schema):
     online = ma.fields.Integer()
     paper = ma.fields.Integer()
     email = ma.fields.Integer()
+    submission = ma.fields.Integer()
 
 
 class RespondentTypeCountsSchema(ma.Schema):

@@ -2,10 +2,15 @@
 
 import pytest
 
-from consultation.analysis.service import analyse, cohen_kappa
+from consultation.analysis.engine.quality import stance_agreement
+from consultation.analysis.service import analyse
 from tests.analysis.analysis_support import demo_consultation, make_response
 
 URL = "/api/v1/consultations/public-access-demo/analysis/agreement"
+
+
+def cohen_kappa(first, second):
+    return stance_agreement(first, second)["kappa"]
 
 
 def test_cohen_kappa_matches_the_textbook_values():

@@ -1,4 +1,4 @@
-"""Synthetic (always-run) tests of the pure-Python analysis engine."""
+"""Synthetic (always-run) tests of the analysis engine: stance, flags, campaigns, themes, discovery, scoring."""
 
 import ast
 import random
@@ -20,6 +20,7 @@ from consultation.analysis.engine import (
 from consultation.analysis.engine import ThemeSpec as Theme
 
 ENGINE_DIR = Path(__file__).resolve().parents[2] / "consultation" / "analysis" / "engine"
+PROPOSAL = "The council proposes to close the town library."
 
 
 # ---------------------------------------------------------------- stance
@@ -27,21 +28,21 @@ ENGINE_DIR = Path(__file__).resolve().parents[2] / "consultation" / "analysis" /
     "text",
     [
         "I do not support closing it.",
-        "Keep it open!",
-        "Save our station.",
+        "Keep it as it is!",
+        "Save our library.",
         "Don't close it.",
         "Please do not close the library.",
-        "This closure is a nonsense and will make us less safe.",
+        "This closure is a nonsense and will make things worse.",
         "I strongly object to this proposal.",
         "It's a terrible idea and a false economy.",
         "I am against the plan.",
         "No, this would be a huge mistake.",
-        "It should stay open.",
+        "Leave it alone.",
         "This should not be closed.",
     ],
 )
-def test_zero_shot_oppose(text):
-    assert StanceModel().predict([text])[0][0] == "oppose"
+def test_objections_are_read_as_oppose_without_training(text):
+    assert StanceModel(proposal=PROPOSAL).predict([text])[0][0] == "oppose"
 
 
 @pytest.mark.parametrize(
@@ -54,13 +55,13 @@ def test_zero_shot_oppose(text):
         "I support the proposal.",
         "Fine by me.",
         "I'm not against this at all.",
-        "Yes, ban them.",
+        "Yes, close it.",
         "About time. Go ahead.",
-        "It should have been shut years ago.",
+        "It should have been closed years ago.",
     ],
 )
-def test_zero_shot_support(text):
-    assert StanceModel().predict([text])[0][0] == "support"
+def test_agreement_is_read_as_support_without_training(text):
+    assert StanceModel(proposal=PROPOSAL).predict([text])[0][0] == "support"
 
 
 @pytest.mark.parametrize(
@@ -74,21 +75,34 @@ def test_zero_shot_support(text):
         "",
     ],
 )
-def test_zero_shot_neutral(text):
-    assert StanceModel().predict([text])[0][0] == "neutral"
+def test_questions_doubts_and_mixed_views_are_read_as_neutral(text):
+    assert StanceModel(proposal=PROPOSAL).predict([text])[0][0] == "neutral"
 
 
-def test_stance_confidence_range_and_shape():
-    out = StanceModel().predict(["Keep it open", "Close it", "Hmm"])
-    assert len(out) == 3
-    for label, conf in out:
-        assert label in ("oppose", "support", "neutral")
-        assert 0.0 <= conf <= 1.0
+def test_stance_confidence_is_the_winning_probability_and_grows_with_the_evidence():
+    model = StanceModel(proposal=PROPOSAL)
+    texts = ["I strongly object to this proposal. Please do not close it.", "I object.", "Hmm"]
+    out = model.predict(texts)
+    proba = model.predict_proba(texts)
+    assert [label for label, _ in out] == ["oppose", "oppose", "neutral"]
+    for (_, confidence), row in zip(out, proba, strict=True):
+        assert confidence == pytest.approx(row.max(), abs=1e-4)
+        assert row.sum() == pytest.approx(1.0)
+    assert out[0][1] > out[1][1] > 1 / 3
 
 
-def test_proposal_object_sentiment():
-    m = StanceModel(proposal="Should gambling adverts be banned during sport?")
-    assert m.predict(["These adverts are predatory and manipulative."])[0][0] == "support"
+def test_the_proposals_own_verb_tells_the_cues_what_to_oppose():
+    # the verb comes from the consultation's text, so no consultation's subject is built in
+    pier = StanceModel(proposal="The council proposes to demolish the old pier.")
+    assert pier.predict(["Please do not demolish it."])[0][0] == "oppose"
+    assert pier.predict(["Demolish it."])[0][0] == "support"
+    assert StanceModel().predict(["Please do not demolish it."])[0][0] != "oppose"
+
+
+def test_praise_of_the_proposals_object_counts_against_the_proposal():
+    model = StanceModel(proposal="The council proposes to demolish the old pier.")
+    assert model.predict(["The pier is wonderful and valuable."])[0][0] == "oppose"
+    assert model.predict(["The pier is dangerous, useless and awful."])[0][0] == "support"
 
 
 def _synthetic_stance(n, seed):
@@ -106,7 +120,7 @@ def _synthetic_stance(n, seed):
     return texts, labels
 
 
-def test_stance_fit_improves():
+def test_training_teaches_stance_words_the_cues_do_not_know():
     tr_x, tr_y = _synthetic_stance(300, 0)
     te_x, te_y = _synthetic_stance(100, 1)
     acc0 = sum(p == y for (p, _), y in zip(StanceModel().predict(te_x), te_y, strict=True)) / len(te_y)
@@ -132,7 +146,7 @@ def test_stance_fit_improves():
         ("Regards, Jane Smith", "name"),
     ],
 )
-def test_pii_detected(text, kind):
+def test_personal_data_is_found(text, kind):
     f = detect_flags(text)
     assert f["pii"]
     assert kind in {k for _, _, k in f["pii_spans"]}
@@ -148,11 +162,11 @@ def test_pii_detected(text, kind):
         "Sadly this is a bad idea.",
     ],
 )
-def test_no_pii_false_positive(text):
+def test_ordinary_sentences_are_not_personal_data(text):
     assert not detect_flags(text)["pii"]
 
 
-def test_redact():
+def test_redaction_replaces_personal_data_and_abuse_with_markers():
     text = "My name is John Smith, call 07700 900123 or email j.smith@example.com, RM10 8XX."
     out = redact(text)
     for token in ("[name]", "[phone]", "[email]", "[postcode]"):
@@ -172,7 +186,7 @@ def test_redact():
         "f*** this plan",
     ],
 )
-def test_abusive(text):
+def test_abuse_is_flagged(text):
     f = detect_flags(text)
     assert f["abusive"] and f["abusive_spans"]
 
@@ -186,12 +200,12 @@ def test_abusive(text):
         "Assess the impact first.",
     ],
 )
-def test_not_abusive(text):
+def test_words_that_merely_contain_rude_letters_are_not_flagged(text):
     assert not detect_flags(text)["abusive"]
 
 
 # ---------------------------------------------------------------- campaigns
-def test_campaigns_exact_and_near_duplicates():
+def test_campaigns_group_exact_and_near_duplicate_letters():
     base = (
         "I strongly object to the proposal to close our local library. It is a lifeline for older "
         "residents and children and must stay open for everyone in the area."
@@ -220,7 +234,7 @@ def test_campaigns_exact_and_near_duplicates():
     assert find_campaigns([(1, ""), (2, "  "), (3, "!!")]) == []
 
 
-def test_campaigns_scale_smoke():
+def test_a_large_campaign_among_random_texts_is_found_whole():
     rnd = random.Random(0)
     vocab = [f"w{i}" for i in range(2000)]
     items = [(i, " ".join(rnd.choice(vocab) for _ in range(30))) for i in range(3000)]
@@ -291,7 +305,7 @@ def _micro_f1(preds, sets):
     return 2 * tp / max(1, 2 * tp + fp + fn)
 
 
-def test_codebook_roundtrip_and_labels():
+def test_a_codebook_round_trips_and_derives_labels_from_keys():
     cb = Codebook.from_dict(CODEBOOK)
     assert cb.keys == ["travel", "money", "children", "online"]
     assert cb.theme("travel").label == "Travel"
@@ -304,7 +318,7 @@ def test_codebook_roundtrip_and_labels():
     assert Codebook([t]).to_dict()["themes"]["k"]["examples"] == ["an example"]
 
 
-def test_themes_zero_shot_beats_random():
+def test_zero_shot_themes_beat_random_guessing():
     texts, sets = _synthetic_themes(120, 3)
     tm = ThemeModel(Codebook.from_dict(CODEBOOK))
     f1 = _micro_f1([list(p) for p in tm.predict(texts)], sets)
@@ -319,7 +333,7 @@ def test_themes_zero_shot_beats_random():
 NONSENSE = {k: [f"{k[:3]}zq{c} blorf{c}" for c in "abcde"] for k in SYN}
 
 
-def test_themes_fit_improves():
+def test_training_teaches_themes_words_the_codebook_does_not_know():
     # invented words the codebook descriptions cannot know: only fitting can help
     cb = Codebook.from_dict({"themes": {k: f"{k.upper()}: theme number {i}" for i, k in enumerate(SYN)}})
     rnd = random.Random(1)
@@ -341,17 +355,18 @@ def test_themes_fit_improves():
     assert f1 > f0 + 0.3 and f1 > 0.8
 
 
-def test_themes_cope_with_few_examples():
+def test_four_coded_examples_still_give_sensible_themes():
     cb = Codebook.from_dict(CODEBOOK)
     tm = ThemeModel(cb).fit(
         ["two buses away", "budget cuts", "budget cuts again", "kids homework"],
         [["travel"], ["money"], ["money"], ["children"]],
     )
-    out = tm.predict(["the journey needs two buses", "nothing relevant"])
-    assert len(out) == 2
+    out = tm.predict(["the journey needs two buses", "the budget cuts go too deep", "kids need homework help"])
+    assert [next(iter(themes), None) for themes in out] == ["travel", "money", "children"]
+    assert all(0.0 <= score <= 1.0 for themes in out for score in themes.values())
 
 
-def test_discover_themes():
+def test_discovery_finds_the_subjects_the_codebook_does_not_cover():
     rnd = random.Random(0)
     texts = (
         [f"Dog mess all over the pavements again {rnd.randint(1, 9)} dog fouling" for _ in range(15)]
@@ -395,7 +410,7 @@ def _records(n, seed):
     return recs
 
 
-def test_evaluate_keys():
+def test_evaluate_scores_stance_themes_and_flags_of_a_trained_engine():
     cb = Codebook.from_dict(CODEBOOK)
     res = evaluate(_records(40, 1), cb, train_records=_records(60, 2))
     for k in (
@@ -418,10 +433,10 @@ def test_evaluate_keys():
     assert set(cv["stance_macro_f1"]) == {"mean", "std"}
 
 
-def test_cli_main(tmp_path, capsys):
+def test_the_command_line_prints_one_json_object(tmp_path, capsys):
     import json
 
-    from consultation.analysis.engine.evaluate import main
+    from consultation.analysis.engine.__main__ import main
 
     f = tmp_path / "t.jsonl"
     f.write_text("\n".join(json.dumps(r) for r in _records(20, 5)))
@@ -430,17 +445,18 @@ def test_cli_main(tmp_path, capsys):
     assert main(["--test", str(f), "--codebook", str(cbf)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["n_test"] == 20
-    # importing the CLI submodule must not break the package-level function
+    # the command line lives in __main__, so no submodule shadows the package's evaluate()
     from consultation.analysis import engine
 
     assert engine.evaluate(_records(5, 6), Codebook.from_dict(CODEBOOK))["n_test"] == 5
+    assert not (ENGINE_DIR / "evaluate.py").exists()
 
 
 # ---------------------------------------------------------------- hygiene
 FORBIDDEN_CUES = {"police", "station", "officer", "counter", "crime", "met", "mopac", "borough"}
 
 
-def test_engine_imports_nothing_from_the_app():
+def test_the_engine_imports_nothing_from_the_app():
     for py in ENGINE_DIR.glob("*.py"):
         tree = ast.parse(py.read_text())
         for node in ast.walk(tree):
@@ -458,14 +474,14 @@ def test_engine_imports_nothing_from_the_app():
                 )
 
 
-def test_stance_cues_are_topic_free():
+def test_stance_cues_name_no_subject_of_our_demo():
     import re
 
-    from consultation.analysis.engine import stance
+    from consultation.analysis.engine import stance_cues
 
     words = set()
-    for pat, _, _ in stance._CUES:
-        words |= set(re.findall(r"[a-z]+", pat))
-    words |= set(re.findall(r"[a-z]+", stance.ACT + stance.ACT_NOUN))
-    words |= stance.POS_WORDS | stance.NEG_WORDS
+    for pattern, _, _ in stance_cues.CUES:
+        words |= set(re.findall(r"[a-z]+", pattern))
+    words |= set(re.findall(r"[a-z]+", " ".join(stance_cues.GENERIC_ACTIONS) + stance_cues.PROPOSAL_NOUNS))
+    words |= stance_cues.POSITIVE_WORDS | stance_cues.NEGATIVE_WORDS
     assert not (words & FORBIDDEN_CUES)

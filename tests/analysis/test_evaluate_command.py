@@ -128,3 +128,39 @@ def test_on_the_shared_dev_set_with_its_codebook(runner):
     assert len(scores["per_theme_f1"]) == 10
     # Zero-shot, untrained: these are floors that catch a broken pipeline, not targets.
     assert scores["stance_macro_f1"] > 0.34 and scores["theme_micro_f1"] > 0.2
+
+
+def test_it_says_whether_the_sentence_model_was_used(runner, tmp_path):
+    test = _write(tmp_path / "test.jsonl", RECORDS)
+    with_model = _result(runner.invoke(args=["evaluate-analysis", "--test", test]).output)
+    words_only = _result(runner.invoke(args=["evaluate-analysis", "--test", test, "--no-model"]).output)
+    assert with_model["sentence_model"] == {
+        "name": "all-MiniLM-L6-v2",
+        "used": True,
+        "mode": "embeddings",
+        "reason": None,
+    }
+    assert words_only["sentence_model"]["used"] is False
+    assert words_only["sentence_model"]["reason"] == "switched off with --no-model"
+
+
+def test_an_embedding_cache_file_is_written_and_reused(runner, tmp_path):
+    test = _write(tmp_path / "test.jsonl", RECORDS)
+    cache = tmp_path / "vectors.npz"
+    first = runner.invoke(args=["evaluate-analysis", "--test", test, "--embedding-cache", str(cache)])
+    assert first.exit_code == 0, first.output and cache.exists()
+    second = runner.invoke(args=["evaluate-analysis", "--test", test, "--embedding-cache", str(cache)])
+    assert _result(second.output)["stance_macro_f1"] == _result(first.output)["stance_macro_f1"]
+
+
+def test_compare_selection_scores_ranked_against_random_codings(runner, tmp_path):
+    records = [dict(record, id=f"{record['id']}{copy}") for copy in range(4) for record in RECORDS]
+    test = _write(tmp_path / "test.jsonl", records)
+    result = runner.invoke(args=["evaluate-analysis", "--test", test, "--compare-selection", "6", "--no-model"])
+    assert result.exit_code == 0, result.output
+    scores = _result(result.output)
+    assert scores["budget"] == 6 and scores["seeds"] == [0, 1, 2]
+    for way in ("random", "ranked"):
+        assert len(scores[way]["stance_macro_f1"]["runs"]) == 3
+    too_many = runner.invoke(args=["evaluate-analysis", "--test", test, "--compare-selection", "20"])
+    assert too_many.exit_code == 2 and "is the pool to pick 20 from" in too_many.output

@@ -50,7 +50,7 @@ def test_borough_aggregates_count_stances_themes_channels_types_and_campaigns(cl
     assert barking_dagenham["themes"]["safety"] == {"count": 2, "share": 0.4}
     assert barking_dagenham["themes"]["staffing"] == {"count": 1, "share": 0.2}
     assert barking_dagenham["themes"]["access"] == {"count": 1, "share": 0.2}
-    assert barking_dagenham["channels"] == {"online": 3, "paper": 1, "email": 1}
+    assert barking_dagenham["channels"] == {"online": 3, "paper": 1, "email": 1, "submission": 0}
     assert barking_dagenham["respondent_types"] == {
         "resident": 3,
         "business": 1,
@@ -109,7 +109,7 @@ def test_campaigns_once_counts_each_campaign_as_one_response_per_group(client, a
     assert first.channel == "paper"
     assert barking_dagenham["total"] == 2
     assert barking_dagenham["stance"] == {"oppose": 1, "support": 1, "neutral": 0, "uncoded": 0}
-    assert barking_dagenham["channels"] == {"online": 1, "paper": 1, "email": 0}
+    assert barking_dagenham["channels"] == {"online": 1, "paper": 1, "email": 0, "submission": 0}
     assert barking_dagenham["themes"]["safety"]["count"] == 1
     assert barking_dagenham["themes"]["access"]["count"] == 0
     assert barking_dagenham["campaigns"] == {"responses_in_campaigns": 3, "distinct_campaigns": 1}

@@ -13,6 +13,8 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
+from .constants import MAX_PARAPHRASE_TEXTS, PARAPHRASE_SIMILARITY
+
 _NORM_RE = re.compile(r"[^a-z0-9]+")
 
 
@@ -78,18 +80,32 @@ def _signatures(norm_texts: Sequence[str], num_perm: int, block: int = 4000) -> 
     return sig
 
 
+def _join_paraphrases(uf: _UF, vectors: np.ndarray, rows: np.ndarray, threshold: float, block: int = 512) -> None:
+    """Union texts whose sentence vectors are at least ``threshold`` alike: a template letter reworded."""
+    for start in range(0, len(rows), block):
+        similarity = vectors[start : start + block] @ vectors.T
+        for offset, row in enumerate(similarity):
+            i = start + offset
+            for j in np.flatnonzero(row[i + 1 :] >= threshold) + i + 1:
+                uf.union(int(rows[i]), int(rows[j]))
+
+
 def find_campaigns(
     items: Sequence[tuple[Hashable, str]],
     threshold: float = 0.85,
     min_size: int = 2,
     num_perm: int = 64,
     max_reps: int = 6,
+    vectors: np.ndarray | None = None,
+    paraphrase_threshold: float = PARAPHRASE_SIMILARITY,
 ) -> list[dict]:
-    """Group identical and near-identical texts.
+    """Group identical, near-identical and (with ``vectors``) reworded texts.
 
     ``items`` are ``(id, text)``. Returns groups of at least ``min_size`` members, largest first, each
     ``{"key", "size", "member_ids", "sample_text"}``; ``key`` is a stable hash of the group's sample text.
-    ``threshold`` is the minimum Jaccard similarity of word 1-2 gram sets for near duplicates.
+    ``threshold`` is the minimum Jaccard similarity of word 1-2 gram sets for near duplicates. ``vectors``
+    (one unit-length sentence vector per item) also joins texts at least ``paraphrase_threshold`` alike in
+    meaning, which catches a campaign letter that each sender was asked to put in their own words.
     """
     items = list(items)
     if not items:
@@ -138,7 +154,12 @@ def find_campaigns(
                     for m in rest[close][1:]:
                         uf.union(int(cand[rep]), int(cand[m]))
                     rest = rest[~close]
-    # 3. collect groups over original items
+    # 3. reworded copies, by meaning (the first item of each distinct text stands for it)
+    if vectors is not None and len(cand) > 1 and len(cand) <= MAX_PARAPHRASE_TEXTS:
+        first_of = np.zeros(nu, dtype=np.int64)
+        first_of[owner[::-1]] = np.arange(len(items))[::-1]
+        _join_paraphrases(uf, np.asarray(vectors)[first_of[cand]], cand, paraphrase_threshold)
+    # 4. collect groups over original items
     roots = np.array([uf.find(int(u)) for u in range(nu)])
     groups: dict[int, list[int]] = {}
     for i in range(len(items)):

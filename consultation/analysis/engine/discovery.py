@@ -9,7 +9,10 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 
 from .codebook import CodebookSpec
+from .constants import CLUSTER_SIZE_HINT, COVERED_SIMILARITY, COVERED_WORD_OVERLAP
+from .embedding import embed, model_available
 from .text import STOPWORDS, content_stems, stem, tokens
+from .zero_shot import ThemeZeroShot
 
 _GENERIC = frozenset(
     stem(w)
@@ -43,13 +46,17 @@ def discover_themes(
     n_examples: int = 5,
     seed: int = 0,
     max_docs: int = 20000,
+    use_model: bool | None = None,
+    cache=None,
 ) -> list[dict]:
     """Cluster responses that the codebook does not cover well and describe each cluster.
 
     Returns a list (largest first) of ``{"top_terms", "size", "example_ids", "example_texts",
-    "suggested_key", "suggested_label"}``. With a codebook, only responses whose best zero-shot theme score is
-    below the theme model's threshold (or ``coverage_threshold``) are clustered, and terms from the codebook's
-    own labels/descriptions are left out of the top terms.
+    "suggested_key", "suggested_label"}``. With a codebook, only responses whose best similarity to a theme is
+    below :data:`COVERED_SIMILARITY` (or ``coverage_threshold``) are clustered, and terms from the codebook's
+    own labels/descriptions are left out of the top terms. With the sentence model, responses are grouped by
+    meaning (k-means on their sentence vectors), so two ways of saying one thing land together; without it,
+    by shared words. Top terms always come from the words.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -58,12 +65,12 @@ def discover_themes(
     idx = np.arange(len(texts))
     known: set[str] = set()
     if codebook is not None and codebook.themes:
-        from .themes import ThemeModel
-
-        tm = ThemeModel(codebook)
-        P = tm.predict_scores_matrix(texts)
-        thr = tm.threshold if coverage_threshold is None else coverage_threshold
-        idx = np.where(P.max(axis=1) < thr)[0]
+        zero_shot = ThemeZeroShot(
+            codebook, use_model=model_available() if use_model is None else use_model, cache=cache
+        )
+        floor = COVERED_SIMILARITY if zero_shot.use_model else COVERED_WORD_OVERLAP
+        coverage = zero_shot.coverage(texts)
+        idx = np.where(coverage < (floor if coverage_threshold is None else coverage_threshold))[0]
         for th in codebook.themes:
             known.update(content_stems(th.label + " " + th.description))
     if len(idx) > max_docs:
@@ -91,39 +98,48 @@ def discover_themes(
     if n_distinct < 2:
         return []
     max_clusters = min(max_clusters, n_distinct)
+    use_model = model_available() if use_model is None else use_model
+    space = embed([texts[i] for i in idx], cache=cache) if use_model else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed)
+        return _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed, space)
 
 
-def _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed) -> list[dict]:
+def _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed, space=None) -> list[dict]:
+    """k-means on ``space`` (sentence vectors) or, without it, on the TF-IDF rows ``X``; k by silhouette."""
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
     if n_clusters is None:
-        best, best_k = -1.0, 2
         upper = max(2, min(max_clusters, X.shape[0] // 4))
+        # silhouette favours two big halves of any corpus; a reviewer wants themes, so start from one cluster
+        # per CLUSTER_SIZE_HINT responses
+        lower = min(upper, max(2, X.shape[0] // CLUSTER_SIZE_HINT))
+        best, best_k = -1.0, lower
         sample = np.arange(X.shape[0])
         if len(sample) > 3000:
             sample = np.random.default_rng(seed).choice(sample, 3000, replace=False)
-        for k in range(2, upper + 1):
-            lab = KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(X)
+        points = X if space is None else space
+        for k in range(lower, upper + 1):
+            lab = KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(points)
             if len(set(lab[sample])) < 2:
                 continue
-            s = silhouette_score(X[sample], lab[sample], metric="cosine")
+            s = silhouette_score(points[sample], lab[sample], metric="cosine")
             if s > best:
                 best, best_k = s, k
         n_clusters = best_k
     n_clusters = max(1, min(n_clusters, max_clusters, X.shape[0]))
-    km = KMeans(n_clusters=n_clusters, n_init=5, random_state=seed).fit(X)
+    km = KMeans(n_clusters=n_clusters, n_init=5, random_state=seed).fit(X if space is None else space)
     terms = np.array(vec.get_feature_names_out())
+    overall = np.asarray(X.mean(axis=0)).ravel()
     readable = _label_terms([texts[i] for i in idx])
     out = []
     for c in range(n_clusters):
         members = np.where(km.labels_ == c)[0]
         if len(members) == 0:
             continue
-        centre = km.cluster_centers_[c]
+        # a cluster's terms: its mean TF-IDF row, less the corpus mean, so words every response uses drop out
+        centre = np.asarray(X[members].mean(axis=0)).ravel() - (0.0 if space is None else overall)
         order = np.argsort(-centre)
         top = []
         for j in order:
@@ -138,7 +154,10 @@ def _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_example
                 break
         if not top:
             top = [" ".join(readable.get(p, p) for p in terms[j].split()) for j in order[:5]]
-        dist = np.asarray(X[members] @ centre).ravel()
+        if space is None:
+            dist = np.asarray(X[members] @ centre).ravel()
+        else:
+            dist = space[members] @ km.cluster_centers_[c]
         ex = members[np.argsort(-dist)[:n_examples]]
         words = [w for w in top[0].split()][:2]
         if len(top) > 1 and len(words) < 2:

@@ -32,19 +32,16 @@ NAME_PATTERNS = [
     # titles
     re.compile(r"\b((?:Mr|Mrs|Ms|Miss|Dr|Prof|Cllr|Rev)\.?\s+" + _NAME + r")"),
     # name right before or after contact details: "Jane Smith, 07700 900000" / "touch: Jane Smith, jane@x"
-    re.compile(
-        r"(?:^|[.!?:;,]\s+|\n)(" + _NAME2 + r")(?=,?\s*(?:\(|on |tel|phone|email|\+?\d{3}|[\w.]+@|\d{1,4} ))"
-    ),
+    re.compile(r"(?:^|[.!?:;,]\s+|\n)(" + _NAME2 + r")(?=,?\s*(?:\(|on |tel|phone|email|\+?\d{3}|[\w.]+@|\d{1,4} ))"),
     # trailing signature: a capitalised 2-3 word name alone at the end of the response
     re.compile(r"(?:[.!?]\s+|\n|,\s+|\d\s+)(" + _NAME2 + r")\.?\s*$"),
 ]
+# Capitalised words that start sentences or greetings, not names: pronouns, courtesies, days and months.
 _NOT_NAMES = frozenset(
     """
 the this that these those i we you they he she it my our your their please thanks thank yours kind best
-regards dear mr mrs ms dr police station council city hall borough town centre street road government
-mayor prime minister secretary met metropolitan london england britain uk nhs monday tuesday wednesday
-thursday friday saturday sunday january february march april may june july august september october
-november december yes no not save keep stop ban close shut
+regards dear mr mrs ms dr monday tuesday wednesday thursday friday saturday sunday january february march
+april may june july august september october november december yes no not
 """.split()
 )
 
@@ -138,9 +135,7 @@ def _pii_spans(text: str) -> list[tuple[int, int, str]]:
 
 def _abusive_spans(text: str) -> list[tuple[int, int, str]]:
     spans = [(m.start(), m.end(), "abusive") for m in ABUSIVE_RE.finditer(text)]
-    spans += [
-        (m.start(), m.end(), "abusive") for m in INSULT_RE.finditer(text) if not _overlaps(m.span(), spans)
-    ]
+    spans += [(m.start(), m.end(), "abusive") for m in INSULT_RE.finditer(text) if not _overlaps(m.span(), spans)]
     spans.sort()
     return spans
 

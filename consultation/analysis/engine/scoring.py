@@ -1,6 +1,7 @@
-"""Evaluation of the engine against labelled records (``dev_responses.jsonl`` shape).
+"""Scoring the engine against labelled records (the ``dev_responses.jsonl`` shape), with scikit-learn's metrics.
 
-The command-line entry point lives in :mod:`consultation.analysis.engine.evaluate`.
+The command-line entry point is ``python -m consultation.analysis.engine`` (``__main__.py``); the Flask
+command ``evaluate-analysis`` calls the same functions.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold
 
 from .codebook import CodebookSpec
+from .embedding import embed, model_available, model_status
 from .flags import detect_flags
 from .stance import STANCES, StanceModel
 from .themes import ThemeModel
@@ -20,45 +24,33 @@ from .themes import ThemeModel
 FLAG_KINDS = ("pii", "abusive")
 
 
-def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return p, r, f
-
-
-def _flag_prf(tp: int, fp: int, fn: int) -> dict:
-    """Precision/recall/F1 with ``None`` where undefined (nothing flagged, or nothing to find)."""
-    p = tp / (tp + fp) if tp + fp else None
-    r = tp / (tp + fn) if tp + fn else None
-    f = (2 * p * r / (p + r) if p + r else 0.0) if p is not None and r is not None else None
-
-    def rnd(x: float | None) -> float | None:
-        return None if x is None else round(x, 4)
-
-    return {"precision": rnd(p), "recall": rnd(r), "f1": rnd(f), "support": tp + fn, "flagged": tp + fp}
-
-
-def _stance_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> tuple[float, float, dict]:
-    labels = [s for s in STANCES if s in set(y_true) | set(y_pred)]
-    per = {}
-    for s in labels:
-        tp = sum(1 for a, b in zip(y_true, y_pred, strict=True) if a == s and b == s)
-        fp = sum(1 for a, b in zip(y_true, y_pred, strict=True) if a != s and b == s)
-        fn = sum(1 for a, b in zip(y_true, y_pred, strict=True) if a == s and b != s)
-        per[s] = _prf(tp, fp, fn)[2]
-    macro = float(np.mean(list(per.values()))) if per else 0.0
-    acc = float(np.mean([a == b for a, b in zip(y_true, y_pred, strict=True)])) if y_true else 0.0
-    return macro, acc, per
-
-
 def proposal_text(codebook: CodebookSpec) -> str:
     """What the consultation proposes, from the codebook's description and its "support" definition."""
-    desc = codebook.description
-    m = re.search(r"\bQuestion:\s*(.+)", desc)
-    if m:
-        desc = m.group(1)
-    return " ".join([desc, codebook.stances.get("support", "")]).strip()
+    description = codebook.description
+    question = re.search(r"\bQuestion:\s*(.+)", description)
+    if question:
+        description = question.group(1)
+    return " ".join([description, codebook.stances.get("support", "")]).strip()
+
+
+def _flag_scores(records: Sequence[dict], detected: list[dict], kind: str) -> dict:
+    truth = [kind in r.get("flags", []) for r in records]
+    found = [bool(d[kind]) for d in detected]
+    tp = sum(a and b for a, b in zip(truth, found, strict=True))
+    flagged, support = sum(found), sum(truth)
+
+    def ratio(a: int, b: int) -> float | None:
+        return None if b == 0 else round(a / b, 4)
+
+    precision, recall = ratio(tp, flagged), ratio(tp, support)
+    f1 = None if precision is None or recall is None else round(2 * tp / (flagged + support), 4)
+    return {"precision": precision, "recall": recall, "f1": f1, "support": support, "flagged": flagged}
+
+
+def theme_matrix(theme_sets: Sequence[Sequence[str]], keys: Sequence[str]) -> np.ndarray:
+    return np.array([[k in set(themes) for k in keys] for themes in theme_sets], dtype=bool).reshape(
+        len(theme_sets), len(keys)
+    )
 
 
 def evaluate(
@@ -66,129 +58,94 @@ def evaluate(
     codebook: CodebookSpec,
     train_records: Sequence[dict] | None = None,
     train_codebook: CodebookSpec | None = None,
+    use_model: bool | None = None,
+    cache=None,
 ) -> dict:
     """Code ``test_records`` (training on ``train_records`` first when given) and score against their labels.
 
-    If ``train_codebook`` is given and its themes differ from ``codebook``'s, only the stance model is trained
-    (theme keys would not mean the same thing) and themes are coded zero-shot.
+    If ``train_codebook`` differs from ``codebook``, only stance is trained (theme keys would not mean the same
+    thing) and themes are coded zero-shot. ``use_model`` False scores the words-only engine.
     """
+    use_model = model_available() if use_model is None else use_model
     test_records = list(test_records)
     texts = [r.get("text", "") for r in test_records]
-    sm = StanceModel(proposal=proposal_text(codebook))
-    tm = ThemeModel(codebook)
-    n_train = 0
+    stance_model = StanceModel(proposal=proposal_text(codebook), use_model=use_model, cache=cache)
+    theme_model = ThemeModel(codebook, use_model=use_model, cache=cache)
+    train_records = list(train_records or [])
     if train_records:
-        train_records = list(train_records)
-        n_train = len(train_records)
-        tr_texts = [r.get("text", "") for r in train_records]
-        sm.fit(tr_texts, [r.get("stance", "neutral") for r in train_records])
+        train_texts = [r.get("text", "") for r in train_records]
+        stance_model.fit(train_texts, [r.get("stance", "neutral") for r in train_records])
         if train_codebook is None or train_codebook.same_themes(codebook):
-            tm.fit(tr_texts, [r.get("themes", []) for r in train_records])
-    # stance
-    preds = [p for p, _ in sm.predict(texts)]
+            theme_model.fit(train_texts, [r.get("themes", []) for r in train_records])
+    vectors = embed(texts, cache=cache) if use_model and texts else None
+    predicted = [label for label, _ in stance_model.predict(texts, vectors)]
     truth = [r.get("stance", "neutral") for r in test_records]
-    macro, acc, per_stance = _stance_metrics(truth, preds)
-    # themes
-    tp_all = fp_all = fn_all = 0
-    per_theme: dict[str, float] = {}
-    theme_pred = tm.predict(texts)
-    for k in codebook.keys:
-        tp = sum(
-            1 for r, p in zip(test_records, theme_pred, strict=True) if k in r.get("themes", []) and k in p
-        )
-        fp = sum(
-            1
-            for r, p in zip(test_records, theme_pred, strict=True)
-            if k not in r.get("themes", []) and k in p
-        )
-        fn = sum(
-            1
-            for r, p in zip(test_records, theme_pred, strict=True)
-            if k in r.get("themes", []) and k not in p
-        )
-        tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
-        if tp + fn > 0:
-            per_theme[k] = round(_prf(tp, fp, fn)[2], 4)
-    micro = _prf(tp_all, fp_all, fn_all)[2]
-    macro_t = float(np.mean(list(per_theme.values()))) if per_theme else 0.0
-    # flags
-    flags_out = {}
+    present = [s for s in STANCES if s in set(truth) | set(predicted)]
+    per_stance = f1_score(truth, predicted, labels=present, average=None, zero_division=0.0)
+    keys = codebook.keys
+    Y = theme_matrix([r.get("themes", []) for r in test_records], keys)
+    chosen = theme_model.decide(theme_model.predict_scores_matrix(texts, vectors)) if keys else Y & False
+    coded = Y.sum(axis=0) > 0
+    per_theme = f1_score(Y, chosen, average=None, zero_division=0.0) if keys else []
     detected = [detect_flags(t) for t in texts]
-    for kind in FLAG_KINDS:
-        tp = sum(
-            1 for r, d in zip(test_records, detected, strict=True) if d[kind] and kind in r.get("flags", [])
-        )
-        fp = sum(
-            1
-            for r, d in zip(test_records, detected, strict=True)
-            if d[kind] and kind not in r.get("flags", [])
-        )
-        fn = sum(
-            1
-            for r, d in zip(test_records, detected, strict=True)
-            if not d[kind] and kind in r.get("flags", [])
-        )
-        flags_out[kind] = _flag_prf(tp, fp, fn)
     return {
+        "model": model_status()["model"] if use_model else None,
         "n_test": len(test_records),
-        "n_train": n_train,
-        "stance_macro_f1": round(macro, 4),
-        "stance_accuracy": round(acc, 4),
-        "stance_f1": {k: round(v, 4) for k, v in per_stance.items()},
-        "theme_micro_f1": round(micro, 4),
-        "theme_macro_f1": round(macro_t, 4),
-        "per_theme_f1": per_theme,
-        "theme_threshold": round(float(tm.threshold), 3),
-        "flags": flags_out,
+        "n_train": len(train_records),
+        "stance_macro_f1": round(float(np.mean(per_stance)) if present else 0.0, 4),
+        "stance_accuracy": round(float(accuracy_score(truth, predicted)) if truth else 0.0, 4),
+        "stance_f1": {s: round(float(v), 4) for s, v in zip(present, per_stance, strict=True)},
+        "theme_micro_f1": round(float(f1_score(Y, chosen, average="micro", zero_division=0.0)) if keys else 0.0, 4),
+        "theme_macro_f1": round(float(np.mean(np.asarray(per_theme)[coded])) if coded.any() else 0.0, 4),
+        "per_theme_f1": {k: round(float(per_theme[j]), 4) for j, k in enumerate(keys) if coded[j]},
+        "theme_threshold": round(float(theme_model.threshold), 3),
+        "flags": {kind: _flag_scores(test_records, detected, kind) for kind in FLAG_KINDS},
     }
 
 
-def _stratified_folds(labels: Sequence[str], folds: int, seed: int) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    out: list[list[int]] = [[] for _ in range(folds)]
-    offset = 0
-    for lab in sorted(set(labels)):
-        idx = np.array([i for i, x in enumerate(labels) if x == lab])
-        rng.shuffle(idx)
-        for j, i in enumerate(idx):
-            out[(j + offset) % folds].append(int(i))
-        offset += len(idx)
-    return [np.array(sorted(f)) for f in out]
-
-
-def cross_validate(records: Sequence[dict], codebook: CodebookSpec, folds: int = 5, seed: int = 0) -> dict:
-    """Stratified (by stance) k-fold CV of :func:`evaluate`; returns mean and std of the scalar metrics."""
+def cross_validate(
+    records: Sequence[dict],
+    codebook: CodebookSpec,
+    folds: int = 5,
+    seed: int = 0,
+    use_model: bool | None = None,
+    cache=None,
+) -> dict:
+    """Stratified (by stance) k-fold cross-validation of :func:`evaluate`: mean and spread of each score."""
     records = list(records)
-    parts = _stratified_folds([r.get("stance", "neutral") for r in records], folds, seed)
+    stances = [r.get("stance", "neutral") for r in records]
+    smallest = min(stances.count(s) for s in set(stances))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    # a stance with fewer members than folds cannot be stratified: fall back to plain shuffled folds
+    labels = stances if smallest >= folds else [0] * len(records)
     runs = []
-    for f in range(folds):
-        te = set(parts[f].tolist())
+    for train, test in splitter.split(np.zeros(len(records)), labels):
         runs.append(
             evaluate(
-                [records[i] for i in sorted(te)], codebook, [r for i, r in enumerate(records) if i not in te]
+                [records[i] for i in test],
+                codebook,
+                [records[i] for i in train],
+                use_model=use_model,
+                cache=cache,
             )
         )
-    keys = ["stance_macro_f1", "stance_accuracy", "theme_micro_f1", "theme_macro_f1"]
-    out: dict = {"folds": folds, "seed": seed, "n": len(records)}
-    for k in keys:
-        vals = np.array([r[k] for r in runs])
-        out[k] = {
-            "mean": round(float(vals.mean()), 4),
-            "std": round(float(vals.std(ddof=1)), 4) if folds > 1 else 0.0,
-        }
+    out: dict = {"folds": folds, "seed": seed, "n": len(records), "model": runs[0]["model"]}
+    for key in ("stance_macro_f1", "stance_accuracy", "theme_micro_f1", "theme_macro_f1"):
+        values = np.array([r[key] for r in runs])
+        out[key] = {"mean": round(float(values.mean()), 4), "std": round(float(values.std(ddof=1)), 4)}
     per: dict[str, list[float]] = {}
-    for r in runs:
-        for k, v in r["per_theme_f1"].items():
-            per.setdefault(k, []).append(v)
+    for run in runs:
+        for key, value in run["per_theme_f1"].items():
+            per.setdefault(key, []).append(value)
     out["per_theme_f1"] = {k: round(float(np.mean(v)), 4) for k, v in per.items()}
     return out
 
 
 def load_jsonl(path: str | Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
 
 
-def _default_codebook(records: Sequence[dict]) -> CodebookSpec:
+def default_codebook(records: Sequence[dict]) -> CodebookSpec:
     keys = sorted({t for r in records for t in r.get("themes", [])})
     return CodebookSpec.from_dict({"themes": {k: "" for k in keys}})

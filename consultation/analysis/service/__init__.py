@@ -1,12 +1,15 @@
 """The analysis room's public face: other rooms import analysis through this module (and its models) only.
 
 - `codebook`: a consultation's codebook (stance definitions and themes), edited by reviewers and admins.
-- `coding`: a reviewer's coding of a response, its history, and machine-reviewer agreement.
+- `coding`: a reviewer's coding of a response and its history; `agreement` (with `reliability`): how far the
+  machine agrees with reviewers and whether to trust it; `next_to_code`: which responses to code next.
+- `embeddings`: sentence-model vectors stored by text hash; `status`: what the analysis can do here and has done.
 - the pipeline, split along its seams: `inputs` (what is read), `fitting` (the models and their cache),
   `machine` (coding texts), `writing` (bulk writes per batch), `campaigns`, and `run` (`analyse`, the run).
 """
 
 from consultation.analysis.engine import discover_themes, redact
+from consultation.analysis.service.agreement import agreement
 from consultation.analysis.service.codebook import (
     DEFAULT_STANCES,
     add_theme,
@@ -18,10 +21,12 @@ from consultation.analysis.service.codebook import (
     replace_codebook,
     update_theme,
 )
-from consultation.analysis.service.coding import agreement, code_response, cohen_kappa, get_coding
+from consultation.analysis.service.coding import code_response, get_coding
 from consultation.analysis.service.fitting import forget_models, signal_size
 from consultation.analysis.service.inputs import Inputs, input_hash, load_inputs, question_plan
+from consultation.analysis.service.next_to_code import next_to_code
 from consultation.analysis.service.run import analyse, consultations_of
+from consultation.analysis.service.status import analysis_status
 from consultation.analysis.service.writing import RunSummary
 
 __all__ = [
@@ -29,10 +34,10 @@ __all__ = [
     "Inputs",
     "RunSummary",
     "add_theme",
+    "analysis_status",
     "agreement",
     "analyse",
     "code_response",
-    "cohen_kappa",
     "consultations_of",
     "deactivate_theme",
     "discover_themes",
@@ -44,6 +49,7 @@ __all__ = [
     "input_hash",
     "load_codebook_data",
     "load_inputs",
+    "next_to_code",
     "question_plan",
     "redact",
     "replace_codebook",

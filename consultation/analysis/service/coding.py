@@ -1,14 +1,13 @@
-"""Reviewer coding of a response (a person's coding always wins), its history, and machine-reviewer agreement."""
+"""Reviewer coding of a response (a person's coding always wins), its history, and the machine's latest output."""
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
 from consultation.accounts.service import ensure_borough_access, record_audit
-from consultation.analysis.models import STANCES, Campaign, CodingEvent, ResponseAnalysis, Theme, ThemeAssignment
+from consultation.analysis.models import Campaign, CodingEvent, ResponseAnalysis, Theme, ThemeAssignment
 from consultation.analysis.service.codebook import find_codebook
 from consultation.catalog.models import Consultation, Station
-from consultation.catalog.service import get_consultation
 from consultation.clock import now
 from consultation.errors import Conflict, NotFound, ValidationFailed
 from consultation.intake.models import Response
@@ -147,29 +146,6 @@ def code_response(session: Session, user: User, reference: str, data: dict) -> d
     return get_coding(session, user, reference)
 
 
-# ---------------------------------------------------------------------------------------------- agreement
-
-
-def _prf(true_positive: int, false_positive: int, false_negative: int) -> tuple[float, float, float]:
-    precision = true_positive / (true_positive + false_positive) if true_positive + false_positive else 0.0
-    recall = true_positive / (true_positive + false_negative) if true_positive + false_negative else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return precision, recall, f1
-
-
-def cohen_kappa(first: list[str], second: list[str]) -> float | None:
-    """Cohen's kappa of two raters' labels for the same items; None without items."""
-    n = len(first)
-    if n == 0:
-        return None
-    observed = sum(1 for a, b in zip(first, second, strict=True) if a == b) / n
-    labels = set(first) | set(second)
-    expected = sum((first.count(label) / n) * (second.count(label) / n) for label in labels)
-    if expected >= 1.0:
-        return 1.0 if observed == 1.0 else 0.0
-    return (observed - expected) / (1 - expected)
-
-
 MACHINE_HISTORY_BATCH = 5000
 
 
@@ -188,86 +164,3 @@ def latest_machine_outputs(session: Session, response_ids: list[int]) -> dict[in
         ):
             result[response_id] = (stance, sorted(themes or []))
     return result
-
-
-def agreement(session: Session, slug: str) -> dict:
-    """The machine's own latest output against each reviewer-coded response: stance kappa and per-theme F1."""
-    consultation = get_consultation(session, slug)
-    coded = session.execute(
-        select(ResponseAnalysis.response_id, ResponseAnalysis.stance)
-        .join(Response, Response.id == ResponseAnalysis.response_id)
-        .where(
-            ResponseAnalysis.consultation_id == consultation.id,
-            ResponseAnalysis.coded_by_user_id.is_not(None),
-            Response.status == "active",
-        )
-    ).all()
-    reviewer_stance = dict(coded)
-    ids = list(reviewer_stance)
-    reviewer_themes: dict[int, set[str]] = {response_id: set() for response_id in ids}
-    for start in range(0, len(ids), MACHINE_HISTORY_BATCH):
-        chunk = ids[start : start + MACHINE_HISTORY_BATCH]
-        for response_id, key in session.execute(
-            select(ThemeAssignment.response_id, Theme.key)
-            .join(Theme, Theme.id == ThemeAssignment.theme_id)
-            .where(ThemeAssignment.response_id.in_(chunk), ThemeAssignment.source == "reviewer")
-        ):
-            reviewer_themes[response_id].add(key)
-    machine = {
-        response_id: (stance, set(themes))
-        for response_id, (stance, themes) in latest_machine_outputs(session, ids).items()
-    }
-    compared = [response_id for response_id in ids if response_id in machine]
-    truth = [reviewer_stance[response_id] or "none" for response_id in compared]
-    predicted = [machine[response_id][0] or "none" for response_id in compared]
-    confusion = {stance: {other: 0 for other in (*STANCES, "none")} for stance in (*STANCES, "none")}
-    for a, b in zip(truth, predicted, strict=True):
-        confusion[a][b] += 1
-    kappa = cohen_kappa(truth, predicted)
-    book = find_codebook(session, consultation)
-    labels = {theme.key: theme.label for theme in (book.themes if book else [])}
-    keys = sorted(
-        set(labels) & ({k for r in compared for k in reviewer_themes[r]} | {k for r in compared for k in machine[r][1]})
-    )
-    per_theme = []
-    totals = [0, 0, 0]
-    for key in keys:
-        tp = sum(1 for r in compared if key in reviewer_themes[r] and key in machine[r][1])
-        fp = sum(1 for r in compared if key not in reviewer_themes[r] and key in machine[r][1])
-        fn = sum(1 for r in compared if key in reviewer_themes[r] and key not in machine[r][1])
-        totals = [totals[0] + tp, totals[1] + fp, totals[2] + fn]
-        precision, recall, f1 = _prf(tp, fp, fn)
-        per_theme.append(
-            {
-                "key": key,
-                "label": labels[key],
-                "reviewer_count": tp + fn,
-                "machine_count": tp + fp,
-                "precision": round(precision, 4),
-                "recall": round(recall, 4),
-                "f1": round(f1, 4),
-            }
-        )
-    micro = _prf(*totals)
-    supported = [item["f1"] for item in per_theme if item["reviewer_count"]]
-    return {
-        "consultation": slug,
-        "n": len(compared),
-        "reviewer_coded": len(ids),
-        "without_machine_coding": len(ids) - len(compared),
-        "stance": {
-            "n": len(compared),
-            "accuracy": round(sum(a == b for a, b in zip(truth, predicted, strict=True)) / len(compared), 4)
-            if compared
-            else None,
-            "kappa": round(kappa, 4) if kappa is not None else None,
-            "confusion": confusion,
-        },
-        "themes": {
-            "micro_precision": round(micro[0], 4),
-            "micro_recall": round(micro[1], 4),
-            "micro_f1": round(micro[2], 4),
-            "macro_f1": round(sum(supported) / len(supported), 4) if supported else None,
-            "per_theme": per_theme,
-        },
-    }

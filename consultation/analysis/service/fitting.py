@@ -10,16 +10,18 @@ import hashlib
 import json
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consultation.analysis.engine import CodebookSpec, StanceModel, ThemeModel
 from consultation.analysis.engine.scoring import proposal_text
+from consultation.analysis.engine.zero_shot import theme_texts
 from consultation.analysis.models import ResponseAnalysis, Theme, ThemeAssignment
 from consultation.analysis.service import tuning
 from consultation.analysis.service.codebook import engine_codebook
+from consultation.analysis.service.embeddings import StoredVectors, preload_texts
 from consultation.analysis.service.inputs import QuestionPlan, load_inputs, question_plan
 from consultation.catalog.models import Consultation
 from consultation.intake.models import Answer, Response
@@ -35,6 +37,12 @@ class Models:
     themes: ThemeModel | None
     reviewer_examples: int = 0
     agreement_examples: int = 0
+    # The fingerprint without the agreement signal's size: what a run for a few new responses checks.
+    codings_key: str = ""
+    # The models' embedding cache, in front of the `text_embeddings` table (empty between runs).
+    vectors: StoredVectors = field(default_factory=StoredVectors)
+    # The codebook's texts the zero-shot themes embed (on first use): preloaded with every batch, so never re-embedded.
+    described: list[str] = field(default_factory=list)
 
 
 _models_by_consultation: dict[int, Models] = {}
@@ -63,27 +71,50 @@ def _reviewer_codings(session: Session, consultation: Consultation) -> list[tupl
     return [(response_id, coded_at.isoformat() if coded_at else "") for response_id, coded_at in rows]
 
 
+def _signal_limit() -> int:
+    """The smallest count at which `signal_size` reaches MAX_SIGNAL: counting further changes nothing."""
+    limit = tuning.MIN_SIGNAL
+    while signal_size(limit) < tuning.MAX_SIGNAL:
+        limit = math.ceil(limit * tuning.SIGNAL_GROWTH)
+    return limit
+
+
 def _signal_candidates(session: Session, consultation: Consultation, plan: QuestionPlan, limit: int | None):
-    """Uncoded active responses that answered an agreement question and a free-text question, earliest first."""
+    """Uncoded active responses that answered an agreement question and a free-text question, earliest first.
+
+    With `limit` None, how many there are, counted only up to the size where more would not change the model:
+    correlated EXISTS lookups on indexes, so the count stops early instead of reading every answer.
+    """
     if not plan.agreement or not plan.text_question_ids:
         return [] if limit is not None else 0
     agreement_ids = [question_id for question_id, _ in plan.agreement]
-    answered_agreement = select(Answer.response_id).where(Answer.question_id.in_(agreement_ids))
-    answered_text = select(Answer.response_id).where(
-        Answer.question_id.in_(plan.text_question_ids), func.coalesce(Answer.text, "") != ""
+    answered_agreement = (
+        select(Answer.id).where(Answer.response_id == Response.id, Answer.question_id.in_(agreement_ids)).exists()
     )
-    coded = select(ResponseAnalysis.response_id).where(
-        ResponseAnalysis.consultation_id == consultation.id, ResponseAnalysis.coded_by_user_id.is_not(None)
+    answered_text = (
+        select(Answer.id)
+        .where(
+            Answer.response_id == Response.id,
+            Answer.question_id.in_(plan.text_question_ids),
+            func.coalesce(Answer.text, "") != "",
+        )
+        .exists()
+    )
+    coded = (
+        select(ResponseAnalysis.response_id)
+        .where(ResponseAnalysis.response_id == Response.id, ResponseAnalysis.coded_by_user_id.is_not(None))
+        .exists()
     )
     conditions = (
         Response.consultation_id == consultation.id,
         Response.status == "active",
-        Response.id.in_(answered_agreement),
-        Response.id.in_(answered_text),
-        Response.id.not_in(coded),
+        answered_agreement,
+        answered_text,
+        ~coded,
     )
     if limit is None:
-        return session.scalar(select(func.count(Response.id)).where(*conditions)) or 0
+        first = select(Response.id).where(*conditions).limit(_signal_limit()).subquery()
+        return session.scalar(select(func.count()).select_from(first)) or 0
     return list(session.scalars(select(Response.id).where(*conditions).order_by(Response.id).limit(limit)))
 
 
@@ -98,11 +129,23 @@ def _codebook_fingerprint(codebook: CodebookSpec) -> str:
     )
 
 
-def get_models(session: Session, consultation: Consultation, plan: QuestionPlan | None = None) -> Models:
-    """The consultation's models for its current training data, fitted on first use and cached in memory."""
+def get_models(
+    session: Session, consultation: Consultation, plan: QuestionPlan | None = None, *, recount_signal: bool = True
+) -> Models:
+    """The consultation's models for its current training data, fitted on first use and cached in memory.
+
+    Without `recount_signal` (a run for a few new responses) the cached models are kept while the codebook and
+    the reviewer codings are unchanged, without counting the agreement signal: that count reads many responses,
+    and a new response adds at most one to it. The next full run, coding or codebook change recounts it.
+    """
     plan = plan or question_plan(session, consultation)
     codebook = engine_codebook(session, consultation)
     codings = _reviewer_codings(session, consultation)
+    codings_key = json.dumps([tuning.PIPELINE_GENERATION, _codebook_fingerprint(codebook), codings])
+    with _models_lock:
+        cached = _models_by_consultation.get(consultation.id)
+        if cached is not None and not recount_signal and cached.codings_key == codings_key:
+            return cached
     signal_count = signal_size(_signal_candidates(session, consultation, plan, None))
     fingerprint = json.dumps([tuning.PIPELINE_GENERATION, _codebook_fingerprint(codebook), codings, signal_count])
     version = f"p{tuning.PIPELINE_GENERATION}-{hashlib.sha1(fingerprint.encode()).hexdigest()[:16]}"
@@ -111,6 +154,7 @@ def get_models(session: Session, consultation: Consultation, plan: QuestionPlan 
         if cached is not None and cached.version == version:
             return cached
     models = _fit_models(session, consultation, plan, codebook, [rid for rid, _ in codings], signal_count, version)
+    models.codings_key = codings_key
     with _models_lock:
         _models_by_consultation[consultation.id] = models
     return models
@@ -126,12 +170,13 @@ def forget_models(consultation_id: int | None = None) -> None:
 
 
 def _fit_models(session, consultation, plan, codebook, coded_ids, signal_count, version) -> Models:
-    stance_model = StanceModel(proposal=proposal_text(codebook))
-    theme_model = ThemeModel(codebook) if codebook.themes else None
+    vectors = StoredVectors()
+    stance_model = StanceModel(proposal=proposal_text(codebook), cache=vectors)
+    theme_model = ThemeModel(codebook, cache=vectors) if codebook.themes else None
     texts: list[str] = []
     stances: list[str] = []
     weights: list[float] = []
-    theme_texts: list[str] = []
+    coded_theme_texts: list[str] = []
     theme_sets: list[list[str]] = []
     if coded_ids:
         inputs = load_inputs(session, plan, coded_ids)
@@ -157,9 +202,9 @@ def _fit_models(session, consultation, plan, codebook, coded_ids, signal_count, 
                 texts.append(text)
                 stances.append(coded_stances[response_id])
                 weights.append(tuning.REVIEWER_WEIGHT)
-            theme_texts.append(text)
+            coded_theme_texts.append(text)
             theme_sets.append(coded_themes.get(response_id, []))
-    reviewer_examples = len(theme_texts)
+    reviewer_examples = len(coded_theme_texts)
     agreement_examples = 0
     if signal_count:
         candidates = _signal_candidates(session, consultation, plan, signal_count)
@@ -169,10 +214,15 @@ def _fit_models(session, consultation, plan, codebook, coded_ids, signal_count, 
                 stances.append(item.agreement_stance)
                 weights.append(1.0)
                 agreement_examples += 1
+    described = theme_texts(codebook) + [t.label for t in codebook.themes]
+    described += [example for theme in codebook.themes for example in theme.examples]
+    preload_texts(session, vectors, [*texts, *coded_theme_texts, *described])
     if texts:
         stance_model.fit(texts, stances, weights=weights)
-    if theme_model is not None and theme_texts:
-        theme_model.fit(theme_texts, theme_sets)
+    if theme_model is not None and coded_theme_texts:
+        theme_model.fit(coded_theme_texts, theme_sets)
+    vectors.save(session)
+    vectors.clear()
     return Models(
         version=version,
         codebook=codebook,
@@ -180,4 +230,6 @@ def _fit_models(session, consultation, plan, codebook, coded_ids, signal_count, 
         themes=theme_model,
         reviewer_examples=reviewer_examples,
         agreement_examples=agreement_examples,
+        vectors=vectors,
+        described=described,
     )

@@ -1,13 +1,17 @@
 """The machine's coding of texts: stance, themes, flags and redaction, inline or in a pool of processes.
 
 Large runs code batches in a pool of processes; small ones, and runs inside daemonic workers (Celery's prefork
-children cannot have children), code inline.
+children cannot have children), code inline. Sentence vectors go through the models' cache (`StoredVectors`): the
+run preloads the stored ones, the models embed the rest once (stance and themes share them), and a worker process
+hands its new vectors back for the run to store.
 """
 
 import multiprocessing
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+
+import numpy as np
 
 from consultation.analysis.engine import StanceModel, ThemeModel, detect_flags, redact
 from consultation.analysis.service import tuning
@@ -61,15 +65,22 @@ def _init_worker(blob: bytes) -> None:
     _worker_models = pickle.loads(blob)
 
 
-def code_in_worker(items: list[tuple[str, bool]]) -> list[Coded]:
-    stance_model, theme_model = _worker_models
-    return code_texts(stance_model, theme_model, items)
+def code_in_worker(items: list[tuple[str, bool]], known: dict[str, np.ndarray]) -> tuple[list[Coded], dict]:
+    """Code in a pool process: `known` are the stored vectors of these texts; returns the new ones too."""
+    stance_model, theme_model, vectors = _worker_models
+    vectors.clear()
+    vectors.hold(known)
+    coded = code_texts(stance_model, theme_model, items)
+    fresh = vectors.new_vectors()
+    vectors.clear()
+    return coded, fresh
 
 
 def pool_for(models: Models, workers: int, texts_to_code: int) -> ProcessPoolExecutor | None:
     if workers <= 1 or texts_to_code < tuning.PARALLEL_MIN_TEXTS or multiprocessing.current_process().daemon:
         return None
-    blob = pickle.dumps((models.stance, models.themes))
+    models.vectors.clear()
+    blob = pickle.dumps((models.stance, models.themes, models.vectors))
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),

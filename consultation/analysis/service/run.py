@@ -3,7 +3,7 @@
 In the order a run does it: read the inputs (`inputs`), get the fitted models (`fitting`), skip responses whose
 input hash (text, agreement answer, model version) has not changed, code the rest (`machine`), write them batch by
 batch (`writing`) and regroup the campaigns (`campaigns`). A run after a new reviewer coding (a new model version)
-re-codes everything; an intake run codes what came in.
+re-codes everything; an intake run codes what came in, reading nothing of the consultation's other responses.
 """
 
 import math
@@ -11,14 +11,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consultation.analysis.models import Codebook, Theme
 from consultation.analysis.service import tuning
-from consultation.analysis.service.campaigns import group_campaigns, refresh_campaigns
+from consultation.analysis.service.campaigns import group_campaigns, place_in_campaigns, refresh_campaigns
+from consultation.analysis.service.embeddings import preload_texts
 from consultation.analysis.service.fitting import get_models
-from consultation.analysis.service.inputs import QuestionPlan, chunks, input_hash, load_inputs, question_plan
+from consultation.analysis.service.inputs import chunks, input_hash, load_inputs, question_plan
 from consultation.analysis.service.locking import DEFAULT_WAIT_SECONDS, analysis_lock
 from consultation.analysis.service.machine import code_in_worker, code_texts, pool_for
 from consultation.analysis.service.writing import (
@@ -65,7 +66,7 @@ def _analyse_holding_lock(
 ) -> RunSummary:
     started = time.perf_counter()
     plan = question_plan(session, consultation)
-    models = get_models(session, consultation, plan)
+    models = get_models(session, consultation, plan, recount_signal=response_ids is None)
     theme_ids = {
         key: theme_id
         for key, theme_id in session.execute(
@@ -93,7 +94,8 @@ def _analyse_holding_lock(
         state = existing_state(session, ids)
         hashes = {response_id: input_hash(inputs[response_id], models.version) for response_id in ids}
         todo = [rid for rid in ids if force or state.get(rid, (None, False))[0] != hashes[rid]]
-        all_texts.extend((rid, inputs[rid].text) for rid in ids if inputs[rid].text)
+        if response_ids is None:
+            all_texts.extend((rid, inputs[rid].text) for rid in ids if inputs[rid].text)
         skipped = len(ids) - len(todo)
         summary.unchanged += skipped
         done += skipped
@@ -109,18 +111,15 @@ def _analyse_holding_lock(
                 )
             )
     to_code = sum(len(batch.response_ids) for batch in batches)
-    refresh = bool(batches or summary.withdrawn_removed or force)
-    if response_ids is not None and refresh:
-        # A few responses came in: regroup only when the whole consultation is small enough to do it now.
-        refresh = _count_active(session, consultation) <= tuning.CAMPAIGN_INLINE_LIMIT
-        if refresh:
-            all_texts = _all_texts(session, consultation, plan)
+    # A full run regroups the campaigns over every text; a run for a few responses places only those (it must not
+    # read the consultation's other texts, so its cost does not grow with the consultation).
+    regroup = response_ids is None and bool(batches or summary.withdrawn_removed or force)
     loaded_at = time.perf_counter()
     summary.timings["load"] = round(loaded_at - started, 2)
     pool = pool_for(models, workers, to_code)
     try:
         groups_future: Future | None = None
-        if pool is not None and refresh:
+        if pool is not None and regroup:
             # Grouping campaigns does not depend on coding: one worker starts on it while the others code.
             groups_future = pool.submit(group_campaigns, all_texts)
         for batch in batches:
@@ -130,13 +129,27 @@ def _analyse_holding_lock(
             else:
                 # Smaller pieces than a batch keep every worker busy until the end.
                 pieces = list(chunks(items, max(500, math.ceil(len(items) / workers))))
-                batch.result = [pool.submit(code_in_worker, piece) for piece in pieces]
+                preload_texts(session, models.vectors, [text for text, _ in items] + models.described)
+                batch.result = [
+                    pool.submit(code_in_worker, piece, models.vectors.known([t for t, _ in piece] + models.described))
+                    for piece in pieces
+                ]
+                models.vectors.clear()
         summary.parallel_workers = workers if pool is not None else 0
         for batch in batches:
             if pool is None:
+                # The background stage embeds here, through the models' cache: stored vectors are not recomputed.
+                preload_texts(session, models.vectors, [text for text, _ in batch.result] + models.described)
                 coded = code_texts(models.stance, models.themes, batch.result)
             else:
-                coded = [item for future in batch.result for item in future.result()]
+                coded = []
+                for future in batch.result:
+                    piece, fresh = future.result()
+                    coded.extend(piece)
+                    for key, vector in fresh.items():
+                        models.vectors[key] = vector
+            summary.embedded += models.vectors.save(session)
+            models.vectors.clear()
             summary.reviewer_coded_kept += write_batch(session, consultation, models, batch, coded, theme_ids)
             session.commit()
             summary.analysed += len(batch.response_ids)
@@ -145,9 +158,12 @@ def _analyse_holding_lock(
                 progress(done, len(active))
         coded_at = time.perf_counter()
         summary.timings["code_and_write"] = round(coded_at - loaded_at, 2)
-        if refresh:
+        if regroup:
             groups = groups_future.result() if groups_future is not None else group_campaigns(all_texts)
             summary.campaigns = refresh_campaigns(session, consultation, groups)
+        elif response_ids is not None and batches:
+            texts = {rid: batch.inputs[rid].text for batch in batches for rid in batch.response_ids}
+            summary.placed_in_campaigns = place_in_campaigns(session, consultation, texts)
         session.commit()
         summary.timings["campaigns"] = round(time.perf_counter() - coded_at, 2)
     finally:
@@ -155,25 +171,6 @@ def _analyse_holding_lock(
             pool.shutdown(cancel_futures=True)
     summary.timings["total"] = round(time.perf_counter() - started, 2)
     return summary
-
-
-def _count_active(session: Session, consultation: Consultation) -> int:
-    return (
-        session.scalar(
-            select(func.count(Response.id)).where(
-                Response.consultation_id == consultation.id, Response.status == "active"
-            )
-        )
-        or 0
-    )
-
-
-def _all_texts(session: Session, consultation: Consultation, plan: QuestionPlan) -> list[tuple[int, str]]:
-    ids = active_ids(session, consultation, None)
-    texts: list[tuple[int, str]] = []
-    for chunk in chunks(ids, tuning.BATCH_SIZE):
-        texts.extend((rid, item.text) for rid, item in load_inputs(session, plan, chunk).items() if item.text)
-    return texts
 
 
 def consultations_of(session: Session, response_ids: list[int]) -> dict[int, list[int]]:

@@ -16,7 +16,17 @@ MAX_SIGNAL = 5000
 # Texts of fewer words are too short to call a template letter ("Keep it open." is not a campaign).
 MIN_CAMPAIGN_WORDS = 6
 CAMPAIGN_THRESHOLD = 0.85
-# Runs for a few responses (after intake) regroup campaigns only in consultations up to this size; larger
-# consultations regroup on the next full run (`flask analyse`), which always does it when anything changed.
-CAMPAIGN_INLINE_LIMIT = 5000
+# A run for a few new responses places them in campaigns instead of regrouping (it reads no other texts): exact
+# copies by an index lookup (at most this many copies read per text: enough to see the campaign they belong to)
+# and near copies against the samples of this many largest campaigns. The next full run regroups everything.
+CAMPAIGN_COPIES_LIMIT = 50
+CAMPAIGN_SAMPLES_COMPARED = 200
 PARALLEL_MIN_TEXTS = 4000
+# Next to code: how many uncoded responses are re-scored per request (a bounded pool, so the cost does not grow
+# with the consultation), how many recent codings count as "already seen", and how many candidates without a
+# stored sentence vector may be embedded in the request (about a second; the rest wait for the background run).
+NEXT_TO_CODE_POOL = 600
+NEXT_TO_CODE_CODED_LIMIT = 2000
+NEXT_TO_CODE_EMBED_LIMIT = 40
+# A theme counts as "unsure" in the reason when its score is within 40% of the line from its assignment line.
+NEXT_TO_CODE_UNSURE = 0.6

