@@ -178,6 +178,15 @@ class BatchingDispatcher:
             time.sleep(0.01)
         return False
 
+    def hand_over_on_exit(self) -> None:
+        """At process exit: pass on whatever is still gathered (a lost notice would wait for the sweep)."""
+        if self._pid != os.getpid() or self.app is None:
+            return
+        try:
+            self.run_pending()
+        except Exception:  # exiting anyway; the sweep codes these responses
+            log.exception("Could not hand over the last batch at exit; the sweep will code it")
+
     def start(self) -> None:
         """Start the thread now rather than on the first submission (so the periodic sweep runs from the start)."""
         self._ensure_thread()

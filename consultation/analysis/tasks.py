@@ -9,6 +9,7 @@ The tasks acknowledge late and are rejected back to the queue when their worker 
 run again; the pipeline commits per batch and skips what it already coded, so a rerun finishes the job.
 """
 
+import atexit
 import logging
 import os
 
@@ -123,6 +124,10 @@ def register_background(app: Flask) -> None:
     CLI commands), so the embedded sweep runs from then on. Starting is a no-op once running, or without a thread."""
     init_background(app)
     app.before_request(dispatcher.start)
+    if app.config["BACKGROUND_JOBS"] == "celery":
+        # A worker process recycled by gunicorn sends what it gathered in its last batch window on the way out
+        # (one cheap message); coding it here would hold the exit, so the thread mode leaves that to the sweep.
+        atexit.register(dispatcher.hand_over_on_exit)
 
 
 def register_listeners() -> None:

@@ -160,6 +160,14 @@ def test_with_the_broker_down_intake_still_accepts_and_the_sweep_codes_later(bro
     assert _analysed(session) == 5
 
 
+def test_what_a_process_gathered_is_handed_over_when_it_exits(session, background):
+    consultation = demo_consultation(session)
+    response = make_response(session, consultation, TEXT)
+    responses_changed([response.id])
+    background.hand_over_on_exit()
+    assert background.pending() == ([], []) and _analysed(session) == 1
+
+
 def test_with_the_broker_down_a_reviewers_run_is_refused_clearly(broker_down, session, client, auth):
     consultation = demo_consultation(session)
     reply = client.post(f"/api/v1/consultations/{consultation.slug}/analysis/run", headers=auth("reviewer"))
