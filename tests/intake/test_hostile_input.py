@@ -190,3 +190,11 @@ def test_a_petition_closing_at_the_edge_of_the_calendar_is_refused(client, auth,
     assert assert_error(response, 422, "validation_error")["errors"] == {
         "closes_at": ["Must be between 1900-01-01 and 9998-12-31 (UTC)."]
     }
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/petitions/{big}", "/api/v1/submissions/{big}", "/api/v1/petitions/{big}/totals"]
+)
+def test_an_id_in_a_path_past_64_bits_is_not_found(client, auth, path):
+    response = client.get(path.format(big=10**30), headers=auth("admin"))
+    assert_error(response, 404, "not_found")
