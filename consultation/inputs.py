@@ -22,7 +22,7 @@ MAX_JSON_DEPTH = 32
 NUL_MESSAGE = "Must not contain NUL characters."
 SURROGATE_MESSAGE = "Must be valid Unicode text (a lone surrogate such as \\ud800 is not)."
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-MAX_ROW_ID = 2**63 - 1  # row ids are 64-bit integers on both databases
+MAX_ROW_ID = 2**31 - 1  # row ids are INTEGER columns: 32 bits on PostgreSQL
 
 
 class _TooManyDigits(ValueError):
@@ -94,7 +94,7 @@ def check_json_body() -> None:
 
 
 def check_url() -> None:
-    """NUL in a path can name nothing, nor can an id past 64 bits (no database could even bind it); in a query
+    """NUL in a path can name nothing, nor can an id past MAX_ROW_ID (PostgreSQL could not even bind it); in a query
     string NUL is refused like in a body."""
     if "\x00" in request.path:
         raise NotFound("page", request.path.replace("\x00", "\\x00"))
