@@ -22,6 +22,7 @@ MAX_JSON_DEPTH = 32
 NUL_MESSAGE = "Must not contain NUL characters."
 SURROGATE_MESSAGE = "Must be valid Unicode text (a lone surrogate such as \\ud800 is not)."
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+MAX_ROW_ID = 2**31 - 1  # row ids are INTEGER columns: 32 bits on PostgreSQL
 
 
 class _TooManyDigits(ValueError):
@@ -93,9 +94,13 @@ def check_json_body() -> None:
 
 
 def check_url() -> None:
-    """NUL in a path can name nothing; in a query string it is refused like in a body."""
+    """NUL in a path can name nothing, nor can an id past MAX_ROW_ID (PostgreSQL could not even bind it); in a query
+    string NUL is refused like in a body."""
     if "\x00" in request.path:
         raise NotFound("page", request.path.replace("\x00", "\\x00"))
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 0 <= value <= MAX_ROW_ID:
+            raise NotFound("object with id", str(value))
     problems = {name: [NUL_MESSAGE] for name, value in request.args.items(multi=True) if "\x00" in name + value}
     if problems:
         raise ValidationFailed({name.replace("\x00", "\\x00"): messages for name, messages in problems.items()})

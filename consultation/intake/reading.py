@@ -19,8 +19,8 @@ from consultation.errors import Forbidden, ValidationFailed
 from consultation.intake.models import MAX_LIST_LIMIT, Response
 from consultation.intake.service import attach_answer_values, question_codes
 
-# Row ids are 64-bit integers on both databases; a larger one in a forged cursor cannot even be bound.
-MAX_ROW_ID = 2**63 - 1
+# Row ids are INTEGER columns (32 bits on PostgreSQL); a larger one in a forged cursor cannot even be bound.
+MAX_ROW_ID = 2**31 - 1
 PERSONAL_DATA_ROLES = ("reviewer", "admin")
 
 

@@ -121,7 +121,7 @@ class ConfirmResultSchema(ma.Schema):
 
 
 class SignatureQuerySchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -151,7 +151,11 @@ class SignaturePageSchema(ma.Schema):
 
 class ReviewSchema(ma.Schema):
     action = ma.fields.String(required=True, validate=validate.OneOf(["invalidate", "restore"]))
-    signature_ids = ma.fields.List(ma.fields.Integer(), required=True, validate=validate.Length(min=1, max=10_000))
+    signature_ids = ma.fields.List(
+        ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),  # INTEGER ids: 32 bits on PostgreSQL
+        required=True,
+        validate=validate.Length(min=1, max=10_000),
+    )
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 

@@ -113,6 +113,7 @@ def test_dates_at_the_edge_of_the_calendar_are_refused_as_filters(client, auth, 
         ["0001-01-01T00:00:00+01:00", 1],
         ["9999-12-31T23:59:59-01:00", 1],
         ["2017-06-01T12:00:00+00:00", 10**30],
+        ["2017-06-01T12:00:00+00:00", 2**31],
         ["2017-06-01T12:00:00+00:00", -1],
     ],
 )
@@ -190,3 +191,11 @@ def test_a_petition_closing_at_the_edge_of_the_calendar_is_refused(client, auth,
     assert assert_error(response, 422, "validation_error")["errors"] == {
         "closes_at": ["Must be between 1900-01-01 and 9998-12-31 (UTC)."]
     }
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/petitions/{big}", "/api/v1/submissions/{big}", "/api/v1/petitions/{big}/totals"]
+)
+def test_an_id_in_a_path_past_the_integer_column_range_is_not_found(client, auth, path):
+    for big in (2**31, 10**30):
+        assert_error(client.get(path.format(big=big), headers=auth("admin")), 404, "not_found")

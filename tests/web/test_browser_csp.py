@@ -25,6 +25,7 @@ def _visit(page, url: str) -> None:
 
 
 def _styled_and_clean(page) -> None:
+    page.wait_for_load_state("load")  # the stylesheet too, after a click that navigated
     # The stylesheet applied: the skip link is moved off-screen by web.css, not by the browser's defaults.
     assert page.evaluate("getComputedStyle(document.querySelector('.skip-link')).position") == "absolute"
     assert page.evaluate("window.__violations") == []
@@ -50,6 +51,7 @@ def test_the_resident_pages_break_nothing_under_their_content_security_policy(li
     edit_code = page.locator("#edit-code").inner_text().strip()
 
     page.get_by_role("link", name="Change or withdraw your response").click()
+    page.wait_for_url(re.compile(r"/change$"))
     _styled_and_clean(page)
     page.get_by_label("Reference number").fill(reference)
     page.get_by_label("Edit code").fill(edit_code)
