@@ -4,7 +4,7 @@ Filing also records a response with channel "submission" for each station; respo
 String(10) with no check constraint, so that new channel needs no schema change.
 
 Revision ID: 0006_submissions
-Revises: 0005_analysis
+Revises: 0007_production
 Create Date: 2026-11-30 06:39:05.966468
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_submissions'
-down_revision = '0005_analysis'
+down_revision = '0007_production'
 branch_labels = None
 depends_on = None
 
