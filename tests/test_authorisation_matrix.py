@@ -99,7 +99,6 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/consultations/{slug}/analysis/next-to-code?n=5": Entry(READERS),
     "GET /api/v1/consultations/{slug}/analysis/status":        Entry(READERS),
     "POST /api/v1/consultations/{slug}/analysis/run":          Entry("401 403 403 202 202"),
-    "GET /api/v1/consultations/{slug}/analysis/status":       Entry(READERS),
     "GET /api/v1/consultations/{slug}/analysis/next-to-code": Entry(READERS),
     "GET /api/v1/responses/{reference}/coding":                Entry(READERS_OF_A),
     "GET /api/v1/responses/{reference_b}/coding":              Entry("401 403 200 200 200"),
