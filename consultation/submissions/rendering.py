@@ -69,7 +69,8 @@ def _run_with_time_limit(work: Callable[[], object], seconds: float):
     thread.join(seconds)
     if thread.is_alive():
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(RenderTimedOut))
-        thread.join(10)
+        # The caller is answered at once; the daemon thread stops at its next Python step (or ends with the process).
+        thread.join(1)
         raise RenderTimeLimitExceeded(seconds)
     if isinstance(outcome.get("error"), RenderTimedOut):
         raise RenderTimeLimitExceeded(seconds)
