@@ -17,10 +17,16 @@ def _database_url(default: str) -> str:
     return url
 
 
+def _engine_options(url: str) -> dict:
+    # SQLite takes one writer at a time. The background analysis thread and a command (seed-demo, import) may both
+    # write, so a writer waits for the other instead of failing after sqlite3's default 5 seconds.
+    return {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {}
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEFAULT_SECRET)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'consultation.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = _engine_options(SQLALCHEMY_DATABASE_URI)
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
     JSON_SORT_KEYS = False
 
@@ -89,6 +95,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
+    SQLALCHEMY_ENGINE_OPTIONS = _engine_options(SQLALCHEMY_DATABASE_URI)
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
