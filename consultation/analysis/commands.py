@@ -12,7 +12,7 @@ from consultation.analysis import demo
 from consultation.analysis.background import sweep
 from consultation.analysis.engine import CodebookSpec, cross_validate, evaluate, model_status
 from consultation.analysis.engine.embedding import FileCache
-from consultation.analysis.engine.experiments import compare_selection
+from consultation.analysis.engine.experiments import compare_selection, pool_size
 from consultation.analysis.service import analyse
 from consultation.analysis.tasks import configured_workers
 from consultation.catalog.models import Consultation
@@ -97,7 +97,7 @@ READABLE = click.Path(exists=True, dir_okay=False, readable=True)
     "selection_budget",
     type=click.IntRange(min=2),
     default=None,
-    help="Instead: N codings chosen by the next-to-code ranking against N random ones (three seeds).",
+    help="Instead: N codings chosen by the next-to-code ranking against N random ones (five seeds).",
 )
 @click.option(
     "--embedding-cache",
@@ -117,8 +117,10 @@ def evaluate_command(test_path, train_path, codebook_path, cv, seed, no_model, s
     if cv and cv > len(test):
         raise click.BadParameter(f"{cv} folds need at least {cv} records.", param_hint="--cv")
     if selection_budget:
-        if selection_budget > len(test) // 2:
-            raise click.BadParameter(f"half of --test ({len(test) // 2}) is the pool to pick {selection_budget} from.")
+        if selection_budget > pool_size(len(test)):
+            raise click.BadParameter(
+                f"two thirds of --test ({pool_size(len(test))}) are the pool to pick {selection_budget} from."
+            )
         result = compare_selection(test, codebook, budget=selection_budget, use_model=use_model, cache=cache)
     elif cv:
         result = cross_validate(test, codebook, folds=cv, seed=seed, use_model=use_model, cache=cache)

@@ -193,12 +193,17 @@ class NextToCodeArgsSchema(ma.Schema):
 
 
 class CodingValueSchema(ma.Schema):
-    score = ma.fields.Float(metadata={"description": "Usefulness: half uncertainty, half novelty"})
+    score = ma.fields.Float(metadata={"description": "Usefulness: (uncertainty + representative) / 2 x novelty"})
     uncertainty = ma.fields.Float(metadata={"description": "Mean of the stance and theme uncertainty, 0..1"})
     stance_uncertainty = ma.fields.Float(metadata={"description": "1 minus the gap between the two likeliest stances"})
     theme_uncertainty = ma.fields.Float(metadata={"description": "1 when a theme's score is on its assignment line"})
     novelty = ma.fields.Float(
         metadata={"description": "1 minus the closest similarity to a coded (or earlier listed) response"}
+    )
+    representative = ma.fields.Float(
+        metadata={
+            "description": "0..1: how close it is to its nearest fellow uncoded responses (a crowd, not an outlier)"
+        }
     )
 
 

@@ -5,7 +5,12 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from consultation.analysis.engine import CodebookSpec
-from consultation.analysis.engine.active import rank_for_coding, stance_uncertainty, theme_uncertainty
+from consultation.analysis.engine.active import (
+    rank_for_coding,
+    representativeness,
+    stance_uncertainty,
+    theme_uncertainty,
+)
 from consultation.analysis.engine.core import Engine
 from consultation.analysis.engine.quality import stance_agreement, theme_agreement, wilson_interval
 
@@ -77,3 +82,23 @@ def test_the_engine_ranks_what_to_code_next_from_real_text():
     ]
     order = engine.next_to_code(candidates, coded=["I object to closing it."], n=2)
     assert order[0] == 1 and len(set(order)) == 2
+
+
+def test_a_response_that_stands_for_a_crowd_comes_before_an_equally_doubtful_outlier():
+    rng = np.random.default_rng(0)
+    centre = np.eye(8)[0]
+    crowd = centre + 0.05 * rng.standard_normal((12, 8))
+    outlier = np.eye(8)[[5]]
+    vectors = np.vstack([crowd, outlier])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    representative = representativeness(vectors)
+    assert representative[-1] == 0.0 and representative[:-1].min() > 0.5
+    uncertainty = np.full(len(vectors), 0.8)
+    assert rank_for_coding(uncertainty, vectors, None, n=1) != [len(vectors) - 1]
+    # once one of the crowd is coded, the rest of it is no longer new: the outlier is next
+    assert rank_for_coding(uncertainty, vectors, vectors[:12], n=1) == [len(vectors) - 1]
+
+
+def test_a_small_pool_counts_every_candidate_as_equally_representative():
+    vectors = np.eye(4)
+    assert representativeness(vectors).tolist() == [1.0, 1.0, 1.0, 1.0]

@@ -159,8 +159,9 @@ def test_compare_selection_scores_ranked_against_random_codings(runner, tmp_path
     result = runner.invoke(args=["evaluate-analysis", "--test", test, "--compare-selection", "6", "--no-model"])
     assert result.exit_code == 0, result.output
     scores = _result(result.output)
-    assert scores["budget"] == 6 and scores["seeds"] == [0, 1, 2]
+    assert scores["budget"] == 6 and scores["seeds"] == [0, 1, 2, 3, 4]
+    assert scores["pool"] == round(len(records) * 2 / 3)
     for way in ("random", "ranked"):
-        assert len(scores[way]["stance_macro_f1"]["runs"]) == 3
-    too_many = runner.invoke(args=["evaluate-analysis", "--test", test, "--compare-selection", "20"])
-    assert too_many.exit_code == 2 and "is the pool to pick 20 from" in too_many.output
+        assert len(scores[way]["stance_macro_f1"]["runs"]) == 5
+    too_many = runner.invoke(args=["evaluate-analysis", "--test", test, "--compare-selection", "30"])
+    assert too_many.exit_code == 2 and "are the pool to pick 30 from" in too_many.output

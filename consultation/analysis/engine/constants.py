@@ -82,9 +82,13 @@ MIN_ONE_RATIOS = (1.0, 0.75, 0.5)
 DEFAULT_THRESHOLD = 0.5
 
 # --- reviewers' effort (active.py, quality.py)
-# Usefulness of coding a response next = uncertainty and novelty in equal parts: either alone picks
-# clusters of near-identical doubtful texts (uncertainty) or odd outliers (novelty).
-NOVELTY_SHARE = 0.5
+# Usefulness of coding a response next = (uncertainty + representativeness) / 2 x novelty (active.py).
+# Representativeness is the mean similarity to this many nearest fellow candidates: enough to tell a crowd
+# from a pair of near-copies.
+DENSITY_NEIGHBOURS = 10
+# Past this many candidates the crowd is measured against a random sample of them (memory and time stay
+# linear in the pool: 2,000 x 384 floats).
+DENSITY_SAMPLE = 2000
 # 95% intervals.
 CONFIDENCE_Z = 1.96
 # Bootstrap resamples for F1 and kappa intervals: 1,000 puts the 2.5% and 97.5% points within about 0.01.

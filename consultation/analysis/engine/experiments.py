@@ -1,9 +1,10 @@
 """Measured, not claimed: do codings chosen by :func:`~.active.rank_for_coding` teach more than random ones?
 
-For each seed the labelled records are split in two halves, a pool and a test set. "Random" codes ``budget``
-pool responses drawn at random; "ranked" starts from the untrained engine and codes the pool in rounds of
-``step``, each round the most useful responses by the engine's ranking after learning from the rounds
-before. Both are scored on the same test half.
+For each seed the labelled records are split in two: a pool (``pool_share`` of them, two thirds by default)
+and a test set. The pool has to be well over the budget, or both ways end up coding much the same responses.
+"Random" codes ``budget`` pool responses drawn at random; "ranked" starts from the untrained engine and codes
+the pool in rounds of ``step``, each round the most useful responses by the engine's ranking after learning
+from the rounds before. Both are scored on the same test set.
 """
 
 from __future__ import annotations
@@ -24,12 +25,18 @@ def _score(codebook, pool, chosen, test, use_model, cache) -> dict:
     return {key: result[key] for key in SCORES}
 
 
+def pool_size(n: int, pool_share: float = 2 / 3) -> int:
+    """How many of ``n`` labelled records form the pool to choose codings from (the rest are the test set)."""
+    return int(round(n * pool_share))
+
+
 def compare_selection(
     records: Sequence[dict],
     codebook: CodebookSpec,
     budget: int = 50,
     step: int = 10,
-    seeds: Sequence[int] = (0, 1, 2),
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    pool_share: float = 2 / 3,
     use_model: bool | None = None,
     cache=None,
 ) -> dict:
@@ -37,10 +44,10 @@ def compare_selection(
     records = list(records)
     cache = {} if cache is None else cache
     runs: dict[str, list[dict]] = {"random": [], "ranked": []}
+    cut = pool_size(len(records), pool_share)
     for seed in seeds:
         order = np.random.default_rng(seed).permutation(len(records))
-        half = len(records) // 2
-        pool, test = [records[i] for i in order[:half]], [records[i] for i in order[half:]]
+        pool, test = [records[i] for i in order[:cut]], [records[i] for i in order[cut:]]
         budget_here = min(budget, len(pool))
         random_pick = np.random.default_rng(seed + 1000).choice(len(pool), size=budget_here, replace=False)
         runs["random"].append(_score(codebook, pool, list(random_pick), test, use_model, cache))
@@ -57,7 +64,7 @@ def compare_selection(
             )
             chosen.extend(rest[r] for r in ranked)
         runs["ranked"].append(_score(codebook, pool, chosen, test, use_model, cache))
-    out: dict = {"budget": budget, "step": step, "seeds": list(seeds), "n": len(records)}
+    out: dict = {"budget": budget, "step": step, "seeds": list(seeds), "n": len(records), "pool": cut}
     for name, scores in runs.items():
         out[name] = {
             key: {

@@ -22,8 +22,13 @@ from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
 from consultation.accounts.service import visible_borough_ids
-from consultation.analysis.engine.active import rank_for_coding, stance_uncertainty, theme_uncertainty
-from consultation.analysis.engine.constants import NOVELTY_SHARE
+from consultation.analysis.engine.active import (
+    rank_for_coding,
+    representativeness,
+    stance_uncertainty,
+    theme_uncertainty,
+    usefulness,
+)
 from consultation.analysis.engine.embedding import embed, text_key
 from consultation.analysis.models import ResponseAnalysis
 from consultation.analysis.service import tuning
@@ -203,9 +208,10 @@ def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
         # 1 on the line where a theme is assigned, 0 at full certainty either way: which themes to name in `why`.
         per_theme = 1.0 - np.abs(scores - line) / max(line, 1.0 - line)
     picks = rank_for_coding(uncertainty, vectors, coded_vectors, n=n)
+    representative = representativeness(vectors)
     for index, novelty in zip(picks, novelty_of_picks(picks, vectors, coded_vectors), strict=True):
         candidate = candidates[index]
-        score = (1.0 - NOVELTY_SHARE) * float(uncertainty[index]) + NOVELTY_SHARE * novelty
+        score = float(usefulness(uncertainty[index], representative[index], novelty))
         unsure_themes = {
             theme_keys[j]: round(float(scores[index, j]), 2)
             for j in np.argsort(per_theme[index])[::-1][:3]
@@ -224,6 +230,7 @@ def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
                     "stance_uncertainty": round(float(stance_doubt[index]), 4),
                     "theme_uncertainty": round(float(theme_doubt[index]), 4),
                     "novelty": round(novelty, 4),
+                    "representative": round(float(representative[index]), 4),
                 },
                 "uncertain_themes": unsure_themes,
                 "why": _why(models.stance.labels, stance_probabilities[index], unsure_themes, novelty, closest),
