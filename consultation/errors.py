@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import marshmallow as ma
 from flask import Flask, current_app, has_request_context, jsonify, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -198,6 +198,30 @@ def handle_integrity_error(error: IntegrityError):
     )
 
 
+# Seconds a client is asked to wait when the database cannot be reached: long enough for a restart or a
+# failover to finish, short enough that a resident's form is not abandoned.
+DATABASE_RETRY_AFTER = 5
+
+
+def handle_database_unavailable(error: OperationalError):
+    """The database is down, unreachable or refusing work (a cut connection, a failover, a locked file): a 503
+    the client may retry, not a 500 that reads as our bug. Nothing was stored; the log has the details."""
+    log.error("Database unavailable, answered with 503: %s", error.orig)
+    database = current_app.extensions.get("sqlalchemy")
+    if database is not None:
+        try:
+            database.session.rollback()
+        except Exception:  # the connection is gone; the pool replaces it on next use
+            log.debug("Rollback after a lost connection failed", exc_info=True)
+    return error_response(
+        503,
+        "database_unavailable",
+        "The service cannot reach its database just now; nothing was saved. Try again in a few seconds.",
+        {"retry_after": [DATABASE_RETRY_AFTER]},
+        {"Retry-After": str(DATABASE_RETRY_AFTER)},
+    )
+
+
 def handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
@@ -208,5 +232,6 @@ def handle_unexpected(error: Exception):
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

@@ -61,6 +61,15 @@ def test_unexpected_exception_is_a_json_500_without_details():
     assert "secret internals" not in body["message"]
 
 
+def test_a_database_that_cannot_be_reached_is_a_503_to_retry_not_a_500(tmp_path):
+    unreachable = f"sqlite:///{tmp_path}/no-such-folder/consultation.db"  # SQLite cannot open it: a real failure
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": unreachable, "PROPAGATE_EXCEPTIONS": False})
+    response = app.test_client().get("/api/v1/consultations")
+    body = assert_error_shape(response, 503, "database_unavailable")
+    assert response.headers["Retry-After"] == "5" and body["errors"] == {"retry_after": [5]}
+    assert "no-such-folder" not in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("body", ["[]", '"text"', "42"])
 def test_non_object_json_is_a_validation_error(client, auth, body):
     response = client.post("/api/v1/consultations", data=body, content_type="application/json", headers=auth("admin"))
