@@ -6,6 +6,7 @@ paper signatures and signatures exported from another petition site.
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -89,21 +90,37 @@ def london_moment(naive: datetime) -> tuple[datetime | None, str | None]:
     return local.astimezone(UTC), None
 
 
-def parse_moment(cell) -> tuple[datetime | None, str | None]:
-    """A date-time cell -> aware UTC; without an offset it is London local time, and a bare date is its midnight."""
+NOT_A_DATE = "Not a date: use 2017-09-14 18:05 or 14/09/2017 18:05 (London time)."
+DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}/\d{1,2}/\d{4}$")
+
+
+def parse_moment(
+    cell, *, time_required: str | None = None, not_a_date: str = NOT_A_DATE
+) -> tuple[datetime | None, str | None]:
+    """A date-time cell -> aware UTC; without an offset it is London local time.
+
+    A bare date is its midnight, unless ``time_required`` is given: then it is refused with that message (a
+    response's received time decides whether it beat the deadline, so a date alone is not enough).
+    """
     try:
-        moment, problem = _parse_moment(cell)
+        moment, problem = _parse_moment(cell, time_required, not_a_date)
         return (supported_instant(moment), None) if moment is not None else (None, problem)
     except (OutOfRange, OverflowError):
         return None, RANGE_MESSAGE
 
 
-def _parse_moment(cell) -> tuple[datetime | None, str | None]:
+def _parse_moment(cell, time_required: str | None, not_a_date: str) -> tuple[datetime | None, str | None]:
     if isinstance(cell, datetime):
-        return (as_utc(cell), None) if cell.tzinfo else london_moment(cell)
+        if cell.tzinfo is not None:
+            return as_utc(cell), None
+        if time_required and (cell.hour, cell.minute, cell.second, cell.microsecond) == (0, 0, 0, 0):
+            return None, time_required
+        return london_moment(cell)
     text = cell_text(cell)
     if not text:
         return None, "Required."
+    if time_required and DATE_ONLY.match(text):
+        return None, time_required
     parsed = None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -115,7 +132,7 @@ def _parse_moment(cell) -> tuple[datetime | None, str | None]:
             except ValueError:
                 continue
     if parsed is None:
-        return None, "Not a date: use 2017-09-14 18:05 or 14/09/2017 18:05 (London time)."
+        return None, not_a_date
     if parsed.tzinfo is not None:
         return as_utc(parsed), None
     return london_moment(parsed)
