@@ -120,6 +120,13 @@ class Quotes(MethodView):
         return {"quotes": quotes}
 
 
+def _export(build, slug: str, file_format: str, borough, station, options: dict):
+    """One export for the caller: ``build`` (a reporting service export) in the consultation's scope, sent as a file."""
+    consultation = get_consultation(db.session, slug)
+    table = build(db.session, consultation, user=current_user(), borough_code=borough, station_slug=station, **options)
+    return _send(table, file_format)
+
+
 @blp.route("/<slug>/exports/responses")
 class ResponsesExport(MethodView):
     @require_role(*READERS)
@@ -127,15 +134,7 @@ class ResponsesExport(MethodView):
     @blp.arguments(ResponsesExportQuerySchema, location="query", as_kwargs=True)
     def get(self, slug, format, borough=None, station=None, **options):  # noqa: A002  (the query parameter's name)
         """Export responses as CSV, XLSX, JSON or NDJSON; no personal data unless a reviewer asks"""
-        table = service.response_export(
-            db.session,
-            get_consultation(db.session, slug),
-            user=current_user(),
-            borough_code=borough,
-            station_slug=station,
-            **options,
-        )
-        return _send(table, format)
+        return _export(service.response_export, slug, format, borough, station, options)
 
 
 @blp.route("/<slug>/exports/aggregates")
@@ -145,15 +144,7 @@ class AggregatesExport(MethodView):
     @blp.arguments(AggregatesExportQuerySchema, location="query", as_kwargs=True)
     def get(self, slug, format, borough=None, station=None, **options):  # noqa: A002  (the query parameter's name)
         """Export the aggregates as CSV, XLSX (one row per group), JSON (the document) or NDJSON"""
-        table = service.aggregates_export(
-            db.session,
-            get_consultation(db.session, slug),
-            user=current_user(),
-            borough_code=borough,
-            station_slug=station,
-            **options,
-        )
-        return _send(table, format)
+        return _export(service.aggregates_export, slug, format, borough, station, options)
 
 
 @blp.route("/<slug>/themes/discover")
