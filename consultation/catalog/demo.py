@@ -102,7 +102,7 @@ def seed_demo(session: Session) -> list[str]:
         session,
         DEMO_SLUG,
         demo_data.TITLE + " (demo)",
-        seeded_at - timedelta(minutes=1),
+        seeded_at - timedelta(days=demo_data.DAYS_ALREADY_OPEN),
         london_wall_time(closing_day.year, closing_day.month, closing_day.day, 17, 30),
         boroughs,
     ):

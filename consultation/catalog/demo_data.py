@@ -243,6 +243,8 @@ QUESTIONNAIRE = {
 }
 
 DAYS_OPEN = 14  # the demo consultation closes at 17:30 London time this many days after seeding
+# ... and opened this many days before it, so the demo petition's six weeks of signatures fall inside it
+DAYS_ALREADY_OPEN = 45
 CONSULTING_BODY = "Mayor's Office for Policing and Crime (MOPAC)"
 TITLE = "Public access and engagement: the future of police front counters"
 SUMMARY = (

@@ -106,7 +106,7 @@ def seed_demo_petition(session: Session, consultation_slug: str) -> Petition | N
         # The token is thrown away: `flask create-token` issues one for anyone who wants to act as an organiser.
         organiser, _ = create_user_with_token(session, name=ORGANISER, role="organiser", borough_codes=["E09000002"])
     seeded_at = now()
-    start = seeded_at - timedelta(days=DAYS)
+    start = max(seeded_at - timedelta(days=DAYS), consultation.opens_at)  # never before the consultation opened
     petition = Petition(
         consultation_id=consultation.id,
         owner_id=organiser.id,
