@@ -14,6 +14,7 @@ from sklearn.base import clone
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import f1_score
 from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import Pipeline
 
 from .constants import CALIBRATION_FOLDS, DEFAULT_THRESHOLD, MIN_ONE_RATIOS, MIN_POSITIVES_TO_CALIBRATE, THRESHOLD_GRID
 
@@ -21,18 +22,22 @@ from .constants import CALIBRATION_FOLDS, DEFAULT_THRESHOLD, MIN_ONE_RATIOS, MIN
 def fit_calibrated(estimator, X, y, sample_weight=None):
     """``estimator`` fitted on (X, y), calibrated when every class has enough examples for the folds.
 
-    Weights go to the pipeline's last step (a ``Pipeline`` takes them as ``<step>__sample_weight``).
+    For a ``Pipeline`` only its last step (the classifier) is calibrated: the features are built once, on all
+    of X, and coding a response transforms its text once rather than once per calibration fold (three times
+    the work on the words-only path). Weights go to the classifier.
     """
     _, counts = np.unique(np.asarray(y), return_counts=True)
-    fit_args = {}
-    if sample_weight is not None:
-        step = estimator.steps[-1][0] if hasattr(estimator, "steps") else None
-        fit_args = {f"{step}__sample_weight" if step else "sample_weight": np.asarray(sample_weight, dtype=float)}
-    if len(counts) >= 2 and counts.min() >= MIN_POSITIVES_TO_CALIBRATE:
+    calibrate = len(counts) >= 2 and counts.min() >= MIN_POSITIVES_TO_CALIBRATE
+    steps = estimator.steps if hasattr(estimator, "steps") else None
+    last = clone(steps[-1][1] if steps else estimator)
+    if calibrate:
         folds = StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=0)
-        model = CalibratedClassifierCV(clone(estimator), method="sigmoid", cv=folds)
-        return model.fit(X, y, **fit_args)
-    return clone(estimator).fit(X, y, **fit_args)
+        last = CalibratedClassifierCV(last, method="sigmoid", cv=folds)
+    weights = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight, dtype=float)}
+    if not steps:
+        return last.fit(X, y, **weights)
+    model = Pipeline([*((name, clone(step)) for name, step in steps[:-1]), (steps[-1][0], last)])
+    return model.fit(X, y, **{f"{steps[-1][0]}__{key}": value for key, value in weights.items()})
 
 
 def apply_threshold(P: np.ndarray, threshold: float, min_one: float) -> np.ndarray:
