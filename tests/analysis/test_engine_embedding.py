@@ -10,7 +10,14 @@ import pytest
 from consultation.analysis.engine import CodebookSpec, StanceModel, ThemeModel, embed, model_status
 from consultation.analysis.engine.constants import MAX_TOKENS
 from consultation.analysis.engine.core import Engine
-from consultation.analysis.engine.embedding import FileCache, load_model, text_key
+from consultation.analysis.engine.embedding import (
+    DIMENSION,
+    STORED_DIMENSION,
+    FileCache,
+    learning_vectors,
+    load_model,
+    text_key,
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -62,11 +69,24 @@ def test_a_cached_text_is_not_embedded_again():
     cache = {}
     first = embed(["Keep the ferry running.", "Keep the ferry running."], cache=cache)
     assert list(cache) == [text_key("Keep the ferry running.")]
-    # a planted vector comes back unchanged: proof that the cache, not the model, answered
-    planted = np.zeros(first.shape[1], dtype=np.float32)
-    planted[0] = 1.0
+    assert cache[text_key("Keep the ferry running.")].shape == (STORED_DIMENSION,)
+    # a planted pair comes back unchanged: proof that the cache, not the model, answered
+    planted = np.zeros(STORED_DIMENSION, dtype=np.float32)
+    planted[0] = planted[DIMENSION + 1] = 1.0
     cache[text_key("Keep the ferry running.")] = planted
-    assert np.array_equal(embed(["Keep the ferry running."], cache=cache)[0], planted)
+    assert np.array_equal(embed(["Keep the ferry running."], cache=cache)[0], planted[:DIMENSION])
+    assert np.array_equal(learning_vectors(["Keep the ferry running."], cache=cache)[0], planted[DIMENSION:])
+    assert first.shape == (2, DIMENSION)
+
+
+def test_one_pass_gives_a_text_its_sentence_vector_and_its_learning_vector():
+    cache = {}
+    texts = ["Close the pier, it is unsafe.", "Keep the pier open, it is much loved."]
+    sentence = embed(texts, cache=cache)
+    learning = learning_vectors(texts, cache=cache)
+    assert len(cache) == 2  # the learning vectors came from the same pass, not a second one
+    assert np.allclose(np.linalg.norm(learning, axis=1), 1.0, atol=1e-5)
+    assert np.abs(sentence - learning).max() > 0.05  # the last four layers' mean is not the last layer
 
 
 def test_a_file_cache_keeps_vectors_between_runs(tmp_path):
@@ -75,7 +95,7 @@ def test_a_file_cache_keeps_vectors_between_runs(tmp_path):
     vector = embed(["Trains to the coast are too slow."], cache=cache)[0]
     cache.save()
     again = FileCache(path)
-    assert np.array_equal(again[text_key("Trains to the coast are too slow.")], vector)
+    assert np.array_equal(again[text_key("Trains to the coast are too slow.")][:DIMENSION], vector)
 
 
 CODEBOOK = CodebookSpec.from_dict(

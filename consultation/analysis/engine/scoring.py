@@ -78,7 +78,7 @@ def evaluate(
         if train_codebook is None or train_codebook.same_themes(codebook):
             theme_model.fit(train_texts, [r.get("themes", []) for r in train_records])
     vectors = embed(texts, cache=cache) if use_model and texts else None
-    predicted = [label for label, _ in stance_model.predict(texts, vectors)]
+    predicted = [label for label, _ in stance_model.predict(texts)]
     truth = [r.get("stance", "neutral") for r in test_records]
     present = [s for s in STANCES if s in set(truth) | set(predicted)]
     per_stance = f1_score(truth, predicted, labels=present, average=None, zero_division=0.0)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .calibration import fit_calibrated
 from .constants import CUE_SHARPNESS, MIXED_TO_NEUTRAL, NEUTRAL_BASE, NEUTRAL_PER_QUESTION, STANCE_PRIOR_STRENGTH
-from .embedding import embed, model_available
+from .embedding import learning_vectors, model_available
 from .stance_cues import cue_evidence, proposal_actions, proposal_object
 from .training import feature_rows, stance_pipeline
 
@@ -77,7 +77,7 @@ class StanceModel:
             # one class only (every coded response agreed): nothing to tell apart, so learn the prior
             self._single = str(y[0]) if len(y) else None
             return self
-        vectors = embed(texts, cache=self.cache) if self.use_model else None
+        vectors = learning_vectors(texts, cache=self.cache) if self.use_model else None
         evidence = cue_scores(texts, self.proposal)
         columns = _cue_columns(evidence)
         rows = feature_rows(texts, columns, vectors)
@@ -85,7 +85,7 @@ class StanceModel:
         self._classifier = fit_calibrated(pipeline, rows, y, sample_weight=weights)
         return self
 
-    def predict_proba(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(n, 3) probabilities in the order of :attr:`labels`."""
         texts = list(texts)
         evidence = cue_scores(texts, self.proposal)
@@ -99,14 +99,13 @@ class StanceModel:
                 return prior
             learnt[:, STANCES.index(self._single)] = 1.0
         else:
-            if vectors is None and self.use_model:
-                vectors = embed(texts, cache=self.cache)
+            vectors = learning_vectors(texts, cache=self.cache) if self.use_model else None
             p = self._classifier.predict_proba(feature_rows(texts, _cue_columns(evidence), vectors))
             for j, label in enumerate(self._classifier.classes_):
                 learnt[:, STANCES.index(label)] = p[:, j]
         return share * learnt + (1 - share) * prior
 
-    def predict(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[tuple[str, float]]:
-        p = self.predict_proba(texts, vectors)
+    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+        p = self.predict_proba(texts)
         best = p.argmax(axis=1)
         return [(STANCES[i], float(round(p[k, i], 4))) for k, i in enumerate(best)]

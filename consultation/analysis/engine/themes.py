@@ -16,7 +16,7 @@ import numpy as np
 from .calibration import apply_threshold, choose_threshold, out_of_fold
 from .codebook import CodebookSpec
 from .constants import DEFAULT_THRESHOLD, MIN_CODED_FOR_THRESHOLD, MIN_POSITIVES_TO_CALIBRATE, THEME_PRIOR_STRENGTH
-from .embedding import embed, model_available
+from .embedding import embed, learning_vectors, model_available
 from .training import embedding_pipeline, feature_rows, label_probabilities, neighbour_scores, theme_words_pipeline
 from .zero_shot import ThemeZeroShot
 
@@ -80,6 +80,9 @@ class ThemeModel:
     def _vectors(self, texts: Sequence[str]) -> np.ndarray | None:
         return embed(texts, cache=self.cache) if self.use_model and len(texts) else None
 
+    def _features(self, texts: Sequence[str]) -> np.ndarray | None:
+        return learning_vectors(texts, cache=self.cache) if self.use_model and len(texts) else None
+
     def _blend(self, rows, vectors, zero_shot_p, learnt: _Learnt | None) -> np.ndarray:
         if learnt is None:
             return zero_shot_p
@@ -101,6 +104,7 @@ class ThemeModel:
         z = self.zero_shot.standardised(texts, vectors)
         rows = feature_rows(texts, z)
         zero_shot_p = self.zero_shot.probabilities(texts, vectors)
+        vectors = self._features(texts)  # the learnt classifiers read the learning vectors
         if len(texts) >= MIN_CODED_FOR_THRESHOLD:
 
             def fit_predict(train, test):
@@ -122,7 +126,7 @@ class ThemeModel:
         if self._learnt is None:
             return zero_shot_p
         rows = feature_rows(texts, self.zero_shot.standardised(texts, vectors))
-        return self._blend(rows, vectors, zero_shot_p, self._learnt)
+        return self._blend(rows, self._features(texts), zero_shot_p, self._learnt)
 
     def predict_scores(self, texts: Sequence[str]) -> list[dict[str, float]]:
         P = self.predict_scores_matrix(texts)

@@ -193,7 +193,7 @@ def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
         result["closeness"] = "words"
     result["pool"] = len(candidates)
     texts = [candidate.text for candidate in candidates]
-    stance_probabilities = np.asarray(models.stance.predict_proba(texts, model_vectors), dtype=np.float64)
+    stance_probabilities = np.asarray(models.stance.predict_proba(texts), dtype=np.float64)
     stance_doubt = stance_uncertainty(stance_probabilities)
     uncertainty = stance_doubt
     theme_doubt = np.zeros(len(texts))
