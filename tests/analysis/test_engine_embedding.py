@@ -98,6 +98,17 @@ def test_a_file_cache_keeps_vectors_between_runs(tmp_path):
     assert np.array_equal(again[text_key("Trains to the coast are too slow.")][:DIMENSION], vector)
 
 
+def test_a_file_cache_in_an_older_layout_is_replaced_not_misread(tmp_path):
+    path = tmp_path / "vectors.npz"
+    key = text_key("Trains to the coast are too slow.")
+    np.savez(path, keys=np.array([key]), vectors=np.ones((1, DIMENSION), dtype=np.float32))  # sentence vectors only
+    cache = FileCache(path)
+    assert len(cache) == 0
+    embed(["Trains to the coast are too slow."], cache=cache)
+    cache.save()
+    assert FileCache(path)[key].shape == (STORED_DIMENSION,)
+
+
 CODEBOOK = CodebookSpec.from_dict(
     {
         "description": "Proposal to close the town library.",

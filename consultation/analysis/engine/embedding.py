@@ -312,6 +312,8 @@ class FileCache(dict):
         self.path = Path(path)
         if self.path.exists():
             with np.load(self.path) as data:
+                if data["vectors"].ndim != 2 or data["vectors"].shape[1] != STORED_DIMENSION:
+                    return  # written in an older layout: its vectors are not these, and the next save replaces it
                 for key, vector in zip(data["keys"], data["vectors"], strict=True):
                     self[str(key)] = vector
 
