@@ -9,6 +9,7 @@ from consultation.clock import arrival_time, iso_utc, now
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db, limiter
 from consultation.intake import service as intake
+from consultation.petitions import service as petitions
 from consultation.web import forms, presenters
 from consultation.web.helpers import CLOSED_CODES, RECEIPT_KEY, from_iso, private_page, questions_of
 
@@ -128,6 +129,19 @@ def confirmation(slug: str, station_slug: str):
     )
 
 
+def _station_petitions(found: Consultation, site: Station, moment) -> list[tuple]:
+    """(petition, "open"/"closed", total) for each petition about this station, open ones first."""
+    items = [
+        (
+            petition,
+            petitions.petition_status(petition, moment),
+            petitions.petition_totals(db.session, petition.id)["total"],
+        )
+        for petition in petitions.petitions_for(db.session, consultation_slug=found.slug, station_slugs=[site.slug])
+    ]
+    return sorted(items, key=lambda item: item[1] != "open")
+
+
 def _station_page(
     found: Consultation,
     site: Station,
@@ -151,5 +165,6 @@ def _station_page(
         summary=summary or [],
         field_errors=field_errors or {},
         closed_message=closed_message,
+        petitions=_station_petitions(found, site, now()),
     )
     return body, http_status

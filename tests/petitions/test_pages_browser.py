@@ -83,3 +83,13 @@ def test_a_link_that_is_not_valid_gets_a_page_that_passes_axe(demo_petition, bro
     page.goto(f"{base_url}/petitions/{petition_id}/confirm/not-a-real-token")
     assert page.get_by_role("heading", level=1).inner_text() == "This link is not valid"
     assert_accessible(page, "unknown-link")
+
+
+def test_a_station_page_links_its_petitions_and_passes_axe(demo_petition, browser_page):
+    base_url, _, petition_id, _ = demo_petition
+    page = browser_page
+    page.goto(f"{base_url}/consult/public-access-demo/stations/dagenham")
+    assert page.get_by_role("heading", name="Petitions about this station").is_visible()
+    assert_accessible(page, "station-with-petition")
+    page.get_by_role("link", name="Keep Dagenham police station open").click()
+    page.wait_for_url(re.compile(rf"/petitions/{petition_id}$"))
