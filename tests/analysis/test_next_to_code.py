@@ -55,6 +55,12 @@ def test_next_to_code_lists_uncoded_responses_with_their_scores_and_why(client, 
     for item in body["items"]:
         assert 0.0 <= item["scores"]["uncertainty"] <= 1.0 and 0.0 <= item["scores"]["novelty"] <= 1.0
         assert item["why"].startswith("The machine is") and item["machine_stance"] in {"oppose", "support", "neutral"}
+        assert 0.0 <= item["scores"]["representative"] <= 1.0
+        assert item["why"].endswith(f"so far (novelty {item['scores']['novelty']:.2f}).")
+        assert any(
+            f"; {words} so far" in item["why"]
+            for words in ("unlike anything coded", "somewhat like a response coded", "close to a response coded")
+        )
     # Five listed out of five kinds of text: the picks spread over them rather than repeating one kind.
     kinds = {item["text"].split(" Number")[0] for item in body["items"]}
     assert len(kinds) >= 4

@@ -153,7 +153,7 @@ def _why(
         listed = ", ".join(f"{key} {score:.2f}" for key, score in theme_scores.items())
         parts.append(f"unsure of {'a theme' if len(theme_scores) == 1 else 'themes'} ({listed})")
     reason = "The machine is " + " and ".join(parts) if parts else "The machine is fairly sure of this one"
-    return f"{reason}; {closest} to anything coded so far (novelty {novelty:.2f})."
+    return f"{reason}; {closest} so far (novelty {novelty:.2f})."
 
 
 def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
@@ -217,7 +217,13 @@ def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
             for j in np.argsort(per_theme[index])[::-1][:3]
             if per_theme[index, j] >= tuning.NEXT_TO_CODE_UNSURE
         }
-        closest = "unlike" if novelty >= 0.5 else "somewhat like" if novelty >= 0.2 else "close"
+        closest = (
+            "unlike anything coded"
+            if novelty >= 0.5
+            else "somewhat like a response coded"
+            if novelty >= 0.2
+            else "close to a response coded"
+        )
         result["items"].append(
             {
                 "reference": candidate.reference,
