@@ -61,19 +61,28 @@ def _percent(part: int, whole: int) -> str:
 
 
 def _comparison(station: Station, retained: list[Station], field_name: str, unit: str) -> str | None:
-    """e.g. 'more crimes reported a day (4.1) than 17 of the 34 counters that stay open with a published figure'."""
+    """How the station's figure stands against the counters that stay open, in a sentence a councillor can quote:
+    e.g. 'Dagenham has more crimes reported a day (4.1) than 17 of the 34 counters that stay open with a
+    published figure.' One counter, none or all of them read as such, not as '1 of the 1'."""
     value = getattr(station, field_name)
     if value is None or station.proposal == "retain_24h":
         return None
     published = [other for other in retained if getattr(other, field_name) is not None]
     if not published:
         return None
+    if len(published) == 1:
+        other = published[0]
+        return (
+            f"The one counter that stays open with a published figure, {other.name}, has "
+            f"{getattr(other, field_name):g} {unit}; {station.name} has {value:g}."
+        )
     fewer = sum(1 for other in published if getattr(other, field_name) < value)
-    counters = "counter that stays" if len(published) == 1 else "counters that stay"
-    return (
-        f"{station.name} has more {unit} ({value:g}) than {fewer} of the {len(published)} {counters} open "
-        f"with a published figure."
-    )
+    those = f"the {len(published)} counters that stay open with a published figure"
+    if fewer == len(published):
+        return f"{station.name} has more {unit} ({value:g}) than every one of {those}."
+    if fewer == 0:
+        return f"{station.name} has no more {unit} ({value:g}) than any of {those}."
+    return f"{station.name} has more {unit} ({value:g}) than {fewer} of {those}."
 
 
 def _station_point(station: Station) -> tuple[float, float] | None:
