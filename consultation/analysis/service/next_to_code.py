@@ -116,6 +116,9 @@ def _sentence_vectors(
 ) -> tuple[list[int], np.ndarray, np.ndarray]:
     """Stored sentence vectors of the candidates (embedding at most a few missing ones here) and of the coded texts.
 
+    The models' store keeps them (and the learning vectors beside them) until :func:`next_to_code` has scored the
+    candidates, which read the learning vectors from it, and then saves what was new and lets them go.
+
     Returns the candidates kept (those with a vector), their vectors and the coded texts' vectors. The background
     run stores a vector for every text it codes, so misses are rare: responses coded before the model was installed.
     """
@@ -127,8 +130,6 @@ def _sentence_vectors(
     vectors = embed(kept_texts, cache=store) if kept_texts else np.zeros((0, 1))
     coded = [text for text in coded_texts if text_key(text) in store]
     coded_vectors = embed(coded, cache=store) if coded else np.zeros((0, vectors.shape[1]))
-    store.save(session)
-    store.clear()
     return keep, np.asarray(vectors, dtype=np.float64), np.asarray(coded_vectors, dtype=np.float64)
 
 
@@ -154,6 +155,14 @@ def _why(
         parts.append(f"unsure of {'a theme' if len(theme_scores) == 1 else 'themes'} ({listed})")
     reason = "The machine is " + " and ".join(parts) if parts else "The machine is fairly sure of this one"
     return f"{reason}; {closest} so far (novelty {novelty:.2f})."
+
+
+def _machine_scores(models: Models, texts: list[str], model_vectors) -> tuple[np.ndarray, np.ndarray]:
+    """Stance probabilities (n, 3) and theme scores (n, k; k = 0 without a codebook) of the candidates."""
+    stance = np.asarray(models.stance.predict_proba(texts), dtype=np.float64)
+    if models.themes is None:
+        return stance, np.zeros((len(texts), 0))
+    return stance, np.asarray(models.themes.predict_scores_matrix(texts, model_vectors), dtype=np.float64)
 
 
 def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
@@ -193,15 +202,19 @@ def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
         result["closeness"] = "words"
     result["pool"] = len(candidates)
     texts = [candidate.text for candidate in candidates]
-    stance_probabilities = np.asarray(models.stance.predict_proba(texts), dtype=np.float64)
+    try:
+        stance_probabilities, scores = _machine_scores(models, texts, model_vectors)
+    finally:
+        if models.stance.use_model:
+            models.vectors.save(session)
+            models.vectors.clear()
     stance_doubt = stance_uncertainty(stance_probabilities)
     uncertainty = stance_doubt
     theme_doubt = np.zeros(len(texts))
     theme_keys: list[str] = []
-    scores = per_theme = np.zeros((len(texts), 0))
+    per_theme = np.zeros((len(texts), 0))
     if models.themes is not None:
         theme_keys = list(models.themes.keys)
-        scores = np.asarray(models.themes.predict_scores_matrix(texts, model_vectors), dtype=np.float64)
         line = float(models.themes.threshold)
         theme_doubt = theme_uncertainty(scores, line)
         uncertainty = (stance_doubt + theme_doubt) / 2
