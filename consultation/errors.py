@@ -203,9 +203,42 @@ def handle_integrity_error(error: IntegrityError):
 DATABASE_RETRY_AFTER = 5
 
 
+# What a driver says when the database itself is out of reach (SQLite's and psycopg's words), as opposed to an
+# OperationalError that is our bug or will happen again on retry (no such table, too many variables, disk full).
+_OUTAGE_WORDS = (
+    "unable to open database file",
+    "database is locked",
+    "could not connect",
+    "connection refused",
+    "server closed the connection",
+    "terminating connection",
+    "connection timeout",
+    "timeout expired",
+    "the database system is",
+    "no connection to the server",
+)
+# SQLSTATE classes of a lost or refused connection: 08 (connection exception), 57P (server shut down or
+# restarting), and 53300 (too many connections).
+_OUTAGE_SQLSTATES = ("08", "57P", "53300")
+
+
+def is_database_outage(error: OperationalError) -> bool:
+    """True when the database could not be reached or dropped the connection; False for other failures."""
+    if error.connection_invalidated:
+        return True
+    state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if state:
+        return state.startswith(_OUTAGE_SQLSTATES)
+    text = str(error.orig).lower()
+    return any(words in text for words in _OUTAGE_WORDS)
+
+
 def handle_database_unavailable(error: OperationalError):
-    """The database is down, unreachable or refusing work (a cut connection, a failover, a locked file): a 503
-    the client may retry, not a 500 that reads as our bug. Nothing was stored; the log has the details."""
+    """The database is down, unreachable or dropped the connection (a failover, a restart, a locked file): a 503
+    the client may retry, not a 500 that reads as our bug. Nothing was stored; the log has the details. Any other
+    OperationalError is a failure of ours and goes to :func:`handle_unexpected` (500, traceback logged)."""
+    if not is_database_outage(error):
+        return handle_unexpected(error)
     log.error("Database unavailable, answered with 503: %s", error.orig)
     database = current_app.extensions.get("sqlalchemy")
     if database is not None:

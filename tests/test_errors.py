@@ -61,13 +61,32 @@ def test_unexpected_exception_is_a_json_500_without_details():
     assert "secret internals" not in body["message"]
 
 
-def test_a_database_that_cannot_be_reached_is_a_503_to_retry_not_a_500(tmp_path):
-    unreachable = f"sqlite:///{tmp_path}/no-such-folder/consultation.db"  # SQLite cannot open it: a real failure
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": unreachable, "PROPAGATE_EXCEPTIONS": False})
+@pytest.mark.parametrize(
+    "unreachable",
+    [
+        "sqlite:///{tmp}/no-such-folder/consultation.db",  # SQLite cannot open it: a real failure
+        "postgresql+psycopg://postgres@127.0.0.1:9/consultation",  # nothing listens on port 9: connection refused
+    ],
+)
+def test_a_database_that_cannot_be_reached_is_a_503_to_retry_not_a_500(tmp_path, unreachable):
+    unreachable = unreachable.format(tmp=tmp_path)
+    options = {"connect_args": {"timeout": 1}} if unreachable.startswith("sqlite") else {}
+    app = create_app(
+        "testing",
+        {"SQLALCHEMY_DATABASE_URI": unreachable, "SQLALCHEMY_ENGINE_OPTIONS": options, "PROPAGATE_EXCEPTIONS": False},
+    )
     response = app.test_client().get("/api/v1/consultations")
     body = assert_error_shape(response, 503, "database_unavailable")
     assert response.headers["Retry-After"] == "5" and body["errors"] == {"retry_after": [5]}
     assert "no-such-folder" not in response.get_data(as_text=True)
+
+
+def test_a_database_error_that_is_not_an_outage_stays_a_500(tmp_path):
+    empty = f"sqlite:///{tmp_path}/never-migrated.db"  # reachable, but no tables: our failure, not the database's
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": empty, "PROPAGATE_EXCEPTIONS": False})
+    response = app.test_client().get("/api/v1/consultations")
+    body = assert_error_shape(response, 500, "internal_error")
+    assert "Retry-After" not in response.headers and "no such table" not in body["message"]
 
 
 @pytest.mark.parametrize("body", ["[]", '"text"', "42"])

@@ -416,6 +416,11 @@ def petition_totals(session: Session, petition_id) -> dict:
     return totals.compute_totals(session, get_petition(session, petition_id))
 
 
+def headline_total(session: Session, petition: Petition) -> int:
+    """The petition's public total alone (what `petition_totals` gives as "total"), cheap enough for a list."""
+    return totals.headline_total(session, petition)
+
+
 def signature_sectors(session: Session, petition_id) -> list[dict]:
     """[{"sector", "count"}] of counted signatures (confirmed online, keyed-in paper): never a full postcode."""
     return totals.signature_sectors(session, get_petition(session, petition_id))

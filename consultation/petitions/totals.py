@@ -129,6 +129,23 @@ def compute_totals(session: Session, petition: Petition) -> dict:
     }
 
 
+def headline_total(session: Session, petition: Petition) -> int:
+    """The total :func:`compute_totals` gives, alone: confirmed online signatures that are neither flagged nor
+    invalidated, plus the paper packs' counts (late packs left out). One count and the packs, no breakdowns, for
+    pages that list petitions (the timeline reads every signature)."""
+    figures = pack_figures(session, petition)
+    online = session.scalar(
+        select(func.count(Signature.id)).where(
+            Signature.petition_id == petition.id,
+            Signature.pack_id.is_(None),
+            Signature.confirmed_at.is_not(None),
+            Signature.flagged.is_(False),
+            Signature.invalidated_at.is_(None),
+        )
+    )
+    return online + sum(item["figure"] for item in figures.values() if not item["pack"].late)
+
+
 def _by_borough(session: Session, by_code: Counter, not_keyed: int) -> list[dict]:
     names = _borough_names(session)
     rows, outside = [], 0

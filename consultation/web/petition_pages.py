@@ -51,7 +51,7 @@ def petitions():
     """Every petition, open ones first, with its total."""
     moment = arrival_time()
     items = [
-        (petition, service.petition_status(petition, moment), service.petition_totals(db.session, petition.id))
+        (petition, service.petition_status(petition, moment), service.headline_total(db.session, petition))
         for petition in service.petitions_for(db.session)
     ]
     items.sort(key=lambda item: item[1] != "open")

@@ -8,6 +8,7 @@ from consultation.catalog.models import Consultation
 from consultation.clock import now
 from consultation.petitions.demo import CONFIRMED, seed_demo_petition
 from consultation.petitions.models import Signature
+from consultation.petitions.service import headline_total, petition_totals
 
 
 def test_the_demo_petition_is_signed_only_while_its_consultation_is_open(session):
@@ -23,3 +24,15 @@ def test_the_demo_petition_is_signed_only_while_its_consultation_is_open(session
     assert count >= CONFIRMED * 0.9
     assert consultation.opens_at <= first <= last <= now() < consultation.closes_at
     assert seed_demo_petition(session, DEMO_SLUG) is None  # seeding twice adds nothing
+
+
+def test_the_list_pages_total_is_the_petition_pages_total(session):
+    """Pending, flagged and invalidated signatures and paper packs: the cheap headline total agrees throughout."""
+    seed_demo(session)
+    petition = seed_demo_petition(session, DEMO_SLUG)
+    session.commit()
+    assert headline_total(session, petition) == petition_totals(session, petition.id)["total"] > 0
+    for signature in session.scalars(select(Signature).where(Signature.petition_id == petition.id).limit(5)):
+        signature.invalidated_at = now()
+    session.commit()
+    assert headline_total(session, petition) == petition_totals(session, petition.id)["total"]

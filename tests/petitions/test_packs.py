@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from openpyxl import Workbook
 
+from consultation.extensions import db
+from consultation.petitions.service import get_petition, headline_total
 from tests.intake.conftest import assert_error
 from tests.petitions.conftest import PETITION_CLOSES, totals
 
@@ -74,6 +76,7 @@ def test_a_pack_received_after_closing_is_kept_marked_late_and_left_out_of_the_t
     assert reply.get_json()["late"] is True
     counts = totals(client, petition)
     assert (counts["paper"], counts["late_paper"], counts["total"]) == (0, 40, 0)
+    assert headline_total(db.session, get_petition(db.session, petition)) == 0  # the list pages' figure agrees
     on_the_dot = tally(client, auth, petition, counted=40, received_at=PETITION_CLOSES.isoformat())
     assert on_the_dot.get_json()["late"] is True
 
