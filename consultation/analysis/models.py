@@ -144,7 +144,7 @@ class TextEmbedding(db.Model):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     dimensions: Mapped[int] = mapped_column(Integer, nullable=False)
-    # float32, little-endian: 1.5 kB for MiniLM's 384 numbers.
+    # float32, little-endian: 3 kB for MiniLM's sentence and learning vectors (384 numbers each).
     vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
 

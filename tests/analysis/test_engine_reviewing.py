@@ -102,3 +102,18 @@ def test_a_response_that_stands_for_a_crowd_comes_before_an_equally_doubtful_out
 def test_a_small_pool_counts_every_candidate_as_equally_representative():
     vectors = np.eye(4)
     assert representativeness(vectors).tolist() == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_past_the_sample_size_each_candidate_is_still_measured_against_others_not_itself(monkeypatch):
+    from consultation.analysis.engine import active
+
+    monkeypatch.setattr(active, "DENSITY_SAMPLE", 15)
+    rng = np.random.default_rng(1)
+    crowd = np.eye(16)[0] + 0.05 * rng.standard_normal((30, 16))
+    loners = np.eye(16)[1:11] + 0.05 * rng.standard_normal((10, 16))
+    vectors = np.vstack([crowd, loners])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    representative = representativeness(vectors)
+    assert representative[:30].min() > 0.8 > 0.2 > representative[30:].max()
+    # whether or not a crowd member fell in the sample, it scores alike (its own similarity is never counted)
+    assert representative[:30].std() < 0.05

@@ -39,12 +39,13 @@ def representativeness(vectors: np.ndarray) -> np.ndarray:
     count = len(vectors)
     if count <= DENSITY_NEIGHBOURS:  # too few to tell a crowd from an outlier: all count the same
         return np.ones(count)
-    others = vectors
+    sample = np.arange(count)
     if count > DENSITY_SAMPLE:
-        others = vectors[np.random.default_rng(0).choice(count, DENSITY_SAMPLE, replace=False)]
-    k = min(DENSITY_NEIGHBOURS, len(others) - 1)
-    # the largest similarity is (nearly always) the candidate with itself: leave it out
-    nearest = np.sort(vectors @ others.T, axis=1)[:, -k - 1 : -1].mean(axis=1)
+        sample = np.sort(np.random.default_rng(0).choice(count, DENSITY_SAMPLE, replace=False))
+    similarity = vectors @ vectors[sample].T
+    similarity[sample, np.arange(len(sample))] = -np.inf  # a candidate is not its own neighbour
+    k = min(DENSITY_NEIGHBOURS, len(sample) - 1)
+    nearest = np.sort(similarity, axis=1)[:, -k:].mean(axis=1)
     span = float(np.ptp(nearest))
     return (nearest - nearest.min()) / span if span > 1e-9 else np.ones(count)
 
@@ -59,6 +60,7 @@ def rank_for_coding(
     vectors: np.ndarray | None = None,
     coded_vectors: np.ndarray | None = None,
     n: int = 20,
+    representative: np.ndarray | None = None,
 ) -> list[int]:
     """Row indices of the ``n`` most useful responses to code next, most useful first.
 
@@ -66,14 +68,15 @@ def rank_for_coding(
     ``vectors`` are unit-length rows (sentence vectors, or TF-IDF rows without the model) of the candidates
     and ``coded_vectors`` those of the responses already coded. See :func:`usefulness`; novelty is one minus
     the closest similarity to anything coded or already picked, so a batch is not twenty copies of one
-    doubtful letter.
+    doubtful letter. ``representative`` is :func:`representativeness` of the vectors, when the caller has it.
     """
     uncertainty = np.asarray(uncertainty, dtype=float)
     count = len(uncertainty)
     n = max(0, min(n, count))
     if vectors is None:
         return [int(i) for i in np.argsort(-uncertainty, kind="stable")[:n]]
-    representative = representativeness(vectors)
+    if representative is None:
+        representative = representativeness(vectors)
     closest = np.zeros(count)
     if coded_vectors is not None and len(coded_vectors):
         closest = np.clip((vectors @ coded_vectors.T).max(axis=1), 0.0, 1.0)

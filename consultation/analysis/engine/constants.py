@@ -12,8 +12,8 @@ MAX_TOKENS = 128
 # attention matrices (batch x 12 heads x length^2 floats) in a few megabytes.
 EMBED_BATCH_TOKENS = 2048
 # A process keeps up to this many vectors in memory (when the caller passes no cache) so that a re-code
-# in the same process embeds nothing again (384 floats each: 100,000 vectors are about 150 MB).
-PROCESS_CACHE_SIZE = 100_000
+# in the same process embeds nothing again (a text's two vectors are 768 floats: 50,000 texts are about 150 MB).
+PROCESS_CACHE_SIZE = 50_000
 
 # --- stance cues (stance_cues.py)
 # A cue in a question ("is this really a good idea?") is weaker evidence than the same words asserted.

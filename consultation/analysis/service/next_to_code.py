@@ -204,10 +204,12 @@ def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
     texts = [candidate.text for candidate in candidates]
     try:
         stance_probabilities, scores = _machine_scores(models, texts, model_vectors)
-    finally:
-        if models.stance.use_model:
-            models.vectors.save(session)
-            models.vectors.clear()
+    except Exception:
+        models.vectors.clear()  # nothing saved on the way out: the failure is what the caller should see
+        raise
+    if models.stance.use_model:
+        models.vectors.save(session)
+        models.vectors.clear()
     stance_doubt = stance_uncertainty(stance_probabilities)
     uncertainty = stance_doubt
     theme_doubt = np.zeros(len(texts))
@@ -220,8 +222,8 @@ def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
         uncertainty = (stance_doubt + theme_doubt) / 2
         # 1 on the line where a theme is assigned, 0 at full certainty either way: which themes to name in `why`.
         per_theme = 1.0 - np.abs(scores - line) / max(line, 1.0 - line)
-    picks = rank_for_coding(uncertainty, vectors, coded_vectors, n=n)
     representative = representativeness(vectors)
+    picks = rank_for_coding(uncertainty, vectors, coded_vectors, n=n, representative=representative)
     for index, novelty in zip(picks, novelty_of_picks(picks, vectors, coded_vectors), strict=True):
         candidate = candidates[index]
         score = float(usefulness(uncertainty[index], representative[index], novelty))
