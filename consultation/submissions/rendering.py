@@ -55,6 +55,25 @@ def time_limit_seconds() -> float:
     return float(current_app.config.get("SUBMISSION_RENDER_TIME_LIMIT", DEFAULT_TIME_LIMIT))
 
 
+# How often, and how far apart, the stop is sent: an asynchronous exception that lands inside a callback the
+# interpreter runs for itself (a weakref's, a finaliser's) is printed and dropped, so one delivery can be lost.
+STOP_ATTEMPTS = 10
+STOP_INTERVAL = 0.1
+
+
+def _stop(thread: threading.Thread) -> bool:
+    """Interrupt the render thread, sending the stop again until it ends; whether it ended within a second.
+
+    The caller is answered either way; a thread that outlives the attempts is a daemon and ends with the process.
+    """
+    for _ in range(STOP_ATTEMPTS):
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(RenderTimedOut))
+        thread.join(STOP_INTERVAL)
+        if not thread.is_alive():
+            return True
+    return False
+
+
 def _run_with_time_limit(work: Callable[[], object], seconds: float):
     outcome: dict = {}
 
@@ -68,9 +87,7 @@ def _run_with_time_limit(work: Callable[[], object], seconds: float):
     thread.start()
     thread.join(seconds)
     if thread.is_alive():
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(RenderTimedOut))
-        # The caller is answered at once; the daemon thread stops at its next Python step (or ends with the process).
-        thread.join(1)
+        _stop(thread)
         raise RenderTimeLimitExceeded(seconds)
     if isinstance(outcome.get("error"), RenderTimedOut):
         raise RenderTimeLimitExceeded(seconds)

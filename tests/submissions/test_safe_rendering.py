@@ -1,6 +1,7 @@
 """DESIGN rule 5: rendering never reaches outside the project, user text is escaped, and a render has a time limit."""
 
 import io
+import threading
 import time
 
 import pytest
@@ -107,3 +108,5 @@ def test_a_render_past_the_time_limit_is_stopped_with_a_clear_error():
     assert time.perf_counter() - started < 10
     assert raised.value.code == "render_time_limit"
     assert "0.2-second render limit" in raised.value.message
+    # the render thread itself was stopped, not left laying out 4,000 rows in the background
+    assert not [thread for thread in threading.enumerate() if thread.name == "submission-render"]
