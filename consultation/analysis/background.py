@@ -37,7 +37,9 @@ SWEEP_LIMIT = 50_000  # per sweep; the next sweep takes the rest
 
 
 def pending_response_ids(session: Session, limit: int = SWEEP_LIMIT) -> list[int]:
-    """Responses whose analysis never ran (active, no analysis) or is out of date (withdrawn, still analysed)."""
+    """Responses whose analysis never ran (active, no analysis) or is out of date: withdrawn but still analysed, or
+    changed (amended) after their analysis. A run that finds a response's input unchanged stamps `analysed_at`,
+    so a response whose row changed in some other way is picked up once, not by every sweep."""
     analysis = ResponseAnalysis.__table__
     statement = (
         select(Response.id)
@@ -46,6 +48,7 @@ def pending_response_ids(session: Session, limit: int = SWEEP_LIMIT) -> list[int
             or_(
                 and_(Response.status == "active", analysis.c.response_id.is_(None)),
                 and_(Response.status != "active", analysis.c.response_id.is_not(None)),
+                and_(Response.status == "active", analysis.c.analysed_at < Response.updated_at),
             )
         )
         .order_by(Response.id)

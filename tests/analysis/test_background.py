@@ -113,6 +113,31 @@ def test_the_sweep_codes_responses_whose_notice_was_lost_and_what_was_withdrawn(
     assert sweep(session) == []
 
 
+def test_the_sweep_recodes_an_amendment_whose_notice_was_lost_and_then_leaves_it(session, freeze):
+    moment = now().replace(microsecond=0)
+    freeze(moment)
+    consultation = demo_consultation(session)
+    amended = make_response(session, consultation, "Close it, nobody uses the counter any more.")
+    untouched = make_response(session, consultation, TEXT)
+    analyse(session, consultation)
+    assert pending_response_ids(session) == []
+
+    freeze(moment + timedelta(minutes=5))
+    [impact] = [answer for answer in amended.answers if answer.text]
+    impact.value = impact.text = "Please keep it open. Call me on 07700 900123 if you need to."
+    amended.version += 1
+    amended.updated_at = now()  # what an amendment does; its notice to the analysis is lost
+    untouched.updated_at = now()  # the row changed, the analysed input did not
+    session.commit()
+    assert pending_response_ids(session) == sorted([amended.id, untouched.id])
+    [summary] = sweep(session)
+    assert summary["analysed"] == 1 and summary["unchanged"] == 1
+    session.expire_all()
+    row = session.get(ResponseAnalysis, amended.id)
+    assert row.flag_pii and "07700 900123" not in row.redacted_text  # coded from the amended text
+    assert pending_response_ids(session) == [] and sweep(session) == []  # neither is picked up again
+
+
 def test_the_next_flask_analyse_also_codes_responses_whose_notice_was_lost(runner, session):
     consultation = demo_consultation(session)
     make_response(session, consultation, TEXT)

@@ -27,6 +27,7 @@ from consultation.analysis.service.writing import (
     RunSummary,
     active_ids,
     existing_state,
+    mark_checked,
     remove_withdrawn,
     write_batch,
 )
@@ -97,6 +98,10 @@ def _analyse_holding_lock(
         if response_ids is None:
             all_texts.extend((rid, inputs[rid].text) for rid in ids if inputs[rid].text)
         skipped = len(ids) - len(todo)
+        if response_ids is not None and skipped:
+            # asked about these responses (a notice or the sweep): note that they were looked at and are current
+            coding = set(todo)
+            mark_checked(session, [rid for rid in ids if rid not in coding and rid in state])
         summary.unchanged += skipped
         done += skipped
         if progress and skipped:

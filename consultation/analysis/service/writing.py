@@ -241,6 +241,16 @@ def active_ids(session: Session, consultation: Consultation, scope: list[int] | 
     return ids
 
 
+def mark_checked(session: Session, response_ids: list[int]) -> None:
+    """Stamp `analysed_at` on responses a run looked at and left alone (their input had not changed), so that the
+    sweep, which picks up responses changed since their analysis, does not pick them up again."""
+    moment = now()
+    for chunk in chunks(sorted(response_ids), tuning.BATCH_SIZE):
+        session.execute(
+            update(ResponseAnalysis).where(ResponseAnalysis.response_id.in_(chunk)).values(analysed_at=moment)
+        )
+
+
 def existing_state(session: Session, response_ids: list[int]) -> dict[int, tuple[str | None, bool]]:
     rows = session.execute(
         select(ResponseAnalysis.response_id, ResponseAnalysis.input_hash, ResponseAnalysis.coded_by_user_id).where(
