@@ -416,6 +416,17 @@ def petition_totals(session: Session, petition_id) -> dict:
     return totals.compute_totals(session, get_petition(session, petition_id))
 
 
+def petition_listing(
+    session: Session, at: datetime, consultation_slug: str | None = None, station_slugs: list[str] | None = None
+) -> list[tuple[Petition, str, int]]:
+    """(petition, "open"/"closed", headline total) for the petitions a public page lists, open ones first."""
+    items = [
+        (petition, petition_status(petition, at), headline_total(session, petition))
+        for petition in petitions_for(session, consultation_slug=consultation_slug, station_slugs=station_slugs)
+    ]
+    return sorted(items, key=lambda item: item[1] != "open")
+
+
 def headline_total(session: Session, petition: Petition) -> int:
     """The petition's public total alone (what `petition_totals` gives as "total"), cheap enough for a list."""
     return totals.headline_total(session, petition)

@@ -129,19 +129,6 @@ def confirmation(slug: str, station_slug: str):
     )
 
 
-def _station_petitions(found: Consultation, site: Station, moment) -> list[tuple]:
-    """(petition, "open"/"closed", total) for each petition about this station, open ones first."""
-    items = [
-        (
-            petition,
-            petitions.petition_status(petition, moment),
-            petitions.petition_totals(db.session, petition.id)["total"],
-        )
-        for petition in petitions.petitions_for(db.session, consultation_slug=found.slug, station_slugs=[site.slug])
-    ]
-    return sorted(items, key=lambda item: item[1] != "open")
-
-
 def _station_page(
     found: Consultation,
     site: Station,
@@ -165,6 +152,8 @@ def _station_page(
         summary=summary or [],
         field_errors=field_errors or {},
         closed_message=closed_message,
-        petitions=_station_petitions(found, site, now()),
+        petitions=petitions.petition_listing(
+            db.session, now(), consultation_slug=found.slug, station_slugs=[site.slug]
+        ),
     )
     return body, http_status

@@ -49,12 +49,7 @@ def _private(response):
 @bp.get("/")
 def petitions():
     """Every petition, open ones first, with its total."""
-    moment = arrival_time()
-    items = [
-        (petition, service.petition_status(petition, moment), service.headline_total(db.session, petition))
-        for petition in service.petitions_for(db.session)
-    ]
-    items.sort(key=lambda item: item[1] != "open")
+    items = service.petition_listing(db.session, arrival_time())
     return render_template("web/petitions/index.html", items=items)
 
 

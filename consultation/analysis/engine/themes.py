@@ -104,15 +104,15 @@ class ThemeModel:
         z = self.zero_shot.standardised(texts, vectors)
         rows = feature_rows(texts, z)
         zero_shot_p = self.zero_shot.probabilities(texts, vectors)
-        vectors = self._features(texts)  # the learnt classifiers read the learning vectors
+        features = self._features(texts)  # the learnt classifiers read the learning vectors
         if len(texts) >= MIN_CODED_FOR_THRESHOLD:
 
             def fit_predict(train, test):
-                learnt = _Learnt(rows[train], None if vectors is None else vectors[train], Y[train])
-                return self._blend(rows[test], None if vectors is None else vectors[test], zero_shot_p[test], learnt)
+                learnt = _Learnt(rows[train], None if features is None else features[train], Y[train])
+                return self._blend(rows[test], None if features is None else features[test], zero_shot_p[test], learnt)
 
             self.threshold, self.min_one_ratio = choose_threshold(out_of_fold(fit_predict, len(texts)), Y)
-        self._learnt = _Learnt(rows, vectors, Y)
+        self._learnt = _Learnt(rows, features, Y)
         return self
 
     def predict_scores_matrix(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:

@@ -204,11 +204,9 @@ def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
     texts = [candidate.text for candidate in candidates]
     try:
         stance_probabilities, scores = _machine_scores(models, texts, model_vectors)
-    except Exception:
-        models.vectors.clear()  # nothing saved on the way out: the failure is what the caller should see
-        raise
-    if models.stance.use_model:
-        models.vectors.save(session)
+        if models.stance.use_model:
+            models.vectors.save(session)  # only after scoring succeeded: a failure is what the caller should see
+    finally:
         models.vectors.clear()
     stance_doubt = stance_uncertainty(stance_probabilities)
     uncertainty = stance_doubt
