@@ -2,10 +2,12 @@
 them when a Redis broker is there; and the same inputs render the same content apart from the render time."""
 
 import os
+import threading
 import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 
 from consultation.clock import describe_london, now
 from consultation.extensions import AppContextTask, celery, db
@@ -66,9 +68,22 @@ def redis_worker(app, monkeypatch):
 
 
 def test_a_celery_worker_renders_the_job_off_the_request(create, client, auth, redis_worker):
+    # The worker runs in a thread of this process. On the in-memory SQLite database every thread shares one
+    # connection, so polling while the worker renders would interleave the two threads' transactions (a poll's
+    # rollback undoing the worker's reads): the test polls once the worker has finished its task.
+    finished = threading.Event()
+
+    def task_ended(**_):
+        finished.set()
+
+    task_postrun.connect(task_ended, weak=False)
     submission_id = create().get_json()["id"]
     job = client.post(f"/api/v1/submissions/{submission_id}/render", headers=auth("organiser")).get_json()
     assert job["status"] in ("queued", "running", "done")
+    try:
+        assert finished.wait(60), "the worker did not finish the render task within 60 s"
+    finally:
+        task_postrun.disconnect(task_ended)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         db.session.remove()  # read what the worker committed, not this session's cached state
