@@ -9,13 +9,14 @@ from consultation.accounts.auth import BEARER_SECURITY, current_user, require_ro
 from consultation.clock import arrival_time
 from consultation.errors import ApiError
 from consultation.extensions import db, limiter
-from consultation.mail import current_settings
 from consultation.petitions import exports, packs, service, signers
 from consultation.petitions.schemas import (
     ConfirmResultSchema,
     ConfirmSchema,
     PackCreateSchema,
     PackListSchema,
+    PackReviewResultSchema,
+    PackReviewSchema,
     PackSchema,
     PetitionCreateSchema,
     PetitionListSchema,
@@ -123,7 +124,6 @@ class PetitionSignatures(MethodView):
         service.sign_petition(
             db.session,
             petition_id=petition_id,
-            mail=current_settings(),
             base_url=public_base_url(),
             at=_at(),
             **data,
@@ -210,11 +210,11 @@ class PetitionImport(MethodView):
 
 @blp.route("/<int:petition_id>/packs")
 class PetitionPacks(MethodView):
-    @require_role(*OWNERS)
+    @require_role(*REVIEWERS)
     @blp.doc(security=BEARER_SECURITY)
     @blp.response(200, PackListSchema)
     def get(self, petition_id):
-        """The petition's paper packs with their tallies (owner)"""
+        """The petition's paper packs with their tallies, checked or not, and any set aside (owner, reviewers)"""
         return {"packs": packs.list_packs(db.session, current_user(), petition_id)}
 
     @require_role(*OWNERS)
@@ -234,8 +234,21 @@ class PackTally(MethodView):
     @blp.arguments(TallySchema)
     @blp.response(200, PackSchema)
     def post(self, data, petition_id, code):
-        """Record a returned pack's count; a pack received after closing is kept and marked late (owner)"""
-        return packs.record_tally(db.session, current_user(), petition_id, code, **data)
+        """Record a returned pack's count, at most PETITION_SIGNATURES_PER_SHEET a sheet; a pack received after
+        closing is kept and marked late (owner)"""
+        per_sheet = current_app.config["PETITION_SIGNATURES_PER_SHEET"]
+        return packs.record_tally(db.session, current_user(), petition_id, code, signatures_per_sheet=per_sheet, **data)
+
+
+@blp.route("/<int:petition_id>/packs/review")
+class PackReview(MethodView):
+    @require_role(*REVIEWERS)
+    @blp.doc(security=BEARER_SECURITY)
+    @blp.arguments(PackReviewSchema)
+    @blp.response(200, PackReviewResultSchema)
+    def post(self, data, petition_id):
+        """Set packs aside (they stop counting) or restore them, with a reason (owner, reviewers, admins); audited"""
+        return packs.review_packs(db.session, current_user(), petition_id, **data)
 
 
 @blp.route("/<int:petition_id>/packs/<code>/signatures")
