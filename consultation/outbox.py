@@ -7,6 +7,8 @@ a message id and the time, whatever runs it: the Celery task below, `flask mail 
 - A message is `queued` until sent. A failed attempt records its error and waits before the next one, twice as
   long each time (1 minute, 2, 4, ... at most an hour). After MAX_ATTEMPTS it is `failed`, and stays there until
   an operator sends it again (`flask --app app mail retry`); `flask --app app mail status` lists what failed.
+- Once sent, the message's text is cleared: it may hold a confirmation link, which is stored nowhere else but
+  as a hash.
 - An attempt first claims the row by moving its next attempt forward in one UPDATE, so two senders (the task
   and an operator's retry) never both send it.
 """
@@ -92,6 +94,7 @@ def deliver(session: Session, settings: MailSettings, message_id: int, at: datet
     except Exception as error:  # any failure to send (refused, unreachable, bad address) is recorded, not raised
         return _record_failure(session, message, error, at)
     message.status, message.sent_at, message.attempts, message.last_error = "sent", at, message.attempts + 1, None
+    message.body = ""  # the text may hold a confirmation link: kept only until it is sent
     session.commit()
     return Attempt("sent")
 

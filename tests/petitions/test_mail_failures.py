@@ -72,3 +72,14 @@ def test_when_the_background_task_cannot_be_queued_the_mail_waits_in_the_outbox(
     [row] = outbox_rows(session)
     assert (row.status, row.attempts) == ("queued", 0)
     assert session.scalar(select(Signature.email)) == "ada@example.org"
+
+
+def test_signing_on_the_page_with_the_mail_server_unreachable_shows_check_your_email(
+    app, client, petition, session, monkeypatch
+):
+    use_smtp(monkeypatch, app, closed_port())
+    form = {"signer-name": "Ada Lovelace", "signer-email": "ada@example.org", "signer-postcode": "RM10 7TU"}
+    reply = client.post(f"/petitions/{petition}", data={**form, "consent": "yes"})
+    assert reply.status_code == 303
+    assert reply.headers["Location"].endswith(f"/petitions/{petition}/check-your-email")
+    assert [row.status for row in outbox_rows(session)] == ["queued"]
