@@ -60,6 +60,8 @@ class Config:
 
     # Petitions: signing limits per client address (the UK Parliament petitions site's defaults), and mail.
     PETITION_SIGNING_RATE_LIMIT = os.environ.get("PETITION_SIGNING_RATE_LIMIT", "1 per minute;5 per 5 minutes")
+    # A paper pack's tally may not exceed its sheets times this (our petition packs have 20 lines a sheet).
+    PETITION_SIGNATURES_PER_SHEET = int(os.environ.get("PETITION_SIGNATURES_PER_SHEET", 20))
     MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX")  # default: instance/outbox/, one .eml file per message
     MAIL_SERVER = os.environ.get("MAIL_SERVER")  # set to send by SMTP instead
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))

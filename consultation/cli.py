@@ -18,6 +18,7 @@ from consultation.extensions import db
 from consultation.intake.idempotency import purge_expired
 from consultation.intake.imports import ImportRejected, import_responses
 from consultation.intake.models import IMPORT_MODES
+from consultation.outbox_commands import COMMANDS as MAIL_COMMANDS
 from consultation.petitions.commands import COMMANDS as PETITION_COMMANDS
 from consultation.petitions.demo import seed_demo_petition
 from consultation.submissions.commands import COMMANDS as SUBMISSION_COMMANDS
@@ -201,5 +202,6 @@ def register_commands(app: Flask) -> None:
         *ANALYSIS_COMMANDS,
         *PETITION_COMMANDS,
         *SUBMISSION_COMMANDS,
+        *MAIL_COMMANDS,
     ):
         app.cli.add_command(command)

@@ -3,20 +3,34 @@
 The outbox needs no service, so a fresh clone can sign and confirm petitions; each message is one file named by
 its time and a random part, which a person opens in any mail client or reads as text. Written to a temporary
 name and renamed, so a reader never sees half a message.
+
+Headers are built only from safe parts: one recipient, checked by `email-validator` (a comma list such as
+`a@example.org,b@example.org` would reach every address in it), and a subject with every line break, control
+and format character turned into a space, so any petition title makes a valid Subject. Callers send through the
+outbox table (consultation/outbox.py), which retries; `send` itself raises on any failure.
 """
 
 import itertools
 import os
 import secrets
 import smtplib
+import unicodedata
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
+
 from consultation.clock import now
 
 _sequence = itertools.count()
+SUBJECT_LIMIT = 250  # characters; a longer subject is cut, with an ellipsis
+
+
+class BadRecipient(ValueError):
+    """The address is not exactly one valid email address."""
 
 
 @dataclass(frozen=True)
@@ -44,11 +58,32 @@ class MailSettings:
         )
 
 
+def one_address(address: str) -> str:
+    """The address as mail servers take it (the domain in its ASCII form where the local part allows), or
+    BadRecipient when it is not exactly one valid address."""
+    try:
+        checked = validate_email(address or "", check_deliverability=False)
+    except EmailNotValidError as error:
+        raise BadRecipient(str(error)) from None
+    return checked.ascii_email or checked.normalized
+
+
+def header_text(text: str) -> str:
+    """One line of plain text for a header: line breaks (also U+2028, U+2029, U+0085), controls and format
+    characters become single spaces, runs of spaces fold, and a very long text is cut."""
+    visible = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in text)
+    line = " ".join(visible.split())
+    return line if len(line) <= SUBJECT_LIMIT else line[: SUBJECT_LIMIT - 1].rstrip() + "…"
+
+
 def build_message(settings: MailSettings, *, to: str, subject: str, body: str) -> EmailMessage:
-    message = EmailMessage()
+    recipient = one_address(to)
+    # An address with a non-ASCII local part is written as it is (SMTPUTF8) rather than mangled into encoded
+    # words; a server that cannot take it refuses it, and the outbox records that.
+    message = EmailMessage(policy=policy.SMTP if recipient.isascii() else policy.SMTPUTF8)
     message["From"] = settings.sender
-    message["To"] = to
-    message["Subject"] = subject
+    message["To"] = recipient
+    message["Subject"] = header_text(subject)
     message["Date"] = format_datetime(now())
     message["Message-ID"] = make_msgid(domain="consultation.invalid")
     # 8bit, not quoted-printable: links stay whole on one line, for people reading the outbox as for mail clients.
@@ -72,7 +107,7 @@ def send(settings: MailSettings, *, to: str, subject: str, body: str) -> Path | 
     name = f"{now():%Y%m%dT%H%M%S%fZ}-{next(_sequence):08d}-{secrets.token_hex(4)}.eml"
     path = settings.outbox / name
     partial = settings.outbox / f".{name}.part"
-    partial.write_bytes(bytes(message))
+    partial.write_bytes(message.as_bytes(policy=message.policy.clone(linesep="\n")))  # a text file: plain newlines
     os.replace(partial, path)
     return path
 

@@ -12,6 +12,7 @@ from consultation.analysis.models import (
 from consultation.boroughs import Borough
 from consultation.catalog.models import Consultation, Question, Questionnaire, Station
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
+from consultation.outbox import OutboxMessage
 from consultation.petitions.models import Petition, PetitionPack, Signature, petition_stations
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 
@@ -28,6 +29,7 @@ __all__ = [
     "Borough",
     "Consultation",
     "IdempotencyKey",
+    "OutboxMessage",
     "Question",
     "Questionnaire",
     "Respondent",

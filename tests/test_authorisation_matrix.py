@@ -59,6 +59,7 @@ PACK = {"code": "PACK-2", "issued_to": "Rainham Road residents", "issued_at": "2
 TALLY = {"signatures_counted": 12, "sheets": 2, "received_at": "2017-05-30T18:00:00+01:00", "counted_by": "Jo"}
 SIGNATURES_CSV = "name,email,postcode,signed_at\nAda Lovelace,ada@example.org,RM10 7TU,2017-05-20 12:00\n"
 REVIEW = {"action": "invalidate", "signature_ids": ["{signature_id}"], "reason": "A duplicate"}
+PACK_REVIEW = {"action": "set_aside", "codes": ["PACK-1"], "reason": "Sheets photocopied"}
 NEW_SUBMISSION = {"consultation": "library-hours", "title": "Keep Dagenham open", "addressed_to": "The council",
                   "organisation": "Residents", "signatory": {"name": "A. Chair", "role": "Chair"},
                   "stations": ["dagenham"]}  # fmt: skip
@@ -129,7 +130,8 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/petitions/{petition_id}/confirm":            Entry("404 404 404 404 404", json={"token": "no-such"}),
     "POST /api/v1/petitions/{petition_id}/signatures/review":  Entry(READERS_OF_A, json=REVIEW),
     "POST /api/v1/petitions/{petition_id}/signatures/import":  Entry("401 201 403 403 201", upload=SIGNATURES_CSV),
-    "GET /api/v1/petitions/{petition_id}/packs":               Entry("401 200 403 403 200"),
+    "GET /api/v1/petitions/{petition_id}/packs":               Entry(READERS_OF_A),
+    "POST /api/v1/petitions/{petition_id}/packs/review":       Entry(READERS_OF_A, json=PACK_REVIEW),
     "POST /api/v1/petitions/{petition_id}/packs":              Entry("401 201 403 403 201", json=PACK),
     "POST /api/v1/petitions/{petition_id}/packs/{code}/tally": Entry("401 200 403 403 200", json=TALLY),
     "POST /api/v1/petitions/{petition_id}/packs/{code}/signatures": Entry("401 201 403 403 201", upload="name,postcode\nAda,RM10 7TU\n"),  # noqa: E501

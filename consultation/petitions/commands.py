@@ -16,6 +16,19 @@ def _fail(error: ApiError) -> None:
     raise click.ClickException(f"{error.message} {details}".strip())
 
 
+LABELS = (
+    ("confirmed_online", "confirmed online"),
+    ("imported", "imported, not confirmed by us"),
+    ("paper_keyed_in", "paper, keyed in"),
+    ("paper_not_checked", "paper, counted, not checked"),
+    ("pending_online", "not counted: pending online"),
+    ("flagged", "not counted: flagged"),
+    ("invalidated", "not counted: invalidated"),
+    ("late_paper", "not counted: late paper"),
+    ("set_aside_paper", "not counted: paper set aside"),
+)
+
+
 @click.group("petitions")
 def petitions_group():
     """Petitions: import signatures, print totals."""
@@ -64,9 +77,9 @@ def totals_command(petition_id):
     except ApiError as error:
         _fail(error)
     click.echo(f"{petition.title} (petition {petition.id})")
-    click.echo(f"  total              {totals['total']:>8,}")
-    for key in ("confirmed_online", "paper", "pending_online", "flagged", "invalidated", "late_paper"):
-        click.echo(f"  {key.replace('_', ' '):<18} {totals[key]:>8,}")
+    click.echo(f"  {'total':<34} {totals['total']:>8,}")
+    for key, label in LABELS:
+        click.echo(f"  {label:<34} {totals[key]:>8,}")
     click.echo("By borough:")
     for row in totals["by_borough"]:
         click.echo(f"  {row['name']:<40} {row['total']:>8,}")

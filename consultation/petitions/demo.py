@@ -19,6 +19,7 @@ from consultation.catalog import postcodes
 from consultation.catalog.models import Consultation, Station
 from consultation.clock import now
 from consultation.petitions import identity
+from consultation.petitions.duplicates import SAME_PERSON
 from consultation.petitions.models import Petition, PetitionPack, Signature
 
 TITLE = "Keep Dagenham police station open"
@@ -83,6 +84,7 @@ def _signature(petition: Petition, name, email, postcode, signed_at, confirmed_a
         email=email,
         postcode=place.postcode,
         email_key=identity.email_key(email) if email else None,
+        mailbox_key=identity.mailbox_key(email) if email else None,
         person_key=identity.person_key(name, place.postcode),
         sector=place.sector,
         gss_code=place.gss_code,
@@ -150,7 +152,7 @@ def seed_demo_petition(session: Session, consultation_slug: str) -> Petition | N
                 signed_at,
                 signed_at + timedelta(minutes=30),
                 flagged=True,
-                flag_reason="Same name and postcode as a signature already counted under another email address",
+                flag_reason=SAME_PERSON,
             )
         )
     for code, issued_to, issued_days, returned_days, tally, keyed in PACKS:
@@ -187,7 +189,7 @@ def seed_demo_petition(session: Session, consultation_slug: str) -> Petition | N
                         channel="paper",
                         pack_id=pack.id,
                         flagged=duplicate,
-                        flag_reason="Same name and postcode as a signature already counted" if duplicate else None,
+                        flag_reason=SAME_PERSON if duplicate else None,
                     )
                 )
     session.commit()

@@ -1,8 +1,9 @@
 """Petitions, their signatures (personal data, kept in their own table) and paper petition packs.
 
 A signature is one row whatever its channel: online (email-confirmed), paper (keyed in from a returned pack)
-or imported (from another petition site). Totals are counted from these rows and from pack tallies at read
-time, never kept in a counter, so they are exact under concurrency and can be reproduced from the rows.
+or imported (from another petition site, counted apart: we never confirmed them). Totals are counted from these
+rows and from pack tallies at read time, never kept in a counter, so they are exact under concurrency and can be
+reproduced from the rows.
 """
 
 from datetime import datetime
@@ -55,6 +56,9 @@ class Signature(db.Model):
         UniqueConstraint("petition_id", "email_key"),
         Index("ix_petition_signatures_petition_person", "petition_id", "person_key"),
         Index("ix_petition_signatures_petition_confirmed", "petition_id", "confirmed_at"),
+        # Flagging for review: signatures from one mailbox, and close names at one postcode.
+        Index("ix_petition_signatures_petition_mailbox", "petition_id", "mailbox_key"),
+        Index("ix_petition_signatures_petition_postcode", "petition_id", "postcode"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -69,6 +73,8 @@ class Signature(db.Model):
     # Derived keys: sha256 of the normalised email, and of the normalised name with the postcode. Hashes keep
     # the indexes small and put no second copy of the personal data in them.
     email_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The mailbox behind any '+tag' sub-address, hashed likewise: several addresses of one mailbox are flagged.
+    mailbox_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     person_key: Mapped[str] = mapped_column(String(64), nullable=False)
     sector: Mapped[str] = mapped_column(String(6), nullable=False)
     gss_code: Mapped[str] = mapped_column(String(9), nullable=False)
@@ -101,6 +107,9 @@ class PetitionPack(db.Model):
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     counted_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     late: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # A reviewer (the consulting body) may set a pack aside with a reason: it then counts for nothing.
+    set_aside_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    set_aside_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
     petition = relationship("Petition", back_populates="packs")
     signatures = relationship("Signature", back_populates="pack")

@@ -1,19 +1,23 @@
 """Paper petition packs and signatures that arrive in files.
 
 A pack is registered when it goes out to a volunteer, and tallied when it comes back: the counter writes down
-how many signatures it holds. Keying its signatures in (name and postcode, from a CSV or XLSX file) replaces
-that tally with the de-duplicated figure: a keyed-in signature whose name and postcode already count, online
-or on paper, is kept but flagged, and the pack shows the difference. A pack received at or after the
-petition's closing time is kept and marked late.
+how many signatures it holds, and on how many sheets. A tally is bounded by its sheets: at most the stated
+number of signatures per sheet (PETITION_SIGNATURES_PER_SHEET, 20 lines on our packs). Until its signatures
+are keyed in, a tally is shown as counted, not checked. Keying its signatures in (name and postcode, from a CSV
+or XLSX file) replaces that tally with the de-duplicated figure: a keyed-in signature whose name and postcode
+already count, online or on paper, is kept but flagged, and the pack shows the difference. A pack received at or
+after the petition's closing time is kept and marked late. Reviewers (the consulting body), like the owner, may set a
+pack aside with a reason, audited, and restore it: a pack set aside counts for nothing.
 
-Signatures exported from another petition site (name, email, postcode, signed_at) are imported as confirmed:
-an email already on this petition is skipped, and a name and postcode already counted is flagged.
+Signatures exported from another petition site (name, email, postcode, signed_at) are imported on the site's
+word, in their own channel (`imported`, never confirmed by us): an email already on this petition is skipped,
+and one from a mailbox, or with a name at a postcode, already counted is flagged (duplicates.py).
 """
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,14 +28,16 @@ from consultation.catalog import postcodes
 from consultation.clock import as_utc, now
 from consultation.errors import ApiError, Conflict, NotFound, ValidationFailed
 from consultation.petitions import identity
+from consultation.petitions.duplicates import CountedPeople
 from consultation.petitions.models import IMPORT_MODES as MODES
 from consultation.petitions.models import Petition, PetitionPack, Signature
 from consultation.petitions.service import get_petition
-from consultation.petitions.totals import COUNTED, pack_figures
+from consultation.petitions.totals import pack_figures
 from consultation.tabular import cell_text, parse_moment, read_rows
 
 MAX_ROWS = 100_000
-PAPER_DUPLICATE = "Same name and postcode as a signature already counted"
+DEFAULT_SIGNATURES_PER_SHEET = 20
+PACK_ACTIONS = ("set_aside", "restore")
 KEYED_COLUMNS = {"required": ("name", "postcode"), "optional": ("signed_at",)}
 IMPORT_COLUMNS = {"required": ("name", "email", "postcode", "signed_at"), "optional": ()}
 
@@ -87,15 +93,19 @@ def pack_item(figures: dict, pack: PetitionPack) -> dict:
         "received_at": pack.received_at,
         "counted_by": pack.counted_by,
         "late": pack.late,
+        "set_aside": pack.set_aside_at is not None,
+        "set_aside_reason": pack.set_aside_reason,
+        "checked": bool(item.get("keyed_in")),
         "keyed_in": item.get("keyed_in", 0),
-        "counts_for": item.get("figure", 0),
+        "counts_for": 0 if pack.set_aside_at is not None else item.get("figure", 0),
         "difference": item.get("difference"),
     }
 
 
 def list_packs(session: Session, user: User, petition_id) -> list[dict]:
+    """The petition's packs with their figures (the owner, reviewers, admins)."""
     petition = get_petition(session, petition_id)
-    permissions.ensure_may_change(user, petition, "petition")
+    permissions.ensure_may_read(user, petition, "petition")
     figures = pack_figures(session, petition)
     return [pack_item(figures, pack) for pack in petition.packs]
 
@@ -133,13 +143,20 @@ def record_tally(
     sheets: int,
     received_at: datetime,
     counted_by: str,
+    signatures_per_sheet: int = DEFAULT_SIGNATURES_PER_SHEET,
 ) -> dict:
-    """A returned pack's count; recorded again, it replaces the earlier count (the audit log keeps both)."""
+    """A returned pack's count, at most `signatures_per_sheet` a sheet; recorded again, it replaces the earlier
+    count (the audit log keeps both)."""
     petition = get_petition(session, petition_id)
     permissions.ensure_may_change(user, petition, "petition")
     pack = get_pack(session, petition, code)
     received_at = as_utc(received_at)
     errors = {}
+    if signatures_counted > sheets * signatures_per_sheet:
+        errors["signatures_counted"] = [
+            f"A pack's sheets hold at most {signatures_per_sheet} signatures each: {sheets} sheets hold at most "
+            f"{sheets * signatures_per_sheet}. Check the count, or the number of sheets."
+        ]
     if received_at > now():
         errors["received_at"] = ["Cannot be in the future."]
     elif received_at < pack.issued_at:
@@ -162,6 +179,42 @@ def record_tally(
     )
     session.commit()
     return describe_pack(session, petition, pack)
+
+
+def review_packs(session: Session, user: User, petition_id, *, action: str, codes: list[str], reason: str) -> dict:
+    """Set packs aside (they then count for nothing) or restore them, with a reason (the owner, reviewers,
+    admins); audited."""
+    petition = get_petition(session, petition_id)
+    permissions.ensure_may_read(user, petition, "petition")
+    if action not in PACK_ACTIONS:
+        raise ValidationFailed({"action": [f"Must be one of: {', '.join(PACK_ACTIONS)}."]})
+    if not reason.strip():
+        raise ValidationFailed({"reason": ["Give a reason: it is kept in the audit log."]})
+    wanted = sorted({code.strip() for code in codes})
+    found = dict(
+        session.execute(
+            select(PetitionPack.code, PetitionPack.id).where(
+                PetitionPack.petition_id == petition.id, PetitionPack.code.in_(wanted)
+            )
+        ).all()
+    )
+    missing = [code for code in wanted if code not in found]
+    if missing:
+        raise ValidationFailed({"codes": [f"Not packs of this petition: {', '.join(missing)}."]})
+    statement = update(PetitionPack).where(PetitionPack.id.in_(list(found.values())))
+    if action == "set_aside":
+        statement = statement.where(PetitionPack.set_aside_at.is_(None)).values(
+            set_aside_at=now(), set_aside_reason=reason.strip()
+        )
+    else:
+        statement = statement.where(PetitionPack.set_aside_at.is_not(None)).values(
+            set_aside_at=None, set_aside_reason=None
+        )
+    changed = session.execute(statement).rowcount
+    details = {"packs": wanted, "reason": reason.strip(), "changed": changed}
+    record_audit(session, user, f"{action}_packs", "petition", petition.id, details)
+    session.commit()
+    return {"action": action, "requested": len(wanted), "changed": changed}
 
 
 # Rows from files -----------------------------------------------------------------------------------------------
@@ -246,10 +299,10 @@ def _refuse_if_needed(report: RowsReport, rows: list[_Row], mode: str) -> None:
         raise RowsRejected(report, "No row could be stored.")
 
 
-def _lock_and_counted_people(session: Session, petition: Petition) -> set[str]:
+def _lock_and_counted_people(session: Session, petition: Petition) -> CountedPeople:
     """Takes the petition's row lock (as confirmations do), then reads who already counts."""
     session.execute(select(Petition.id).where(Petition.id == petition.id).with_for_update())
-    return set(session.scalars(select(Signature.person_key).where(Signature.petition_id == petition.id, *COUNTED)))
+    return CountedPeople.load(session, petition.id)
 
 
 def key_in_pack(
@@ -271,16 +324,13 @@ def key_in_pack(
     at = now()
     counted = _lock_and_counted_people(session, petition)
     for row in rows:
-        key = identity.person_key(row.name, row.place.postcode)
-        duplicate = key in counted
-        counted.add(key)
-        session.add(
-            _signature(
-                petition, row, "paper", key, at, duplicate, pack_id=pack.id, signed_at=row.signed_at or pack.received_at
-            )
-        )
+        reason = counted.reason(row.name, row.place.postcode, None)
+        if reason is None:
+            counted.add(row.name, row.place.postcode, None)
+        signed_at = row.signed_at or pack.received_at
+        session.add(_signature(petition, row, "paper", at, reason, pack_id=pack.id, signed_at=signed_at))
         report.imported += 1
-        report.flagged += duplicate
+        report.flagged += reason is not None
     record_audit(session, user, "key_in_pack", "petition", petition.id, {"pack": pack.code, "rows": report.imported})
     session.commit()
     return report
@@ -311,14 +361,13 @@ def import_signatures(
             report.skipped_existing += 1
             continue
         present.add(email_key)
-        key = identity.person_key(row.name, row.place.postcode)
-        duplicate = key in counted
-        counted.add(key)
-        session.add(
-            _signature(petition, row, "imported", key, at, duplicate, email_key=email_key, signed_at=row.signed_at)
-        )
+        mailbox_key = identity.mailbox_key(row.email)
+        reason = counted.reason(row.name, row.place.postcode, mailbox_key)
+        if reason is None:
+            counted.add(row.name, row.place.postcode, mailbox_key)
+        session.add(_signature(petition, row, "imported", at, reason, email_key=email_key, signed_at=row.signed_at))
         report.imported += 1
-        report.flagged += duplicate
+        report.flagged += reason is not None
     try:
         session.flush()
     except IntegrityError:
@@ -335,7 +384,7 @@ def import_signatures(
     return report
 
 
-def _signature(petition, row, channel, key, at, duplicate, *, signed_at, pack_id=None, email_key=None) -> Signature:
+def _signature(petition, row, channel, at, reason, *, signed_at, pack_id=None, email_key=None) -> Signature:
     return Signature(
         petition_id=petition.id,
         pack_id=pack_id,
@@ -344,11 +393,12 @@ def _signature(petition, row, channel, key, at, duplicate, *, signed_at, pack_id
         email=row.email,
         postcode=row.place.postcode,
         email_key=email_key,
-        person_key=key,
+        mailbox_key=identity.mailbox_key(row.email) if row.email else None,
+        person_key=identity.person_key(row.name, row.place.postcode),
         sector=row.place.sector,
         gss_code=row.place.gss_code,
         signed_at=signed_at,
         confirmed_at=at,
-        flagged=duplicate,
-        flag_reason=PAPER_DUPLICATE if duplicate else None,
+        flagged=reason is not None,
+        flag_reason=reason,
     )

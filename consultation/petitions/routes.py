@@ -10,13 +10,14 @@ from consultation.accounts.permissions import OWNER_ROLES, READERS, requires
 from consultation.clock import arrival_time
 from consultation.errors import ApiError
 from consultation.extensions import db, limiter
-from consultation.mail import current_settings
 from consultation.petitions import exports, packs, service, signers
 from consultation.petitions.schemas import (
     ConfirmResultSchema,
     ConfirmSchema,
     PackCreateSchema,
     PackListSchema,
+    PackReviewResultSchema,
+    PackReviewSchema,
     PackSchema,
     PetitionCreateSchema,
     PetitionListSchema,
@@ -120,7 +121,6 @@ class PetitionSignatures(MethodView):
         service.sign_petition(
             db.session,
             petition_id=petition_id,
-            mail=current_settings(),
             base_url=public_base_url(),
             at=_at(),
             **data,
@@ -203,10 +203,10 @@ class PetitionImport(MethodView):
 
 @blp.route("/<int:petition_id>/packs")
 class PetitionPacks(MethodView):
-    @requires(OWNER_ROLES)
+    @requires(READERS)
     @blp.response(200, PackListSchema)
     def get(self, petition_id):
-        """The petition's paper packs with their tallies (owner)"""
+        """The petition's paper packs with their tallies, checked or not, and any set aside (owner, reviewers)"""
         return {"packs": packs.list_packs(db.session, current_user(), petition_id)}
 
     @requires(OWNER_ROLES)
@@ -224,8 +224,20 @@ class PackTally(MethodView):
     @blp.arguments(TallySchema)
     @blp.response(200, PackSchema)
     def post(self, data, petition_id, code):
-        """Record a returned pack's count; a pack received after closing is kept and marked late (owner)"""
-        return packs.record_tally(db.session, current_user(), petition_id, code, **data)
+        """Record a returned pack's count, at most PETITION_SIGNATURES_PER_SHEET a sheet; a pack received after
+        closing is kept and marked late (owner)"""
+        per_sheet = current_app.config["PETITION_SIGNATURES_PER_SHEET"]
+        return packs.record_tally(db.session, current_user(), petition_id, code, signatures_per_sheet=per_sheet, **data)
+
+
+@blp.route("/<int:petition_id>/packs/review")
+class PackReview(MethodView):
+    @requires(READERS)
+    @blp.arguments(PackReviewSchema)
+    @blp.response(200, PackReviewResultSchema)
+    def post(self, data, petition_id):
+        """Set packs aside (they stop counting) or restore them, with a reason (owner, reviewers, admins); audited"""
+        return packs.review_packs(db.session, current_user(), petition_id, **data)
 
 
 @blp.route("/<int:petition_id>/packs/<code>/signatures")

@@ -58,13 +58,23 @@ class TimelinePointSchema(ma.Schema):
 
 class TotalsSchema(ma.Schema):
     petition = ma.fields.Integer()
-    confirmed_online = ma.fields.Integer()
-    pending_online = ma.fields.Integer()
-    paper = ma.fields.Integer(metadata={"description": "Returned packs on time: keyed-in figure, else the tally"})
+    confirmed_online = ma.fields.Integer(metadata={"description": "Signed online and confirmed by email"})
+    imported = ma.fields.Integer(
+        metadata={"description": "Imported from another petition site, not confirmed by us (counted apart)"}
+    )
+    pending_online = ma.fields.Integer(metadata={"description": "Not counted: awaiting email confirmation"})
+    paper = ma.fields.Integer(metadata={"description": "paper_keyed_in + paper_not_checked"})
+    paper_keyed_in = ma.fields.Integer(
+        metadata={"description": "Packs that count whose signatures were keyed in: those that count, de-duplicated"}
+    )
+    paper_not_checked = ma.fields.Integer(
+        metadata={"description": "Packs that count, not keyed in: the counter's tally, counted but not checked"}
+    )
     late_paper = ma.fields.Integer(metadata={"description": "Packs received after closing: kept, not in total"})
-    flagged = ma.fields.Integer()
+    set_aside_paper = ma.fields.Integer(metadata={"description": "Packs a reviewer set aside: kept, not in total"})
+    flagged = ma.fields.Integer(metadata={"description": "Not counted: flagged for review as possible duplicates"})
     invalidated = ma.fields.Integer()
-    total = ma.fields.Integer(metadata={"description": "confirmed_online + paper, after de-duplication"})
+    total = ma.fields.Integer(metadata={"description": "confirmed_online + imported + paper, after de-duplication"})
     by_borough = ma.fields.List(ma.fields.Nested(BoroughTotalSchema))
     by_station = ma.fields.List(ma.fields.Nested(StationTotalSchema))
     timeline = ma.fields.List(ma.fields.Nested(TimelinePointSchema))
@@ -173,6 +183,23 @@ class PackCreateSchema(ma.Schema):
     issued_at = InstantField(required=True)
 
 
+class PackReviewSchema(ma.Schema):
+    action = ma.fields.String(required=True, validate=validate.OneOf(["set_aside", "restore"]))
+    codes = ma.fields.List(
+        ma.fields.String(validate=validate.Length(min=1, max=40)),
+        required=True,
+        validate=validate.Length(min=1, max=1_000),
+        metadata={"example": ["DAG-01"]},
+    )
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class PackReviewResultSchema(ma.Schema):
+    action = ma.fields.String()
+    requested = ma.fields.Integer()
+    changed = ma.fields.Integer(metadata={"description": "Packs whose state changed (others already were)"})
+
+
 class TallySchema(ma.Schema):
     signatures_counted = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
     sheets = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
@@ -189,8 +216,15 @@ class PackSchema(ma.Schema):
     received_at = utc()
     counted_by = ma.fields.String(allow_none=True)
     late = ma.fields.Boolean()
+    set_aside = ma.fields.Boolean(metadata={"description": "Set aside by a reviewer: counts for nothing"})
+    set_aside_reason = ma.fields.String(allow_none=True)
+    checked = ma.fields.Boolean(
+        metadata={"description": "Its signatures were keyed in; false: the tally is counted, not checked"}
+    )
     keyed_in = ma.fields.Integer(metadata={"description": "Signatures keyed in from this pack"})
-    counts_for = ma.fields.Integer(metadata={"description": "What the pack adds to the total"})
+    counts_for = ma.fields.Integer(
+        metadata={"description": "What the pack holds for the total (0 when set aside; late packs are left out)"}
+    )
     difference = ma.fields.Integer(
         allow_none=True, metadata={"description": "Tally minus the de-duplicated keyed-in figure"}
     )

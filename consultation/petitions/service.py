@@ -1,13 +1,16 @@
 """Petition rules: creating and changing petitions, signing online, confirming by email, reviewing signatures.
 
-Counting each person once (issue 8, DESIGN rules 3 and 6):
+Counting each person once (personal data stays in the signatures table; each organiser sees only their own):
 - One signature per normalised email per petition: a unique index on (petition, email key) decides, so two
   concurrent signings with one address cannot both insert; the loser finds the winner's row and resends.
 - A signature counts when it is confirmed (online; paper and imported rows are confirmed when entered), not
-  flagged and not invalidated. Confirming takes the petition's row lock, then flags the signature if the same
-  normalised name and postcode already counts under another email: so two racing confirmations of one person
-  cannot both count.
+  flagged and not invalidated. Confirming takes the petition's row lock, then flags the signature for review
+  when one that already counts shares its mailbox ('+tag' sub-addresses) or has the same or a close name at
+  the same postcode (duplicates.py): so two racing confirmations of one person cannot both count.
 - Totals are read from the rows by grouped queries (see totals.py), never kept in a counter.
+
+Email goes through the outbox (consultation/outbox.py): the message is a row committed with the signature and
+sent in the background, so signing answers the same whatever the mail server does.
 
 The clock is read once per request by the caller and passed in as `at`.
 """
@@ -31,13 +34,13 @@ from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import get_consultation
 from consultation.clock import as_utc, describe_london, iso_utc, now
 from consultation.errors import ApiError, Conflict, Forbidden, NotFound, ValidationFailed
-from consultation.mail import MailSettings, send
+from consultation.outbox import dispatch, queue_mail
 from consultation.petitions import identity, totals
+from consultation.petitions.duplicates import CountedPeople
 from consultation.petitions.models import Petition, PetitionPack, Signature
 
 CONFIRMATION_GRACE = timedelta(hours=24)  # a signature made before closing may be confirmed this long after
 TOKEN_LIFETIME = timedelta(hours=24)  # a confirmation link works for a day; signing again sends a fresh one
-DUPLICATE_PERSON = "Same name and postcode as a signature already counted under another email address"
 
 
 class PetitionClosed(ApiError):
@@ -203,13 +206,13 @@ def check_signer(name, email, postcode, consent) -> tuple[str, str, postcodes.Po
     """The signer's details, checked; every problem at once, keyed by field."""
     errors: dict[str, list[str]] = {}
     name = (name or "").strip()
-    email = (email or "").strip()
+    checked_email = identity.check_email(email)
     if not name:
         errors["name"] = ["Enter your full name."]
     elif len(name) > 200:
         errors["name"] = ["Your name must be 200 characters or fewer."]
-    if not identity.valid_email(email):
-        errors["email"] = ["Enter an email address in the correct format, like name@example.com."]
+    if checked_email is None:
+        errors["email"] = [identity.BAD_EMAIL]
     place = None
     if postcodes.normalise_postcode(postcode) is None:
         errors["postcode"] = [postcodes.BAD_POSTCODE]
@@ -221,7 +224,7 @@ def check_signer(name, email, postcode, consent) -> tuple[str, str, postcodes.Po
         errors["consent"] = ["You must accept the privacy statement to sign: we need your details to count you once."]
     if errors:
         raise ValidationFailed(errors)
-    return name, email, place
+    return name, checked_email, place
 
 
 def _confirmation_email(petition: Petition, token: str, base_url: str) -> tuple[str, str]:
@@ -252,32 +255,31 @@ def sign_petition(
     email: str,
     postcode: str,
     consent: bool,
-    mail: MailSettings,
     base_url: str,
     at: datetime | None = None,
 ) -> Signature:
-    """Record a pending online signature and email its confirmation link; signing again resends the link.
+    """Record a pending online signature and queue its confirmation link; signing again queues a fresh link.
 
-    Commits before the email is sent, so a link never points at an uncommitted row.
+    The email is an outbox row committed with the signature, so a link never points at an uncommitted row, and
+    is then handed to the background sender: no mail failure reaches the signer.
     """
     at = as_utc(at) if at else now()
     petition = get_petition(session, petition_id)
     name, email, place = check_signer(name, email, postcode, consent)
     if at >= petition.closes_at:
         raise PetitionClosed(petition)
-    key = identity.email_key(email)
     token = secrets.token_urlsafe(32)
-    petition_key = petition.id
     # Written before the commit, which expires the petition: no second read of it for the email.
     confirmation = _confirmation_email(petition, token, base_url)
     already_signed = _already_signed_email(petition)
     signature = Signature(
-        petition_id=petition_key,
+        petition_id=petition.id,
         channel="online",
         name=name,
         email=email,
         postcode=place.postcode,
-        email_key=key,
+        email_key=identity.email_key(email),
+        mailbox_key=identity.mailbox_key(email),
         person_key=identity.person_key(name, place.postcode),
         sector=place.sector,
         gss_code=place.gss_code,
@@ -288,22 +290,28 @@ def sign_petition(
     )
     try:
         session.add(signature)
-        session.commit()
+        session.flush()
     except IntegrityError:
         session.rollback()
-        signature = session.scalar(
-            select(Signature).where(Signature.petition_id == petition_key, Signature.email_key == key)
-        )
-        if signature is None:
-            raise
-        if signature.confirmed_at is not None:
-            send(mail, to=email, subject=already_signed[0], body=already_signed[1])
-            return signature
-        # A fresh link replaces the old one; the row, and when it was first signed, stay the same.
+        signature = _signed_before(session, signature, token, at)
+    subject, body = already_signed if signature.confirmed_at is not None else confirmation
+    message_id = queue_mail(session, to=email, subject=subject, body=body, at=at).id
+    session.commit()
+    dispatch(message_id)
+    return signature
+
+
+def _signed_before(session: Session, attempt: Signature, token: str, at: datetime) -> Signature:
+    """The signature already made with this address; a pending one gets a fresh link (the old one stops
+    working), and keeps its row and when it was first signed."""
+    signature = session.scalar(
+        select(Signature).where(Signature.petition_id == attempt.petition_id, Signature.email_key == attempt.email_key)
+    )
+    if signature is None:
+        raise Conflict("Someone is signing with this address at this moment: try again.", code="signing_raced")
+    if signature.confirmed_at is None:
         signature.token_hash = hash_token(token)
         signature.token_expires_at = at + TOKEN_LIFETIME
-        session.commit()
-    send(mail, to=email, subject=confirmation[0], body=confirmation[1])
     return signature
 
 
@@ -353,39 +361,32 @@ def confirm_signature(session: Session, petition_id, token: str, at: datetime | 
     if signature is None:
         return state
     petition = state.petition
-    signature_id, person = signature.id, signature.person_key
-    # The petition's row lock serialises confirmations of one petition, so the duplicate-person check below
-    # and the update that follows it cannot interleave with another confirmation's.
+    signature_id = signature.id
+    # The petition's row lock serialises confirmations of one petition, so the duplicate check below and the
+    # update that follows it cannot interleave with another confirmation's.
     session.execute(select(Petition.id).where(Petition.id == petition.id).with_for_update())
-    duplicate = session.scalar(
-        select(
-            exists().where(
-                Signature.petition_id == petition.id,
-                Signature.person_key == person,
-                Signature.id != signature_id,
-                Signature.confirmed_at.is_not(None),
-                Signature.flagged.is_(False),
-                Signature.invalidated_at.is_(None),
-            )
-        )
+    counted = CountedPeople.load(
+        session, petition.id, postcode=signature.postcode, mailbox_key=signature.mailbox_key, besides=signature_id
     )
+    reason = counted.reason(signature.name, signature.postcode, signature.mailbox_key)
     changed = session.execute(
         update(Signature)
         .where(Signature.id == signature_id, Signature.confirmed_at.is_(None))
-        .values(confirmed_at=at, flagged=duplicate, flag_reason=DUPLICATE_PERSON if duplicate else None)
+        .values(confirmed_at=at, flagged=reason is not None, flag_reason=reason)
     ).rowcount
     session.commit()
     if not changed:  # another request confirmed it between our read and our update
         return ConfirmationResult("already_confirmed", petition, counted=_counts(session.get(Signature, signature_id)))
-    return ConfirmationResult("confirmed", petition, counted=not duplicate)
+    return ConfirmationResult("confirmed", petition, counted=reason is None)
 
 
 # Totals ------------------------------------------------------------------------------------------------------
 
 
 def petition_totals(session: Session, petition_id) -> dict:
-    """Public totals: confirmed_online, pending_online, paper, flagged, invalidated, total, by_borough,
-    by_station, timeline (cumulative, London days) and as_of; see totals.py for how each is counted."""
+    """Public totals: confirmed_online, imported, paper (keyed in, and counted not checked), pending_online,
+    flagged, invalidated, total, by_borough, by_station, timeline (cumulative, London days) and as_of; see
+    totals.py for how each is counted."""
     return totals.compute_totals(session, get_petition(session, petition_id))
 
 
@@ -406,5 +407,5 @@ def headline_total(session: Session, petition: Petition) -> int:
 
 
 def signature_sectors(session: Session, petition_id) -> list[dict]:
-    """[{"sector", "count"}] of counted signatures (confirmed online, keyed-in paper): never a full postcode."""
+    """[{"sector", "count"}] of counted signatures (online, imported, keyed-in paper): never a full postcode."""
     return totals.signature_sectors(session, get_petition(session, petition_id))

@@ -1,10 +1,16 @@
 """A petition's totals, counted from its rows at the moment of asking (no counter to drift or lose updates).
 
-- confirmed_online: confirmed online (and imported) signatures that are neither flagged nor invalidated.
-- paper: for each returned pack that was not late, its keyed-in signatures that count when it was keyed in
-  (the de-duplicated figure), else the tally the counter wrote down. Late packs are kept, shown apart
-  (`late_paper`) and left out of the total, as late responses are.
-- total = confirmed_online + paper.
+Each figure says what it is:
+- confirmed_online: online signatures confirmed by email, neither flagged nor invalidated.
+- imported: signatures imported from another petition site (not confirmed by us), neither flagged nor
+  invalidated; apart from confirmed_online.
+- paper_keyed_in: for each pack that counts (returned, not late, not set aside by a reviewer) whose signatures
+  were keyed in, those that count (the de-duplicated figure).
+- paper_not_checked: for each pack that counts and was not keyed in, the tally the counter wrote down: counted,
+  not checked. A tally is bounded by the pack's sheets when it is recorded (see packs.py).
+- paper = paper_keyed_in + paper_not_checked. Late packs are kept, shown apart (`late_paper`) and left out of
+  the total, as late responses are; packs set aside likewise (`set_aside_paper`).
+- total = confirmed_online + imported + paper.
 - by_borough: from each counted signature's postcode (ONS Postcode Directory), London boroughs by name, then
   an "outside London" row, then, when there are any, paper tallies that were never keyed in (no postcodes).
 - by_station: a petition speaks for every station it names, so each station's row carries the petition's total.
@@ -13,7 +19,7 @@
 
 from collections import Counter, defaultdict
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from consultation.boroughs import Borough
@@ -21,10 +27,27 @@ from consultation.clock import now, to_london
 from consultation.petitions.models import Petition, PetitionPack, Signature
 
 OUTSIDE_LONDON = "outside London"
-NOT_KEYED_IN = "paper tallies not keyed in (no postcodes)"
+NOT_KEYED_IN = "paper tallies counted, not checked (no postcodes)"
 OTHER_LONDON_NAMES = {"E09000001": "City of London"}  # not among the 32 boroughs the Met polices
 
 COUNTED = (Signature.confirmed_at.is_not(None), Signature.flagged.is_(False), Signature.invalidated_at.is_(None))
+
+
+def not_counting_packs(petition_id: int):
+    """The ids of a petition's packs whose signatures count for nothing: late, or set aside by a reviewer."""
+    return select(PetitionPack.id).where(
+        PetitionPack.petition_id == petition_id,
+        or_(PetitionPack.late.is_(True), PetitionPack.set_aside_at.is_not(None)),
+    )
+
+
+def counting_rows(petition_id: int) -> tuple:
+    """Conditions for a signature row that counts: COUNTED, and not from a late or set-aside pack."""
+    return (
+        Signature.petition_id == petition_id,
+        *COUNTED,
+        or_(Signature.pack_id.is_(None), Signature.pack_id.not_in(not_counting_packs(petition_id))),
+    )
 
 
 def _packs(session: Session, petition: Petition) -> list[PetitionPack]:
@@ -32,7 +55,7 @@ def _packs(session: Session, petition: Petition) -> list[PetitionPack]:
 
 
 def pack_figures(session: Session, petition: Petition) -> dict[int, dict]:
-    """Per pack id: keyed-in rows, how many of them count, and the figure the pack contributes."""
+    """Per pack id: keyed-in rows, how many of them count, the figure the pack holds, and whether it counts."""
     keyed = Counter()
     counted = Counter()
     rows = session.execute(
@@ -50,16 +73,16 @@ def pack_figures(session: Session, petition: Petition) -> dict[int, dict]:
     figures = {}
     for pack in _packs(session, petition):
         returned = pack.received_at is not None
-        if keyed[pack.id]:
-            figure = counted[pack.id]
-        else:
-            figure = pack.signatures_counted or 0
+        figure = counted[pack.id] if keyed[pack.id] else pack.signatures_counted or 0
+        set_aside = pack.set_aside_at is not None
         figures[pack.id] = {
             "pack": pack,
             "returned": returned,
             "keyed_in": keyed[pack.id],
             "keyed_in_counted": counted[pack.id],
             "figure": figure if returned else 0,
+            "set_aside": set_aside,
+            "counts": returned and not pack.late and not set_aside,
             "difference": (pack.signatures_counted - counted[pack.id])
             if keyed[pack.id] and pack.signatures_counted is not None
             else None,
@@ -71,79 +94,79 @@ def _borough_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(Borough.gss_code, Borough.name)).all())
 
 
+def _row_groups(session: Session, petition: Petition, skipped_packs: set) -> dict:
+    """Signature rows by state and channel, and counted ones by borough, from one grouped query."""
+    state = {"confirmed_online": 0, "imported": 0, "pending_online": 0, "flagged": 0, "invalidated": 0}
+    by_code: Counter = Counter()
+    groups = select(
+        Signature.channel,
+        Signature.pack_id,
+        Signature.gss_code,
+        Signature.confirmed_at.is_not(None),
+        Signature.flagged,
+        Signature.invalidated_at.is_not(None),
+    )
+    rows = session.execute(
+        groups.add_columns(func.count(Signature.id))
+        .where(Signature.petition_id == petition.id)
+        .group_by(*groups.selected_columns)
+    ).all()
+    for channel, pack_id, gss_code, confirmed, is_flagged, is_invalidated, count in rows:
+        if is_invalidated:
+            state["invalidated"] += count
+        elif is_flagged:
+            state["flagged"] += count
+        elif not confirmed:
+            state["pending_online"] += count
+        elif pack_id in skipped_packs:
+            continue
+        else:
+            if channel in ("online", "imported"):
+                state["confirmed_online" if channel == "online" else "imported"] += count
+            by_code[gss_code] += count
+    return {**state, "by_code": by_code}
+
+
 def compute_totals(session: Session, petition: Petition) -> dict:
     as_of = now()
     figures = pack_figures(session, petition)
-    late_pack_ids = {pack_id for pack_id, item in figures.items() if item["pack"].late}
-    groups = session.execute(
-        select(
-            Signature.pack_id,
-            Signature.gss_code,
-            Signature.confirmed_at.is_not(None),
-            Signature.flagged,
-            Signature.invalidated_at.is_not(None),
-            func.count(Signature.id),
-        )
-        .where(Signature.petition_id == petition.id)
-        .group_by(
-            Signature.pack_id,
-            Signature.gss_code,
-            Signature.confirmed_at.is_not(None),
-            Signature.flagged,
-            Signature.invalidated_at.is_not(None),
-        )
-    ).all()
-    confirmed_online = pending_online = flagged = invalidated = 0
-    by_code: Counter = Counter()
-    for pack_id, gss_code, confirmed, is_flagged, is_invalidated, count in groups:
-        if is_invalidated:
-            invalidated += count
-        elif is_flagged:
-            flagged += count
-        elif not confirmed:
-            pending_online += count
-        elif pack_id is None:
-            confirmed_online += count
-            by_code[gss_code] += count
-        elif pack_id not in late_pack_ids:
-            by_code[gss_code] += count
-    paper = sum(item["figure"] for pack_id, item in figures.items() if pack_id not in late_pack_ids)
-    late_paper = sum(item["figure"] for pack_id, item in figures.items() if pack_id in late_pack_ids)
-    not_keyed = sum(
-        item["figure"] for pack_id, item in figures.items() if pack_id not in late_pack_ids and not item["keyed_in"]
-    )
-    total = confirmed_online + paper
+    skipped = {pack_id for pack_id, item in figures.items() if not item["counts"]}
+    rows = _row_groups(session, petition, skipped)
+    counting = [item for item in figures.values() if item["counts"]]
+    paper_keyed_in = sum(item["figure"] for item in counting if item["keyed_in"])
+    paper_not_checked = sum(item["figure"] for item in counting if not item["keyed_in"])
+    paper = paper_keyed_in + paper_not_checked
+    total = rows["confirmed_online"] + rows["imported"] + paper
     return {
         "petition": petition.id,
-        "confirmed_online": confirmed_online,
-        "pending_online": pending_online,
+        "confirmed_online": rows["confirmed_online"],
+        "imported": rows["imported"],
+        "pending_online": rows["pending_online"],
         "paper": paper,
-        "late_paper": late_paper,
-        "flagged": flagged,
-        "invalidated": invalidated,
+        "paper_keyed_in": paper_keyed_in,
+        "paper_not_checked": paper_not_checked,
+        "late_paper": sum(item["figure"] for item in figures.values() if item["pack"].late and not item["set_aside"]),
+        "set_aside_paper": sum(item["figure"] for item in figures.values() if item["set_aside"]),
+        "flagged": rows["flagged"],
+        "invalidated": rows["invalidated"],
         "total": total,
-        "by_borough": _by_borough(session, by_code, not_keyed),
+        "by_borough": _by_borough(session, rows["by_code"], paper_not_checked),
         "by_station": [{"slug": s.slug, "name": s.name, "total": total} for s in petition.stations],
-        "timeline": _timeline(session, petition, figures, late_pack_ids),
+        "timeline": _timeline(session, petition, figures),
         "as_of": as_of,
     }
 
 
 def headline_total(session: Session, petition: Petition) -> int:
-    """The total :func:`compute_totals` gives, alone: confirmed online signatures that are neither flagged nor
-    invalidated, plus the paper packs' counts (late packs left out). One count and the packs, no breakdowns, for
-    pages that list petitions (the timeline reads every signature)."""
+    """The total :func:`compute_totals` gives, alone: counted online and imported signatures, plus the packs that
+    count. One count and the packs, no breakdowns, for pages that list petitions (the timeline reads every row)."""
     figures = pack_figures(session, petition)
-    online = session.scalar(
+    unpacked = session.scalar(
         select(func.count(Signature.id)).where(
-            Signature.petition_id == petition.id,
-            Signature.pack_id.is_(None),
-            Signature.confirmed_at.is_not(None),
-            Signature.flagged.is_(False),
-            Signature.invalidated_at.is_(None),
+            Signature.petition_id == petition.id, Signature.pack_id.is_(None), *COUNTED
         )
     )
-    return online + sum(item["figure"] for item in figures.values() if not item["pack"].late)
+    return unpacked + sum(item["figure"] for item in figures.values() if item["counts"])
 
 
 def _by_borough(session: Session, by_code: Counter, not_keyed: int) -> list[dict]:
@@ -162,16 +185,15 @@ def _by_borough(session: Session, by_code: Counter, not_keyed: int) -> list[dict
     return rows
 
 
-def _timeline(session: Session, petition: Petition, figures: dict, late_pack_ids: set) -> list[dict]:
+def _timeline(session: Session, petition: Petition, figures: dict) -> list[dict]:
     daily: defaultdict = defaultdict(int)
-    online = session.execute(
-        select(Signature.signed_at, Signature.pack_id).where(Signature.petition_id == petition.id, *COUNTED)
+    unpacked = session.scalars(
+        select(Signature.signed_at).where(Signature.petition_id == petition.id, Signature.pack_id.is_(None), *COUNTED)
     )
-    for signed_at, pack_id in online:
-        if pack_id is None:
-            daily[to_london(signed_at).date()] += 1
-    for pack_id, item in figures.items():
-        if pack_id not in late_pack_ids and item["figure"]:
+    for signed_at in unpacked:
+        daily[to_london(signed_at).date()] += 1
+    for item in figures.values():
+        if item["counts"] and item["figure"]:
             daily[to_london(item["pack"].received_at).date()] += item["figure"]
     running, timeline = 0, []
     for day in sorted(daily):
@@ -181,12 +203,11 @@ def _timeline(session: Session, petition: Petition, figures: dict, late_pack_ids
 
 
 def signature_sectors(session: Session, petition: Petition) -> list[dict]:
-    """Counted signatures by postcode sector (online and keyed-in paper from packs on time); never postcodes."""
-    late = select(PetitionPack.id).where(PetitionPack.petition_id == petition.id, PetitionPack.late.is_(True))
+    """Counted signatures by postcode sector (online, imported, and keyed-in paper from packs that count); never
+    postcodes."""
     rows = session.execute(
         select(Signature.sector, func.count(Signature.id))
-        .where(Signature.petition_id == petition.id, *COUNTED)
-        .where((Signature.pack_id.is_(None)) | (Signature.pack_id.not_in(late)))
+        .where(*counting_rows(petition.id))
         .group_by(Signature.sector)
         .order_by(func.count(Signature.id).desc(), Signature.sector)
     )

@@ -31,6 +31,20 @@ TOP_THEMES = 5
 QUOTES_PER_THEME = 3
 # Quotes fetched per quote shown, so near-repeats can be skipped and three different voices remain.
 QUOTE_CHOICE = 4
+# The petition totals in the attached CSV: each channel apart (imported rows were never confirmed by us; paper
+# tallies not keyed in are counted, not checked), then what is not counted.
+PETITION_MEASURES = (
+    "confirmed_online",
+    "imported",
+    "paper_keyed_in",
+    "paper_not_checked",
+    "total",
+    "pending_online",
+    "flagged",
+    "invalidated",
+    "late_paper",
+    "set_aside_paper",
+)
 PROPOSAL_LABELS = {
     "close": "Close the front counter",
     "retain_24h": "Keep as the borough's 24-hour front counter",
@@ -334,7 +348,7 @@ def _attach_tables(document: DocumentData, stations, groups, petitions, themes) 
         rows = []
         for petition in petitions:
             totals = petition["totals"]
-            for measure in ("confirmed_online", "pending_online", "paper", "flagged", "invalidated", "total"):
+            for measure in PETITION_MEASURES:
                 rows.append([petition["id"], petition["title"], measure, "", totals[measure]])
             for item in totals["by_borough"]:
                 rows.append([petition["id"], petition["title"], "by_borough", item["name"], item["total"]])

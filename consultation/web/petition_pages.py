@@ -13,7 +13,6 @@ from werkzeug.exceptions import HTTPException
 from consultation.clock import arrival_time
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db, limiter
-from consultation.mail import current_settings
 from consultation.petitions import service
 from consultation.web import errors
 from consultation.web.presenters import london_text
@@ -68,7 +67,6 @@ def petition(petition_id: int):
             db.session,
             petition_id=found.id,
             consent=consent,
-            mail=current_settings(),
             base_url=current_app.config.get("PUBLIC_BASE_URL") or request.url_root,
             at=received_at,
             **values,
