@@ -1,11 +1,11 @@
 """Formal submissions: draw up, render (a job to poll), download, file before the deadline, verify by hash."""
 
-from flask import Response, current_app, g
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from consultation.accounts.auth import BEARER_SECURITY, current_user, require_role
-from consultation.clock import now
+from consultation.clock import arrival_time
 from consultation.extensions import db, limiter
 from consultation.submissions import service, tasks
 from consultation.submissions.schemas import (
@@ -28,12 +28,6 @@ blp = Blueprint(
 )
 
 public_read = limiter.shared_limit(lambda: current_app.config["RATELIMIT_PUBLIC_WRITE"], scope="public-verify")
-
-
-@blp.before_request
-def _note_arrival():
-    # Filing is on time or late by when the request arrived, before the PDF is rendered.
-    g.received_at = now()
 
 
 @blp.route("")
@@ -150,7 +144,7 @@ class SubmissionFiling(MethodView):
     @blp.alt_response(409, response="DEFAULT_ERROR", description="consultation_closed, submission_filed")
     def post(self, submission_id):
         """File the submission before the deadline: freezes it, stores the PDF and returns the receipt"""
-        return service.file_submission(db.session, current_user(), submission_id, received_at=g.received_at)
+        return service.file_submission(db.session, current_user(), submission_id, received_at=arrival_time())
 
 
 @blp.route("/verify")
