@@ -26,6 +26,8 @@ from celery.beat import EmbeddedService
 from celery.utils.nodenames import anon_nodename
 from celery.worker import WorkController
 from celery.worker import state as worker_state
+from sqlalchemy.exc import DisconnectionError, InterfaceError
+from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,20 @@ IN_PROCESS_RESULTS = "cache+memory://"
 # How often the in-memory broker is polled for a new message: what a task waits at most before it starts.
 POLLING_SECONDS = 0.05
 START_TIMEOUT = 30.0
+
+# What a cut or restarting database raises: worth another try shortly, with growing gaps between tries.
+CONNECTION_ERRORS = (DatabaseUnavailable, DisconnectionError, InterfaceError, ConnectionError)
+# Every task's delivery: acknowledged only once done and requeued if its worker process dies mid-job (a rerun
+# skips what was already done), and retried with exponential back-off (2, 4, 8 ... up to 300 s) on a cut connection.
+RELIABLE = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": CONNECTION_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 20,
+}
 
 
 class EmbeddedWorker:

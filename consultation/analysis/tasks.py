@@ -16,8 +16,6 @@ import time
 
 from celery.exceptions import OperationalError as BrokerUnavailable
 from flask import Flask, current_app
-from sqlalchemy.exc import DisconnectionError, InterfaceError
-from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
@@ -27,6 +25,7 @@ from consultation.analysis.service.locking import AnalysisBusy
 from consultation.catalog.service import get_consultation
 from consultation.errors import ApiError
 from consultation.extensions import celery, db
+from consultation.jobs import RELIABLE
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +33,6 @@ BUSY_RETRY_SECONDS = 30
 BROKER_BACK_OFF_SECONDS = 30
 TASK_LOCK_WAIT = 5.0  # seconds a task waits for a consultation's lock before it retries later
 SWEEP_TASK = "analysis.sweep_pending"
-# What a cut or restarting database raises: worth another try shortly, with growing gaps between tries.
-CONNECTION_ERRORS = (DatabaseUnavailable, DisconnectionError, InterfaceError, ConnectionError)
-RELIABLE = {
-    # Acknowledged only once done, and requeued if the worker process dies mid-job.
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": CONNECTION_ERRORS,
-    "retry_backoff": 2,
-    "retry_backoff_max": 300,
-    "retry_jitter": True,
-    "max_retries": 20,
-}
 
 
 def configured_workers() -> int:

@@ -9,7 +9,6 @@ from consultation.clock import arrival_time
 from consultation.extensions import db, limiter
 from consultation.submissions import service, tasks
 from consultation.submissions.schemas import (
-    FilingSchema,
     LetterheadUploadSchema,
     RenderJobSchema,
     SubmissionCreateSchema,
@@ -140,11 +139,16 @@ class SubmissionPdf(MethodView):
 class SubmissionFiling(MethodView):
     @require_role("organiser", "admin")
     @blp.doc(security=BEARER_SECURITY)
-    @blp.response(201, FilingSchema)
-    @blp.alt_response(409, response="DEFAULT_ERROR", description="consultation_closed, submission_filed")
+    @blp.response(202, RenderJobSchema)
+    @blp.alt_response(
+        409, response="DEFAULT_ERROR", description="consultation_closed, submission_filed, submission_being_filed"
+    )
     def post(self, submission_id):
-        """File the submission before the deadline: freezes it, stores the PDF and returns the receipt"""
-        return service.file_submission(db.session, current_user(), submission_id, received_at=arrival_time())
+        """File before the deadline (judged by when this request arrived): locks the submission and queues the
+        final render; poll the job (`poll_url`): once done, it holds the receipt (`filing`)"""
+        user = current_user()
+        job_id = tasks.start_filing(db.session, user, submission_id, received_at=arrival_time())
+        return service.get_render(db.session, user, submission_id, job_id)
 
 
 @blp.route("/verify")
