@@ -55,6 +55,9 @@ class Config:
     # Where Celery tasks run, never in a request (consultation/jobs.py): "thread" (Celery's worker on a thread of
     # this process, the embedded default), "celery" (a separate worker over CELERY_BROKER_URL), "eager" (tests).
     BACKGROUND_JOBS = os.environ.get("BACKGROUND_JOBS", "thread")
+    # A consultation's analysis lock (on SQLite, a row) whose holder stopped refreshing it for this long is taken
+    # over; one whose holder process is gone from this host is taken over at once.
+    ANALYSIS_LOCK_STALE_SECONDS = float(os.environ.get("ANALYSIS_LOCK_STALE_SECONDS", "120"))
     # How often Celery beat sweeps for responses whose analysis never ran or is out of date.
     ANALYSIS_SWEEP_SECONDS = float(os.environ.get("ANALYSIS_SWEEP_SECONDS", "60"))
 

@@ -88,7 +88,7 @@ def analyse_consultation_slug(session: Session, slug: str, *, force: bool = Fals
         raise
 
 
-def sweep(session: Session, *, workers: int = 1) -> list[dict]:
+def sweep(session: Session, *, workers: int = 1, lock_wait: float = DEFAULT_WAIT_SECONDS) -> list[dict]:
     """Code whatever a lost notice left behind."""
     ids = pending_response_ids(session)
-    return analyse_response_ids(session, ids, workers=workers) if ids else []
+    return analyse_response_ids(session, ids, workers=workers, lock_wait=lock_wait) if ids else []

@@ -1,5 +1,8 @@
 """Analysis off the request path: one run per consultation, lost notices swept up, a broker that is down."""
 
+import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -12,7 +15,7 @@ from consultation.analysis import tasks
 from consultation.analysis.background import pending_response_ids, sweep
 from consultation.analysis.models import AnalysisLock, Campaign, ResponseAnalysis
 from consultation.analysis.service import analyse
-from consultation.analysis.service.locking import AnalysisBusy, analysis_lock
+from consultation.analysis.service.locking import AnalysisBusy, analysis_lock, refresh_lock
 from consultation.clock import now
 from consultation.extensions import db, init_celery
 from tests.analysis.analysis_support import demo_consultation, make_response
@@ -52,19 +55,62 @@ def test_the_lock_is_released_when_the_run_fails(session, monkeypatch):
     assert analyse(session, consultation, lock_wait=0).analysed == 1
 
 
-def test_a_lock_row_left_by_a_dead_process_is_taken_over_once_stale(session):
+def _row_locks_only():
     if db.engine.dialect.name == "postgresql":
         pytest.skip("PostgreSQL's advisory lock dies with its connection; the lock row is the SQLite lock")
+
+
+def _gone_pid() -> int:
+    """The pid of a process that has just ended (waited for, so it no longer exists)."""
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()
+    return finished.pid
+
+
+def _lock_count(session) -> int:
+    return session.scalar(select(func.count()).select_from(AnalysisLock))
+
+
+def test_a_lock_row_left_by_a_process_that_no_longer_exists_is_taken_over_at_once(session):
+    _row_locks_only()
     consultation = demo_consultation(session)
     make_response(session, consultation, TEXT)
-    session.add(AnalysisLock(consultation_id=consultation.id, holder="dead:1:1", acquired_at=now()))
+    holder = f"{socket.gethostname()[:40]}:{_gone_pid()}:1"
+    session.add(AnalysisLock(consultation_id=consultation.id, holder=holder, acquired_at=now(), refreshed_at=now()))
     session.commit()
-    with pytest.raises(AnalysisBusy):
+    assert analyse(session, consultation, lock_wait=0).analysed == 1  # no waiting for it to go stale
+    assert _lock_count(session) == 0
+
+
+def test_a_lock_whose_holder_stopped_refreshing_it_is_taken_over_once_stale(app, session, freeze):
+    _row_locks_only()
+    moment = now().replace(microsecond=0)
+    freeze(moment)
+    consultation = demo_consultation(session)
+    make_response(session, consultation, TEXT)
+    stale = timedelta(seconds=app.config["ANALYSIS_LOCK_STALE_SECONDS"])
+    holder = "another-host:4242:1"  # another machine's process: only its heartbeat says it is alive
+    session.add(AnalysisLock(consultation_id=consultation.id, holder=holder, acquired_at=moment, refreshed_at=moment))
+    session.commit()
+    freeze(moment + stale / 2)
+    assert refresh_lock(db.engine, consultation.id, holder)  # its heartbeat: still held
+    freeze(moment + stale)
+    with pytest.raises(AnalysisBusy):  # refreshed half a stale period ago: left alone
         analyse(session, consultation, lock_wait=0)
-    session.execute(AnalysisLock.__table__.update().values(acquired_at=now() - timedelta(hours=2)))
-    session.commit()
-    assert analyse(session, consultation, lock_wait=0).analysed == 1
-    assert session.scalar(select(func.count()).select_from(AnalysisLock)) == 0
+    freeze(moment + stale / 2 + stale + timedelta(seconds=1))
+    assert analyse(session, consultation, lock_wait=0).analysed == 1  # the refresh stopped: taken over
+    assert _lock_count(session) == 0
+    assert not refresh_lock(db.engine, consultation.id, holder)  # the old holder learns the lock is gone
+
+
+def test_flask_analyse_pending_prints_a_sentence_not_a_traceback_when_a_run_holds_the_lock(runner, session):
+    consultation = demo_consultation(session)
+    make_response(session, consultation, TEXT)
+    with analysis_lock(session, consultation.id):
+        result = runner.invoke(args=["analyse-pending", "--wait", "0"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Another analysis of this consultation is running")
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
 
 
 def test_two_concurrent_runs_of_one_consultation_both_finish_and_regroup_campaigns_once(app, session):
