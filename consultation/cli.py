@@ -1,5 +1,6 @@
 """Flask commands: seed-demo, create-token (and the commands each capability adds)."""
 
+import functools
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -192,6 +193,26 @@ def purge_idempotency_keys_command(older_than_days):
     click.echo(f"Removed {removed} idempotency keys older than {older_than_days} days.")
 
 
+def _say_refusals(command: click.Command) -> None:
+    """An expected refusal (an ApiError: a busy analysis, a closed consultation, a missing object) is printed as its
+    sentence with exit status 1, never as a traceback. Wrapped once, however many apps register the commands."""
+    for sub in getattr(command, "commands", {}).values():
+        _say_refusals(sub)
+    callback = command.callback
+    if callback is None or getattr(callback, "says_refusals", False):
+        return
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except ApiError as refusal:
+            raise click.ClickException(refusal.message) from None
+
+    run.says_refusals = True
+    command.callback = run
+
+
 def register_commands(app: Flask) -> None:
     for command in (
         seed_demo_command,
@@ -204,4 +225,5 @@ def register_commands(app: Flask) -> None:
         *SUBMISSION_COMMANDS,
         *MAIL_COMMANDS,
     ):
+        _say_refusals(command)
         app.cli.add_command(command)

@@ -183,7 +183,10 @@ def deliver_task(self, message_id: int) -> str:
     return attempt.status
 
 
-@celery.task(name="mail.deliver_due")
+DUE_TASK = "mail.deliver_due"
+
+
+@celery.task(name=DUE_TASK)
 def deliver_due_task() -> dict[str, int]:
     """Send every due message (for a periodic schedule, e.g. Celery beat)."""
     return deliver_due(db.session, current_settings(), now())

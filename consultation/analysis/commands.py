@@ -14,6 +14,7 @@ from consultation.analysis.engine import CodebookSpec, cross_validate, evaluate,
 from consultation.analysis.engine.embedding import FileCache
 from consultation.analysis.engine.experiments import compare_selection, pool_size
 from consultation.analysis.service import analyse
+from consultation.analysis.service.locking import DEFAULT_WAIT_SECONDS
 from consultation.analysis.tasks import configured_workers
 from consultation.catalog.models import Consultation
 from consultation.extensions import db
@@ -44,9 +45,16 @@ def analyse_command(slug, force, workers):
 
 @click.command("analyse-pending")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for coding (default: cores).")
-def analyse_pending_command(workers):
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_WAIT_SECONDS,
+    show_default=True,
+    help="Seconds to wait for a consultation another run is analysing.",
+)
+def analyse_pending_command(workers, wait):
     """Code every response whose analysis never ran (a lost notice), in every consultation: the sweep, once."""
-    summaries = sweep(db.session, workers=workers or configured_workers())
+    summaries = sweep(db.session, workers=workers or configured_workers(), lock_wait=wait)
     click.echo(json.dumps(summaries, indent=2))
 
 
