@@ -152,7 +152,8 @@ def export_aggregates_command(slug, file_format, output, include_late, borough, 
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--consultation", "slug", required=True, help="The consultation's slug, e.g. public-access-2017.")
 @click.option("--mode", type=click.Choice(IMPORT_MODES), default="all_or_nothing", show_default=True)
-def import_responses_command(file, slug, mode):
+@click.option("--allow-duplicate-file", is_flag=True, help="Import a file whose content was imported before.")
+def import_responses_command(file, slug, mode, allow_duplicate_file):
     """Import paper and email responses from a CSV or XLSX file, reporting every bad row."""
     bars: dict = {}
 
@@ -167,12 +168,21 @@ def import_responses_command(file, slug, mode):
     path = Path(file)
     try:
         report = import_responses(
-            db.session, None, slug=slug, filename=path.name, content=path.read_bytes(), mode=mode, progress=progress
+            db.session,
+            None,
+            slug=slug,
+            filename=path.name,
+            content=path.read_bytes(),
+            mode=mode,
+            progress=progress,
+            allow_duplicate_file=allow_duplicate_file,
         )
     except ApiError as error:
         db.session.rollback()
         for bar in bars.values():
             bar.close()
+        if error.code == "duplicate_file":
+            raise click.ClickException(f"{error.message} Add --allow-duplicate-file to import it again.") from None
         if isinstance(error, ImportRejected):
             for problem in error.report.problems:
                 click.echo(f"row {problem['row']}, {problem['field']}: {problem['message']}", err=True)

@@ -7,7 +7,7 @@ for the role, and every service it calls applies the same borough scope and owne
 
 from flask import Blueprint
 
-from consultation.console import explorer, home, overview, queue, responses, sign_in, tokens, users
+from consultation.console import explorer, home, imports, overview, queue, responses, sign_in, tokens, users
 from consultation.console.access import end_idle_sessions
 from consultation.console.helpers import page_helpers
 from consultation.page_errors import PageErrors
@@ -38,6 +38,9 @@ bp.add_url_rule(RESPONSE + "/coding", view_func=responses.code, methods=["POST"]
 bp.add_url_rule(RESPONSE + "/personal-details", view_func=responses.show_personal_details, methods=["POST"])
 bp.add_url_rule(CONSULTATION + "/queue", view_func=queue.queue, methods=["POST"])
 bp.add_url_rule(CONSULTATION + "/queue/done", view_func=queue.queue_done, methods=["GET"])
+bp.add_url_rule(CONSULTATION + "/imports", view_func=imports.imports, methods=["GET"])
+bp.add_url_rule(CONSULTATION + "/imports/check", view_func=imports.check_upload, methods=["POST"])
+bp.add_url_rule(CONSULTATION + "/imports/confirm", view_func=imports.confirm_import, methods=["POST"])
 
 PAGES = PageErrors(
     "console/error.html",

@@ -35,11 +35,7 @@ def response_view(session: Session, user: User, consultation: Consultation, resp
     return {
         "response": response,
         "answers": [
-            {
-                "prompt": answer.question.prompt,
-                "kind": answer.question.kind,
-                "value": answer.text if answer.question.kind == "free_text" else answer.value,
-            }
+            {"prompt": answer.question.prompt, "kind": answer.question.kind, "value": _shown(answer)}
             for answer in answers
         ],
         "revisions": [
@@ -47,6 +43,16 @@ def response_view(session: Session, user: User, consultation: Consultation, resp
             for item in revisions
         ],
     }
+
+
+def _shown(answer: Answer):
+    """Free text as written; a choice by its label, as the respondent saw it."""
+    if answer.question.kind == "free_text":
+        return answer.text
+    labels = {option.get("value"): option.get("label") for option in answer.question.options or []}
+    if isinstance(answer.value, list):
+        return [labels.get(value, value) for value in answer.value]
+    return labels.get(answer.value, answer.value)
 
 
 def personal_details(session: Session, user: User, consultation: Consultation, response_id: int) -> dict | None:
