@@ -12,6 +12,7 @@ from consultation.intake.models import Respondent
 from tests.analysis.analysis_support import demo_consultation, make_response
 from tests.petitions.conftest import outbox  # noqa: F401  (a mail outbox in a temporary folder)
 from tests.web.conftest import Page, file_app  # noqa: F401  (the resident pages' fixtures)
+from tests.web.test_browser import browser_page  # noqa: F401  (headless Chromium, as the resident tests use)
 
 STAFF = (
     ("admin", "admin", ()),
