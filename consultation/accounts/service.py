@@ -80,6 +80,8 @@ def update_user(
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("user", str(user_id))
+    if user.id == actor.id and (not is_active or role != user.role):
+        raise ValidationFailed({"user": ["You cannot deactivate yourself or change your own role."]})
     borough_codes = list(borough_codes)
     user.boroughs = _checked_boroughs(session, role, borough_codes)
     user.role = role

@@ -61,6 +61,8 @@ def check_email():
 
 
 STATUSES = {"valid": 200, "used": 410, "expired": 410, "unknown": 404}
+# The token is in this page's URL: no link or resource on it may carry the URL to another site.
+NO_REFERRER = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
 @per_address
@@ -69,10 +71,11 @@ def use_link(token: str):
     at = arrival_time()
     if request.method != "POST":
         found = links.check_link(db.session, token, at)
-        return render_template("console/use_link.html", outcome=found.outcome), STATUSES[found.outcome]
+        return render_template("console/use_link.html", outcome=found.outcome), STATUSES[found.outcome], NO_REFERRER
     found = links.redeem_link(db.session, token, at)
     if found.outcome != "valid":
-        return render_template("console/use_link.html", outcome=found.outcome), STATUSES[found.outcome]
+        page = render_template("console/use_link.html", outcome=found.outcome)
+        return page, STATUSES[found.outcome], NO_REFERRER
     target = session.get(NEXT_KEY)
     session.clear()  # nothing from before signing in carries over into the signed-in session
     login_user(found.user)

@@ -146,3 +146,28 @@ def test_an_admin_invites_changes_and_deactivates_users(client, staff, sign_in_a
     assert reviewer.is_active is False
     refused = client.post("/staff/users/invite", data={"name": "X", "email": "nia@example.org", "role": "reviewer"})
     assert refused.status_code == 409
+    myself = client.post(f"/staff/users/{staff['admin'].id}", data={"role": "admin", "active": "no"})
+    assert myself.status_code == 422 and "cannot deactivate yourself" in myself.get_data(as_text=True)
+
+
+def test_pages_send_the_same_number_of_queries_however_many_responses(
+    client, staff, responses, sign_in_as, count_queries
+):
+    """No query per row: the pages' query counts stay flat as responses are added (an N+1 loop would grow)."""
+    from tests.analysis.analysis_support import make_response
+
+    sign_in_as(staff["reviewer"])
+    urls = ["/staff/", f"/staff/consultations/{SLUG}", f"/staff/consultations/{SLUG}/responses?words=counter"]
+
+    def counts() -> list[int]:
+        found = []
+        for url in urls:
+            db.session.expire_all()  # each page starts from nothing loaded, as a request of its own would
+            found.append(count_queries(lambda url=url: client.get(url)))
+        return found
+
+    before = counts()
+    for index in range(12):
+        make_response(db.session, responses["consultation"], f"The counter matters {index}", station_slug="barking")
+    after = counts()
+    assert after == before

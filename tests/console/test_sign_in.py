@@ -48,7 +48,8 @@ def test_opening_the_link_signs_nobody_in_and_the_button_does_once(client, staff
     client.post("/staff/sign-in", data={"email": "reviewer@example.org"})
     url, token = emailed_link(outbox)
     for _ in range(2):
-        assert client.get(f"/staff/sign-in/{token}").status_code == 200
+        opened = client.get(f"/staff/sign-in/{token}")
+        assert opened.status_code == 200 and opened.headers["Referrer-Policy"] == "no-referrer"
         assert client.head(f"/staff/sign-in/{token}").status_code == 200
     assert client.get("/staff/").status_code == 302  # still signed out
     reply = client.post(f"/staff/sign-in/{token}")
