@@ -1,6 +1,7 @@
 """What the console's pages share: the template helpers, and the consultation a page is about."""
 
 from flask import request
+from flask_login import current_user
 
 from consultation.accounts import permissions
 from consultation.catalog.models import Consultation
@@ -46,8 +47,6 @@ def page_helpers() -> dict:
 
 
 def _signed_in() -> bool:
-    from flask_login import current_user
-
     return bool(current_user and current_user.is_authenticated)
 
 

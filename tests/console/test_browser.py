@@ -168,7 +168,8 @@ def test_a_reviewer_filters_codes_from_the_queue_and_downloads_what_they_see(con
         if "console.response_page" not in visited.seen:
             visited.check("console.response_page")
         page.get_by_label("Neutral").check()
-        page.get_by_role("button", name="Save and code next").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save and code next").click()
     with app.app_context():
         coded = db.session.scalar(select(func.count()).where(ResponseAnalysis.coded_by_user_id.is_not(None)))
         db.session.remove()
@@ -182,17 +183,20 @@ def test_a_reviewer_filters_codes_from_the_queue_and_downloads_what_they_see(con
     visited.check("console.tokens")
 
     page.goto(f"{base_url}/staff/consultations/{DEMO_SLUG}")
-    page.get_by_role("button", name="Sign out").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
     sign_in(page, base_url, outbox, "ada@example.org")
     page.goto(f"{base_url}/staff/users")
     visited.check("console.users")
+    page.goto(f"{base_url}/staff/consultations/{DEMO_SLUG}")
+    page.get_by_role("button", name="Code the next response").click()
     for _ in range(len(BARKING) + len(REDBRIDGE)):
-        page.goto(f"{base_url}/staff/consultations/{DEMO_SLUG}")
-        page.get_by_role("button", name="Code the next response").click()
-        if "/queue/done" in page.url:
+        page.wait_for_url(re.compile(r"/responses/\d+$|/queue/done$"))
+        if page.url.endswith("/queue/done"):
             break
         page.get_by_label("Support").check()
-        page.get_by_role("button", name="Save", exact=True).click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save and code next").click()
     page.wait_for_url(re.compile(r"/queue/done$"))
     visited.check("console.queue_done")
     assert visited.seen == PAGES
