@@ -9,6 +9,8 @@ import click
 from flask import Flask
 from tqdm import tqdm
 
+from consultation.accounts.commands import COMMANDS as ACCOUNT_COMMANDS
+from consultation.accounts.commands import seed_demo_staff
 from consultation.accounts.permissions import ROLES
 from consultation.accounts.service import create_user_with_token
 from consultation.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
@@ -51,6 +53,9 @@ def seed_demo_command():
         click.echo(f"Imported and analysed {seeded['responses']:,} generated demo responses")
     if seeded["submission"]:
         click.echo(f"Created the draft demo submission {seeded['submission']} (render it with render-submission)")
+    staff = seed_demo_staff(db.session)
+    if staff:
+        click.echo(f"Created the demo staff: {', '.join(staff)} (sign in with: flask sign-in-link --email ...)")
 
 
 @click.command("create-token")
@@ -149,7 +154,8 @@ def export_aggregates_command(slug, file_format, output, include_late, borough, 
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--consultation", "slug", required=True, help="The consultation's slug, e.g. public-access-2017.")
 @click.option("--mode", type=click.Choice(IMPORT_MODES), default="all_or_nothing", show_default=True)
-def import_responses_command(file, slug, mode):
+@click.option("--allow-duplicate-file", is_flag=True, help="Import a file whose content was imported before.")
+def import_responses_command(file, slug, mode, allow_duplicate_file):
     """Import paper and email responses from a CSV or XLSX file, reporting every bad row."""
     bars: dict = {}
 
@@ -164,12 +170,21 @@ def import_responses_command(file, slug, mode):
     path = Path(file)
     try:
         report = import_responses(
-            db.session, None, slug=slug, filename=path.name, content=path.read_bytes(), mode=mode, progress=progress
+            db.session,
+            None,
+            slug=slug,
+            filename=path.name,
+            content=path.read_bytes(),
+            mode=mode,
+            progress=progress,
+            allow_duplicate_file=allow_duplicate_file,
         )
     except ApiError as error:
         db.session.rollback()
         for bar in bars.values():
             bar.close()
+        if error.code == "duplicate_file":
+            raise click.ClickException(f"{error.message} Add --allow-duplicate-file to import it again.") from None
         if isinstance(error, ImportRejected):
             for problem in error.report.problems:
                 click.echo(f"row {problem['row']}, {problem['field']}: {problem['message']}", err=True)
@@ -220,6 +235,7 @@ def register_commands(app: Flask) -> None:
         import_responses_command,
         purge_idempotency_keys_command,
         export_group,
+        *ACCOUNT_COMMANDS,
         *ANALYSIS_COMMANDS,
         *PETITION_COMMANDS,
         *SUBMISSION_COMMANDS,

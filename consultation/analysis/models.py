@@ -165,3 +165,15 @@ class AnalysisLock(db.Model):
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # The holder's heartbeat: a lock whose refresh stopped (past the stale limit) is taken over.
     refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class CodingClaim(db.Model):
+    """A reviewer has this response open in the coding queue: no one else's queue hands it out until the claim
+    is released (on save) or runs out."""
+
+    __tablename__ = "coding_claims"
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)

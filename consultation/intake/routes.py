@@ -82,6 +82,7 @@ class ResponseImport(MethodView):
     @blp.response(201, ImportReportSchema)
     @blp.alt_response(413, response="DEFAULT_ERROR", description="payload_too_large")
     @blp.alt_response(415, response="DEFAULT_ERROR", description="unsupported_media_type")
+    @blp.alt_response(409, response="DEFAULT_ERROR", description="duplicate_file")
     def post(self, options, files, headers, slug):
         """Import paper and email responses from a CSV or XLSX file, with a row-level report (reviewers)"""
         upload = files["file"]
@@ -97,6 +98,7 @@ class ResponseImport(MethodView):
             mode=options["mode"],
             max_bytes=limit,
             idempotency=_idempotency(headers, fingerprint),
+            allow_duplicate_file=options["allow_duplicate_file"],
         )
         return report.to_dict(), 201, REPLAYED if report.replayed else {}
 

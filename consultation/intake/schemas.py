@@ -167,6 +167,10 @@ class ImportOptionsSchema(ma.Schema):
         validate=validate.OneOf(IMPORT_MODES),
         metadata={"description": "all_or_nothing (default): nothing is stored if any row is bad"},
     )
+    allow_duplicate_file = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Import a file whose content was imported before (refused with 409 otherwise)"},
+    )
 
 
 class RowProblemSchema(ma.Schema):

@@ -11,23 +11,25 @@ Rows received at or after closes_at are stored with late = true, never dropped. 
 consultation opened, or in the future, is refused as a likely typing error in the date.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.catalog.service import get_consultation
-from consultation.clock import now
-from consultation.errors import ApiError, ValidationFailed
+from consultation.clock import describe_london, now
+from consultation.errors import ApiError, Conflict, ValidationFailed
 from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, find_previous, remember
 from consultation.intake.imports.cells import cell_text
 from consultation.intake.imports.rows import CheckedRow, RowChecker
 from consultation.intake.imports.storing import store_rows
-from consultation.intake.models import CHANNELS, IMPORT_MODES
+from consultation.intake.models import CHANNELS, IMPORT_MODES, ImportedFile
 from consultation.metrics import count_accepted_responses
 from consultation.tabular import read_rows
 
@@ -55,6 +57,23 @@ class ImportReport:
         return body
 
 
+def refuse_duplicate(session: Session, consultation_id: int, digest: str) -> None:
+    """409 duplicate_file when a file with this content was imported into the consultation before."""
+    earlier = session.scalar(
+        select(ImportedFile)
+        .where(ImportedFile.consultation_id == consultation_id, ImportedFile.sha256 == digest)
+        .order_by(ImportedFile.imported_at)
+        .limit(1)
+    )
+    if earlier is not None:
+        raise Conflict(
+            f"A file with exactly this content ({earlier.filename}) was imported on "
+            f"{describe_london(earlier.imported_at)} (London time), {earlier.imported} responses. Importing it "
+            "again would count them twice; confirm only if that is meant.",
+            code="duplicate_file",
+        )
+
+
 class ImportRejected(ApiError):
     """The file (all_or_nothing) or every row of it (valid_only) was refused; nothing was stored."""
 
@@ -74,9 +93,15 @@ def import_responses(
     progress: Progress | None = None,
     max_bytes: int | None = None,
     idempotency: IdempotencyRequest | None = None,
+    check_only: bool = False,
+    allow_duplicate_file: bool = False,
 ) -> ImportReport:
     """Check every row, then store the valid ones in one transaction (none at all if any row is bad in
-    all_or_nothing mode). Raises ImportRejected, carrying the report, when nothing is stored."""
+    all_or_nothing mode). Raises ImportRejected, carrying the report, when nothing is stored.
+
+    A file whose content was imported into this consultation before is refused (409 duplicate_file) unless
+    allow_duplicate_file says the second import is meant. With check_only, nothing is stored: the report says
+    what an import would do."""
     if mode not in IMPORT_MODES:
         raise ValidationFailed({"mode": [f"Must be one of: {', '.join(IMPORT_MODES)}."]})
     if max_bytes is not None and len(content) > max_bytes:
@@ -88,6 +113,9 @@ def import_responses(
     started_at = now()
     consultation = get_consultation(session, slug)
     report = ImportReport(consultation=slug, filename=filename, mode=mode)
+    digest = hashlib.sha256(content).hexdigest()
+    if not allow_duplicate_file:
+        refuse_duplicate(session, consultation.id, digest)
 
     rows_iter = read_rows(filename, content)
     first = next(rows_iter, None)
@@ -123,11 +151,24 @@ def import_responses(
         )
     if not valid:
         raise ImportRejected(report, "No row could be imported.")
+    if check_only:
+        report.late = sum(1 for row in valid if row.late)
+        return report
 
     consultation_id = consultation.id
     response_ids = store_rows(session, consultation_id, valid, started_at, progress)
     report.imported = len(response_ids)
     report.late = sum(1 for row in valid if row.late)
+    session.add(
+        ImportedFile(
+            consultation_id=consultation_id,
+            sha256=digest,
+            filename=filename[:255],
+            imported=report.imported,
+            user_id=user.id if user is not None else None,
+            imported_at=started_at,
+        )
+    )
     record_audit(
         session,
         user,
@@ -140,6 +181,7 @@ def import_responses(
             "imported": report.imported,
             "late": report.late,
             "rows_invalid": report.rows_invalid,
+            "sha256": digest,
         },
     )
     if idempotency is not None:
