@@ -101,6 +101,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(web_bp)
     register_page_errors(app, web_bp.url_prefix, http_error_page)
+    from consultation.web.verify_page import bp as verify_bp
+
+    app.register_blueprint(verify_bp)
+    register_page_errors(app, verify_bp.url_prefix, http_error_page)
     register_petitions(app)
 
 
