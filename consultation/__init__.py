@@ -106,6 +106,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(verify_bp)
     register_page_errors(app, verify_bp.url_prefix, http_error_page)
     register_petitions(app)
+    # The organiser's pages of the staff console: cookie sessions and HTML forms, so CSRF-protected too.
+    from consultation.console.organiser_routes import bp as organiser_bp
+
+    app.register_blueprint(organiser_bp)
 
 
 def register_petitions(app: Flask) -> None:

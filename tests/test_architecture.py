@@ -24,6 +24,7 @@ FLOORS = {
     "reporting": 5,
     "submissions": 6,
     "web": 7,
+    "console": 7,
     "cli": 7,
     # The application factory, the models registry Alembic reads, and the Celery entry point wire every room.
     "__init__": 8,

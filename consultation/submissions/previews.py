@@ -89,3 +89,13 @@ def store_page_images(session: Session, job: SubmissionRender) -> int:
             )
         )
     return len(images)
+
+
+def stored_pages(session: Session, render_id: str) -> list[dict]:
+    """The preview's pages of a render (number, width, height), without their images."""
+    rows = session.execute(
+        select(SubmissionRenderPage.number, SubmissionRenderPage.width, SubmissionRenderPage.height)
+        .where(SubmissionRenderPage.render_id == render_id)
+        .order_by(SubmissionRenderPage.number)
+    )
+    return [{"number": number, "width": width, "height": height} for number, width, height in rows]

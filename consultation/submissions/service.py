@@ -285,6 +285,17 @@ def get_render(session: Session, user: User, submission_id: int, job_id: str) ->
     return job
 
 
+def latest_render(session: Session, user: User, submission_id: int) -> SubmissionRender | None:
+    """The submission's most recently requested render job, whatever its state; None before any."""
+    submission = get_submission(session, user, submission_id)
+    return session.scalar(
+        select(SubmissionRender)
+        .where(SubmissionRender.submission_id == submission.id)
+        .order_by(SubmissionRender.requested_at.desc())
+        .limit(1)
+    )
+
+
 def get_page_image(session: Session, user: User, submission_id: int, job_id: str, number: int) -> SubmissionRenderPage:
     """One page image of a finished render's preview, for whoever may read the submission."""
     job = get_render(session, user, submission_id, job_id)
