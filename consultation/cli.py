@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from tqdm import tqdm
 
+from consultation.accounts.permissions import ROLES
 from consultation.accounts.service import create_user_with_token
 from consultation.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
 from consultation.analysis.demo import seed_demo_codebooks
@@ -51,7 +52,7 @@ def seed_demo_command():
 
 
 @click.command("create-token")
-@click.option("--role", required=True, type=click.Choice(["admin", "reviewer", "organiser"]))
+@click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--name", required=True, help="Who the token is for, e.g. 'Barking and Dagenham Council'.")
 @click.option("--borough", "boroughs", multiple=True, help="GSS code an organiser may act for; repeatable.")
 def create_token_command(role, name, boroughs):

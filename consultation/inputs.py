@@ -7,6 +7,9 @@ Each finding is a 4xx in the one error shape, never a 500 from deep inside a par
 - strings holding a lone UTF-16 surrogate ("\\ud800"), which is not Unicode and cannot be encoded to UTF-8;
 - NUL characters, anywhere in a JSON body, a query string or a path. PostgreSQL text cannot hold them and SQLite
   would store them silently; we refuse them on both databases rather than alter what a resident wrote.
+
+And a HEAD is dispatched as a GET, whatever body it carries: mail scanners and link previews send HEAD, and
+neither CSRF checks nor rate limits look at it, so no view may see a method other than GET or POST on a form.
 """
 
 import json
@@ -106,6 +109,14 @@ def check_url() -> None:
         raise ValidationFailed({name.replace("\x00", "\\x00"): messages for name, messages in problems.items()})
 
 
+def dispatch_head_as_get() -> None:
+    """The view sees GET, so no branch on the method can run a form's POST code for a HEAD. Werkzeug still sends
+    no body: it reads the method for that from the WSGI environ, which keeps HEAD."""
+    if request.method == "HEAD":
+        request.method = "GET"
+
+
 def register_input_guards(app: Flask) -> None:
+    app.before_request(dispatch_head_as_get)
     app.before_request(check_url)
     app.before_request(check_json_body)

@@ -127,6 +127,8 @@ def test_imports_only_run_down_the_floors():
         ("consultation.reporting.service.aggregates", "consultation.analysis.service.run"),  # behind the face
         ("consultation.web.pages", "consultation.analysis.tasks"),  # wiring is for the factory and the CLI
         ("consultation.clock", "consultation.accounts.models"),  # the ground stands on nothing
+        ("consultation.console.pages", "consultation.web.forms"),  # the staff console and resident pages
+        ("consultation.web.pages", "consultation.console.layout"),  # share only what sits on a lower floor
     ],
 )
 def test_the_floor_check_catches_an_import_that_breaks_the_rules(source, target):
@@ -201,3 +203,62 @@ def test_schemas_take_their_constants_from_models_or_constants_never_from_servic
             if room_level and target.rpartition(".")[2] not in ("models", "constants", "schemas"):
                 problems.append(f"{path.relative_to(PACKAGE.parent)}:{line}: imports {target}")
     assert not problems, "\n".join(problems)
+
+
+ROLE_NAMES = {"admin", "reviewer", "organiser"}
+PERMISSIONS_MODULE = PACKAGE / "accounts" / "permissions.py"
+
+
+def role_tuples(source: str) -> list[tuple[int, str]]:
+    """(line, text) of every tuple, list or set literal made only of role names, and every call naming two roles."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            items = node.elts
+        elif isinstance(node, ast.Call):
+            items = [arg for arg in node.args if not isinstance(arg, ast.Starred)]
+            if len(items) < 2:
+                continue
+        else:
+            continue
+        if items and all(isinstance(item, ast.Constant) and item.value in ROLE_NAMES for item in items):
+            found.append((node.lineno, ast.unparse(node)))
+    return found
+
+
+def test_role_lists_live_only_in_the_permissions_module():
+    """Who may do what is written once: a list of role names anywhere else is a second copy that drifts."""
+    problems = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: {text}"
+        for path in all_modules()
+        if path != PERMISSIONS_MODULE
+        for line, text in role_tuples(path.read_text(encoding="utf-8"))
+    ]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'STAFF = ("admin", "reviewer")',
+        'if user.role in {"reviewer", "admin"}: pass',
+        'ALLOWED = ["organiser"]',
+        '@require_role("organiser", "admin")\ndef view(): pass',
+    ],
+)
+def test_the_role_check_catches_a_role_list(source):
+    assert role_tuples(source)
+
+
+@pytest.mark.parametrize(
+    "source",
+    ['SOURCES = ("machine", "reviewer")', "@requires(STAFF)\ndef view(): pass", 'if user.role == "admin": pass'],
+)
+def test_the_role_check_allows_what_is_not_a_role_list(source):
+    assert not role_tuples(source)
+
+
+def test_the_role_check_knows_every_role():
+    from consultation.accounts.permissions import ROLES
+
+    assert set(ROLES) == ROLE_NAMES

@@ -93,3 +93,20 @@ def test_figures_are_documented_under_reporting_and_coding_under_analysis(spec):
     assert tags[("/api/v1/consultations/{slug}/codebook", "get")] == ["analysis"]
     assert tags[("/api/v1/responses/{reference}/coding", "put")] == ["analysis"]
     assert "reporting" in {tag["name"] for tag in spec["tags"]}
+
+
+def test_every_operation_that_needs_a_token_names_the_roles_it_admits(spec, client, auth, demo):
+    """The decorator that checks a role is the one that documents it: the document and the check agree."""
+    from consultation.accounts.permissions import ROLES
+
+    secured = [(path, method, operation) for path, method, operation in operations(spec) if "security" in operation]
+    assert len(secured) >= 40
+    for path, method, operation in secured:
+        if operation["security"] != [{"bearerAuth": []}]:
+            continue
+        roles = operation.get("x-roles")
+        assert roles and set(roles) <= set(ROLES), f"{method.upper()} {path}: {roles}"
+    codebook = next(op for path, method, op in secured if path.endswith("/codebook") and method == "put")
+    assert set(codebook["x-roles"]) == {"admin", "reviewer"}
+    refused = client.put("/api/v1/consultations/police-2017/codebook", json={}, headers=auth("organiser"))
+    assert refused.status_code == 403

@@ -1,12 +1,10 @@
-"""Bearer authentication and role checks for routes."""
-
-from functools import wraps
+"""Bearer authentication: who the request's API token belongs to."""
 
 from flask import request
 
 from consultation.accounts.models import User
-from consultation.accounts.service import user_for_token
-from consultation.errors import Forbidden, Unauthorized
+from consultation.accounts.tokens import user_for_token
+from consultation.errors import Unauthorized
 from consultation.extensions import db
 
 BEARER_SECURITY = [{"bearerAuth": []}]
@@ -41,19 +39,3 @@ def current_user() -> User:
     if user is None:
         raise Unauthorized()
     return user
-
-
-def require_role(*roles: str):
-    """Route decorator: 401 without a valid token, 403 when the token's role is not one of `roles`."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            user = current_user()
-            if user.role not in roles:
-                raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator

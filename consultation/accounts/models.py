@@ -10,8 +10,6 @@ from consultation.clock import now
 from consultation.common import UTCDateTime
 from consultation.extensions import db
 
-ROLES = ("admin", "reviewer", "organiser")
-
 user_boroughs = Table(
     "user_boroughs",
     db.metadata,

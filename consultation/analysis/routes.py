@@ -3,7 +3,8 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from consultation.accounts.auth import BEARER_SECURITY, current_user, require_role
+from consultation.accounts.auth import current_user
+from consultation.accounts.permissions import READERS, STAFF, requires
 from consultation.analysis import service, tasks
 from consultation.analysis.schemas import (
     AgreementSchema,
@@ -24,20 +25,16 @@ from consultation.extensions import db
 
 blp = Blueprint("analysis", __name__, url_prefix="/api/v1", description="Codebooks, coding and analysis")
 
-STAFF = ("admin", "reviewer")
-
 
 @blp.route("/consultations/<slug>/codebook")
 class ConsultationCodebook(MethodView):
-    @require_role("admin", "reviewer", "organiser")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.response(200, CodebookSchema)
     def get(self, slug):
         """The consultation's codebook: stance definitions and themes (inactive ones included)"""
         return service.get_codebook(db.session, slug)
 
-    @require_role(*STAFF)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(STAFF)
     @blp.arguments(CodebookInputSchema)
     @blp.response(200, CodebookSchema)
     def put(self, data, slug):
@@ -47,8 +44,7 @@ class ConsultationCodebook(MethodView):
 
 @blp.route("/consultations/<slug>/codebook/themes")
 class CodebookThemes(MethodView):
-    @require_role(*STAFF)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(STAFF)
     @blp.arguments(ThemeCreateSchema)
     @blp.response(201, ThemeSchema)
     def post(self, data, slug):
@@ -58,16 +54,14 @@ class CodebookThemes(MethodView):
 
 @blp.route("/consultations/<slug>/codebook/themes/<key>")
 class CodebookTheme(MethodView):
-    @require_role(*STAFF)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(STAFF)
     @blp.arguments(ThemeUpdateSchema)
     @blp.response(200, ThemeSchema)
     def patch(self, data, slug, key):
         """Change a theme's label, description, examples or active state (reviewer, admin)"""
         return service.update_theme(db.session, current_user(), slug, key, data)
 
-    @require_role(*STAFF)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(STAFF)
     @blp.response(204)
     def delete(self, slug, key):
         """Deactivate a theme; its past codings and history stay (reviewer, admin)"""
@@ -76,8 +70,7 @@ class CodebookTheme(MethodView):
 
 @blp.route("/consultations/<slug>/analysis/agreement")
 class Agreement(MethodView):
-    @require_role(*STAFF)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(STAFF)
     @blp.response(200, AgreementSchema)
     def get(self, slug):
         """How far to trust the machine: its agreement with reviewers, with intervals and a verdict (reviewer, admin)
@@ -91,8 +84,7 @@ class Agreement(MethodView):
 
 @blp.route("/consultations/<slug>/analysis/next-to-code")
 class NextToCode(MethodView):
-    @require_role("admin", "reviewer", "organiser")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.arguments(NextToCodeArgsSchema, location="query")
     @blp.response(200, NextToCodeSchema)
     def get(self, args, slug):
@@ -106,8 +98,7 @@ class NextToCode(MethodView):
 
 @blp.route("/consultations/<slug>/analysis/status")
 class AnalysisStatus(MethodView):
-    @require_role("admin", "reviewer", "organiser")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.response(200, AnalysisStatusSchema)
     def get(self, slug):
         """What the analysis runs on here (sentence model or words only) and how far it has got"""
@@ -116,8 +107,7 @@ class AnalysisStatus(MethodView):
 
 @blp.route("/consultations/<slug>/analysis/run")
 class AnalysisRun(MethodView):
-    @require_role(*STAFF)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(STAFF)
     @blp.arguments(AnalysisRunArgsSchema, location="query")
     @blp.response(202, AnalysisRunSchema)
     @blp.alt_response(503, response="DEFAULT_ERROR", description="broker_unavailable (production, broker down)")
@@ -128,15 +118,13 @@ class AnalysisRun(MethodView):
 
 @blp.route("/responses/<reference>/coding")
 class ResponseCoding(MethodView):
-    @require_role("admin", "reviewer", "organiser")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.response(200, CodingSchema)
     def get(self, reference):
         """A response's coding and its history: who (machine or named reviewer) set what, and when"""
         return service.get_coding(db.session, current_user(), reference)
 
-    @require_role(*STAFF)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(STAFF)
     @blp.arguments(CodingInputSchema)
     @blp.response(200, CodingSchema)
     def put(self, data, reference):

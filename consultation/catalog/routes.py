@@ -3,7 +3,8 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from consultation.accounts.auth import BEARER_SECURITY, current_user, require_role
+from consultation.accounts.auth import current_user
+from consultation.accounts.permissions import ADMINS, requires
 from consultation.catalog import service
 from consultation.catalog.schemas import (
     ConsultationCreateSchema,
@@ -24,8 +25,7 @@ class Consultations(MethodView):
         """List consultations, newest first"""
         return {"consultations": service.list_consultations(db.session)}
 
-    @require_role("admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(ADMINS)
     @blp.arguments(ConsultationCreateSchema)
     @blp.response(201, ConsultationDetailSchema)
     def post(self, data):
@@ -40,8 +40,7 @@ class ConsultationDetail(MethodView):
         """A consultation with its stations, proposals, figures and deadline"""
         return service.get_consultation(db.session, slug)
 
-    @require_role("admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(ADMINS)
     @blp.arguments(ConsultationUpdateSchema)
     @blp.response(200, ConsultationDetailSchema)
     def patch(self, data, slug):

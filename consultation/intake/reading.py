@@ -10,7 +10,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from consultation.accounts.models import User
-from consultation.accounts.service import ensure_borough_access, record_audit, visible_borough_ids
+from consultation.accounts.permissions import PERSONAL_DATA_ROLES, ensure_borough_access, has_role, visible_borough_ids
+from consultation.accounts.service import record_audit
 from consultation.boroughs import Borough
 from consultation.catalog.models import Station
 from consultation.catalog.service import get_consultation
@@ -21,7 +22,6 @@ from consultation.intake.service import attach_answer_values, question_codes
 
 # Row ids are INTEGER columns (32 bits on PostgreSQL); a larger one in a forged cursor cannot even be bound.
 MAX_ROW_ID = 2**31 - 1
-PERSONAL_DATA_ROLES = ("reviewer", "admin")
 
 
 @dataclass
@@ -66,7 +66,7 @@ def list_responses(
     include_personal_data: bool = False,
 ) -> ResponsePage:
     """One page of a consultation's responses, oldest first; personal data only when asked for, and audited."""
-    if include_personal_data and user.role not in PERSONAL_DATA_ROLES:
+    if include_personal_data and not has_role(user, PERSONAL_DATA_ROLES):
         raise Forbidden("Only reviewers and admins may read respondents' personal data.")
     if not 1 <= limit <= MAX_LIST_LIMIT:
         raise ValidationFailed({"limit": [f"Must be between 1 and {MAX_LIST_LIMIT}."]})

@@ -5,7 +5,8 @@ from flask import request as flask_request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from consultation.accounts.auth import BEARER_SECURITY, current_user, require_role
+from consultation.accounts.auth import current_user
+from consultation.accounts.permissions import READERS, STAFF, requires
 from consultation.clock import arrival_time
 from consultation.extensions import db, limiter
 from consultation.intake import imports, reading, service
@@ -69,8 +70,7 @@ class ConsultationResponses(MethodView):
         )
         return receipt, 201, REPLAYED if receipt.replayed else {}
 
-    @require_role("reviewer", "admin", "organiser")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.arguments(ResponseListQuerySchema, location="query")
     @blp.response(200, ResponsePageSchema)
     def get(self, query, slug):
@@ -80,8 +80,7 @@ class ConsultationResponses(MethodView):
 
 @blp.route("/consultations/<slug>/responses/import")
 class ResponseImport(MethodView):
-    @require_role("reviewer", "admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(STAFF)
     @blp.arguments(ImportOptionsSchema, location="query")
     @blp.arguments(ImportUploadSchema, location="files")
     @blp.arguments(IdempotencyHeaderSchema, location="headers")

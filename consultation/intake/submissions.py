@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consultation.accounts.permissions import resolve_stations
 from consultation.catalog.service import get_consultation
 from consultation.clock import as_utc
-from consultation.errors import ValidationFailed
 from consultation.intake.models import Response, ResponseRevision
 from consultation.intake.service import check_open, new_references
 
@@ -26,13 +26,7 @@ def record_submission_responses(
     """
     consultation = get_consultation(session, slug)
     check_open(consultation, received_at)
-    by_slug = {station.slug: station for station in consultation.stations}
-    stations = []
-    for station_slug in station_slugs:
-        station = by_slug.get(station_slug)
-        if station is None:
-            raise ValidationFailed({"stations": [f"No station {station_slug!r} in this consultation."]})
-        stations.append(station)
+    stations = resolve_stations(None, consultation.stations, station_slugs)
     candidates = new_references(len(stations) * 2)  # twice as many as needed, so one taken is skipped
     taken = set(session.scalars(select(Response.reference).where(Response.reference.in_(candidates))))
     references = iter([reference for reference in candidates if reference not in taken])

@@ -7,10 +7,10 @@ this file is the one exception, asked for by the owner, audited, and safe to ope
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from consultation.accounts import permissions
 from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.clock import iso_utc
-from consultation.errors import Forbidden
 from consultation.petitions.models import Signature
 from consultation.petitions.service import get_petition
 from consultation.petitions.signers import signature_status
@@ -22,8 +22,7 @@ HEADER = ["id", "channel", "name", "email", "postcode", "pack", "signed_at", "co
 def signers_csv(session: Session, user: User, petition_id) -> tuple[str, str]:
     """(filename, CSV text) of every signature; only the petition's owning organiser may have it."""
     petition = get_petition(session, petition_id)
-    if user.role != "organiser" or petition.owner_id != user.id:
-        raise Forbidden("Only the petition's owner may download its signers.")
+    permissions.ensure_only_owner(user, petition, "petition")
     signatures = session.scalars(
         select(Signature)
         .where(Signature.petition_id == petition.id)

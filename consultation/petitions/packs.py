@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from consultation.accounts import permissions
 from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.catalog import postcodes
@@ -25,7 +26,7 @@ from consultation.errors import ApiError, Conflict, NotFound, ValidationFailed
 from consultation.petitions import identity
 from consultation.petitions.models import IMPORT_MODES as MODES
 from consultation.petitions.models import Petition, PetitionPack, Signature
-from consultation.petitions.service import ensure_owner, get_petition
+from consultation.petitions.service import get_petition
 from consultation.petitions.totals import COUNTED, pack_figures
 from consultation.tabular import cell_text, parse_moment, read_rows
 
@@ -94,7 +95,7 @@ def pack_item(figures: dict, pack: PetitionPack) -> dict:
 
 def list_packs(session: Session, user: User, petition_id) -> list[dict]:
     petition = get_petition(session, petition_id)
-    ensure_owner(user, petition)
+    permissions.ensure_may_change(user, petition, "petition")
     figures = pack_figures(session, petition)
     return [pack_item(figures, pack) for pack in petition.packs]
 
@@ -106,7 +107,7 @@ def describe_pack(session: Session, petition: Petition, pack: PetitionPack) -> d
 def register_pack(session: Session, user: User, petition_id, *, code: str, issued_to: str, issued_at: datetime) -> dict:
     """A pack going out to a volunteer; its code is unique within the petition."""
     petition = get_petition(session, petition_id)
-    ensure_owner(user, petition)
+    permissions.ensure_may_change(user, petition, "petition")
     issued_at = as_utc(issued_at)
     if issued_at > now():
         raise ValidationFailed({"issued_at": ["Cannot be in the future."]})
@@ -135,7 +136,7 @@ def record_tally(
 ) -> dict:
     """A returned pack's count; recorded again, it replaces the earlier count (the audit log keeps both)."""
     petition = get_petition(session, petition_id)
-    ensure_owner(user, petition)
+    permissions.ensure_may_change(user, petition, "petition")
     pack = get_pack(session, petition, code)
     received_at = as_utc(received_at)
     errors = {}
@@ -256,7 +257,7 @@ def key_in_pack(
 ) -> RowsReport:
     """Key in a returned pack's signatures; duplicates of counted signatures are flagged, not counted."""
     petition = get_petition(session, petition_id)
-    ensure_owner(user, petition)
+    permissions.ensure_may_change(user, petition, "petition")
     pack = get_pack(session, petition, code)
     if pack.received_at is None:
         raise Conflict(
@@ -291,7 +292,7 @@ def import_signatures(
     """Signatures exported from another petition site, taken as confirmed; `user` None means the CLI (trusted)."""
     petition = get_petition(session, petition_id)
     if user is not None:
-        ensure_owner(user, petition)
+        permissions.ensure_may_change(user, petition, "petition")
     report = RowsReport(petition=petition.id, filename=filename, mode=mode)
     rows = _read(filename, content, IMPORT_COLUMNS, report)
     late = [row for row in rows if row.signed_at >= petition.closes_at]

@@ -5,7 +5,8 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from consultation.accounts.auth import BEARER_SECURITY, current_user, require_role
+from consultation.accounts.auth import current_user
+from consultation.accounts.permissions import OWNER_ROLES, READERS, requires
 from consultation.clock import arrival_time
 from consultation.errors import ApiError
 from consultation.extensions import db, limiter
@@ -42,8 +43,6 @@ signing_limit = limiter.shared_limit(
     lambda: current_app.config["PETITION_SIGNING_RATE_LIMIT"], scope="petition-signing"
 )
 public_write = limiter.shared_limit(lambda: current_app.config["RATELIMIT_PUBLIC_WRITE"], scope="public-write")
-OWNERS = ("organiser", "admin")
-REVIEWERS = ("organiser", "reviewer", "admin")
 
 
 def _at():
@@ -76,8 +75,7 @@ class Petitions(MethodView):
         )
         return {"petitions": [with_totals(petition) for petition in found]}
 
-    @require_role(*OWNERS)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.arguments(PetitionCreateSchema)
     @blp.response(201, PetitionSchema)
     def post(self, data):
@@ -93,8 +91,7 @@ class PetitionDetail(MethodView):
         """A petition with its totals (public)"""
         return with_totals(service.get_petition(db.session, petition_id))
 
-    @require_role(*OWNERS)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.arguments(PetitionUpdateSchema)
     @blp.response(200, PetitionSchema)
     @blp.alt_response(409, response="DEFAULT_ERROR", description="petition_has_signatures")
@@ -133,8 +130,7 @@ class PetitionSignatures(MethodView):
             "message": "Check your email: your signature counts once you confirm it with the link we sent.",
         }
 
-    @require_role(*REVIEWERS)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.arguments(SignatureQuerySchema, location="query")
     @blp.response(200, SignaturePageSchema)
     def get(self, query, petition_id):
@@ -145,8 +141,7 @@ class PetitionSignatures(MethodView):
 
 @blp.route("/<int:petition_id>/signatures.csv")
 class PetitionSignaturesCsv(MethodView):
-    @require_role(*OWNERS)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.response(200, content_type="text/csv", description="name, email, postcode, ... with formulas neutralised")
     def get(self, petition_id):
         """The signers as CSV for the petition's owner; audited, cells that start a formula neutralised"""
@@ -178,8 +173,7 @@ class PetitionConfirm(MethodView):
 
 @blp.route("/<int:petition_id>/signatures/review")
 class PetitionReview(MethodView):
-    @require_role(*REVIEWERS)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.arguments(ReviewSchema)
     @blp.response(200, ReviewResultSchema)
     def post(self, data, petition_id):
@@ -189,8 +183,7 @@ class PetitionReview(MethodView):
 
 @blp.route("/<int:petition_id>/signatures/import")
 class PetitionImport(MethodView):
-    @require_role(*OWNERS)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.arguments(UploadOptionsSchema, location="query")
     @blp.arguments(UploadSchema, location="files")
     @blp.response(201, RowsReportSchema)
@@ -210,15 +203,13 @@ class PetitionImport(MethodView):
 
 @blp.route("/<int:petition_id>/packs")
 class PetitionPacks(MethodView):
-    @require_role(*OWNERS)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.response(200, PackListSchema)
     def get(self, petition_id):
         """The petition's paper packs with their tallies (owner)"""
         return {"packs": packs.list_packs(db.session, current_user(), petition_id)}
 
-    @require_role(*OWNERS)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.arguments(PackCreateSchema)
     @blp.response(201, PackSchema)
     @blp.alt_response(409, response="DEFAULT_ERROR", description="pack_exists")
@@ -229,8 +220,7 @@ class PetitionPacks(MethodView):
 
 @blp.route("/<int:petition_id>/packs/<code>/tally")
 class PackTally(MethodView):
-    @require_role(*OWNERS)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.arguments(TallySchema)
     @blp.response(200, PackSchema)
     def post(self, data, petition_id, code):
@@ -240,8 +230,7 @@ class PackTally(MethodView):
 
 @blp.route("/<int:petition_id>/packs/<code>/signatures")
 class PackSignatures(MethodView):
-    @require_role(*OWNERS)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.arguments(UploadOptionsSchema, location="query")
     @blp.arguments(UploadSchema, location="files")
     @blp.response(201, RowsReportSchema)

@@ -22,8 +22,9 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from consultation.accounts import permissions
 from consultation.accounts.models import User
-from consultation.accounts.service import ensure_borough_access, record_audit
+from consultation.accounts.service import record_audit
 from consultation.boroughs import Borough
 from consultation.catalog import postcodes
 from consultation.catalog.models import Consultation, Station
@@ -36,8 +37,6 @@ from consultation.petitions.models import Petition, PetitionPack, Signature
 
 CONFIRMATION_GRACE = timedelta(hours=24)  # a signature made before closing may be confirmed this long after
 TOKEN_LIFETIME = timedelta(hours=24)  # a confirmation link works for a day; signing again sends a fresh one
-OWNER_ROLES = ("organiser", "admin")
-REVIEW_ROLES = ("organiser", "reviewer", "admin")
 DUPLICATE_PERSON = "Same name and postcode as a signature already counted under another email address"
 
 
@@ -114,37 +113,11 @@ def has_signatures(session: Session, petition: Petition) -> bool:
 # Who may do what ---------------------------------------------------------------------------------------------
 
 
-def ensure_owner(user: User, petition: Petition) -> None:
-    """The owning organiser or an admin; everyone else, including other organisers, gets 403."""
-    if user.role == "admin":
-        return
-    if user.role != "organiser" or petition.owner_id != user.id:
-        raise Forbidden("Only the petition's owner (or an admin) may do this.")
-
-
-def ensure_reviewer(user: User, petition: Petition) -> None:
-    """The owning organiser, reviewers and admins."""
-    if user.role in ("reviewer", "admin"):
-        return
-    ensure_owner(user, petition)
-
-
 # Creating and changing -----------------------------------------------------------------------------------------
 
 
 def _stations_for(session: Session, user: User, consultation: Consultation, slugs: list[str]) -> list[Station]:
-    by_slug = {station.slug: station for station in consultation.stations}
-    unknown = [slug for slug in slugs if slug not in by_slug]
-    if unknown:
-        raise ValidationFailed(
-            {"stations": [f"Not a station of {consultation.slug!r}: {', '.join(map(repr, unknown))}."]}
-        )
-    if not slugs:
-        raise ValidationFailed({"stations": ["Name at least one station."]})
-    stations = [by_slug[slug] for slug in dict.fromkeys(slugs)]
-    for station in stations:
-        ensure_borough_access(user, station.borough_id)
-    return stations
+    return permissions.resolve_stations(user, consultation.stations, slugs)
 
 
 def _check_closing(consultation: Consultation, closes_at: datetime, at: datetime) -> datetime:
@@ -176,7 +149,7 @@ def create_petition(
 ) -> Petition:
     """An organiser's (or admin's) petition about stations in their boroughs; commits."""
     at = as_utc(at) if at else now()
-    if user.role not in OWNER_ROLES:
+    if not permissions.has_role(user, permissions.OWNER_ROLES):
         raise Forbidden("Only organisers and admins create petitions.")
     found = get_consultation(session, consultation)
     chosen = _stations_for(session, user, found, stations)
@@ -201,7 +174,7 @@ def update_petition(session: Session, user: User, petition_id, changes: dict, at
     """The owner changes a petition; once anyone has signed, only its title and text may change."""
     at = as_utc(at) if at else now()
     petition = get_petition(session, petition_id)
-    ensure_owner(user, petition)
+    permissions.ensure_may_change(user, petition, "petition")
     locked = sorted(set(changes) - {"title", "text"})
     if locked and has_signatures(session, petition):
         raise Conflict(

@@ -4,12 +4,13 @@ read or change leaves an audit event."""
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from consultation.accounts import permissions
 from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.clock import now
 from consultation.errors import ValidationFailed
 from consultation.petitions.models import Signature
-from consultation.petitions.service import ensure_reviewer, get_petition
+from consultation.petitions.service import get_petition
 
 
 def review_signatures(
@@ -17,7 +18,7 @@ def review_signatures(
 ) -> dict:
     """Invalidate or restore a batch of signatures (owner, reviewers, admins), with a reason; audited."""
     petition = get_petition(session, petition_id)
-    ensure_reviewer(user, petition)
+    permissions.ensure_may_read(user, petition, "petition")
     if action not in ("invalidate", "restore"):
         raise ValidationFailed({"action": ["Must be invalidate or restore."]})
     if not reason.strip():
@@ -58,7 +59,7 @@ def review_signatures(
 def list_signatures(session: Session, user: User, petition_id, *, page: int, page_size: int) -> tuple[list, int]:
     """One page of a petition's signers with their personal data (owner, reviewers, admins); audited."""
     petition = get_petition(session, petition_id)
-    ensure_reviewer(user, petition)
+    permissions.ensure_may_read(user, petition, "petition")
     total = session.scalar(select(func.count(Signature.id)).where(Signature.petition_id == petition.id))
     rows = list(
         session.scalars(

@@ -5,7 +5,8 @@ from flask import Response, current_app, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from consultation.accounts.auth import BEARER_SECURITY, current_user, require_role
+from consultation.accounts.auth import current_user
+from consultation.accounts.permissions import READERS, STAFF, requires
 from consultation.catalog.service import get_consultation
 from consultation.extensions import db
 from consultation.reporting import service
@@ -29,8 +30,6 @@ blp = Blueprint(
     description="Aggregates, representative quotes, discovery, campaigns and exports",
 )
 
-READERS = ("admin", "reviewer", "organiser")
-STAFF = ("admin", "reviewer")
 TEXT = {"type": "string"}
 RESPONSE_ROWS = {
     "type": "array",
@@ -82,8 +81,7 @@ def _send(table: service.TableExport, file_format: str) -> Response:
 
 @blp.route("/<slug>/aggregates")
 class Aggregates(MethodView):
-    @require_role(*READERS)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.arguments(AggregatesQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, AggregatesSchema)
     def get(self, slug, group_by, include_late, campaigns, borough=None, station=None):
@@ -102,8 +100,7 @@ class Aggregates(MethodView):
 
 @blp.route("/<slug>/quotes")
 class Quotes(MethodView):
-    @require_role(*READERS)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.arguments(QuotesQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, QuotesSchema)
     def get(self, slug, limit, theme=None, borough=None, station=None):
@@ -129,8 +126,8 @@ def _export(build, slug: str, file_format: str, borough, station, options: dict)
 
 @blp.route("/<slug>/exports/responses")
 class ResponsesExport(MethodView):
-    @require_role(*READERS)
-    @blp.doc(security=BEARER_SECURITY, responses=file_responses(RESPONSE_ROWS))
+    @requires(READERS)
+    @blp.doc(responses=file_responses(RESPONSE_ROWS))
     @blp.arguments(ResponsesExportQuerySchema, location="query", as_kwargs=True)
     def get(self, slug, format, borough=None, station=None, **options):  # noqa: A002  (the query parameter's name)
         """Export responses as CSV, XLSX, JSON or NDJSON; no personal data unless a reviewer asks"""
@@ -139,8 +136,8 @@ class ResponsesExport(MethodView):
 
 @blp.route("/<slug>/exports/aggregates")
 class AggregatesExport(MethodView):
-    @require_role(*READERS)
-    @blp.doc(security=BEARER_SECURITY, responses=file_responses(AggregatesSchema))
+    @requires(READERS)
+    @blp.doc(responses=file_responses(AggregatesSchema))
     @blp.arguments(AggregatesExportQuerySchema, location="query", as_kwargs=True)
     def get(self, slug, format, borough=None, station=None, **options):  # noqa: A002  (the query parameter's name)
         """Export the aggregates as CSV, XLSX (one row per group), JSON (the document) or NDJSON"""
@@ -149,8 +146,7 @@ class AggregatesExport(MethodView):
 
 @blp.route("/<slug>/themes/discover")
 class ThemeDiscovery(MethodView):
-    @require_role(*STAFF)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(STAFF)
     @blp.arguments(DiscoveryArgsSchema, location="query")
     @blp.response(200, DiscoverySchema)
     def get(self, args, slug):
@@ -160,8 +156,7 @@ class ThemeDiscovery(MethodView):
 
 @blp.route("/<slug>/campaigns")
 class Campaigns(MethodView):
-    @require_role(*STAFF)
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(STAFF)
     @blp.response(200, CampaignListSchema)
     def get(self, slug):
         """Identical and near-identical responses grouped as campaigns (reviewer, admin)"""

@@ -4,7 +4,8 @@ from flask import Response, current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from consultation.accounts.auth import BEARER_SECURITY, current_user, require_role
+from consultation.accounts.auth import current_user
+from consultation.accounts.permissions import OWNER_ROLES, READERS, requires
 from consultation.clock import now
 from consultation.extensions import db, limiter
 from consultation.submissions import service, tasks
@@ -38,15 +39,13 @@ def _note_arrival():
 
 @blp.route("")
 class Submissions(MethodView):
-    @require_role("organiser", "reviewer", "admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.response(200, SubmissionListSchema)
     def get(self):
         """List submissions: organisers their own, reviewers and admins all"""
         return {"submissions": service.list_submissions(db.session, current_user())}
 
-    @require_role("organiser", "admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.arguments(SubmissionCreateSchema)
     @blp.response(201, SubmissionSchema)
     def post(self, data):
@@ -56,15 +55,13 @@ class Submissions(MethodView):
 
 @blp.route("/<int:submission_id>")
 class SubmissionDetail(MethodView):
-    @require_role("organiser", "reviewer", "admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.response(200, SubmissionSchema)
     def get(self, submission_id):
         """One submission (its organiser, reviewers, admins)"""
         return service.get_submission(db.session, current_user(), submission_id)
 
-    @require_role("organiser", "admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.arguments(SubmissionUpdateSchema)
     @blp.response(200, SubmissionSchema)
     @blp.alt_response(409, response="DEFAULT_ERROR", description="submission_filed")
@@ -72,8 +69,7 @@ class SubmissionDetail(MethodView):
         """Change a draft submission; a filed one is frozen (409 submission_filed)"""
         return service.update_submission(db.session, current_user(), submission_id, data)
 
-    @require_role("organiser", "admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.response(204)
     @blp.alt_response(409, response="DEFAULT_ERROR", description="submission_filed")
     def delete(self, submission_id):
@@ -83,8 +79,7 @@ class SubmissionDetail(MethodView):
 
 @blp.route("/<int:submission_id>/letterhead")
 class SubmissionLetterhead(MethodView):
-    @require_role("organiser", "admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.arguments(LetterheadUploadSchema, location="files")
     @blp.response(200, SubmissionSchema)
     def put(self, files, submission_id):
@@ -92,8 +87,7 @@ class SubmissionLetterhead(MethodView):
         content = files["file"].stream.read(service.LETTERHEAD_MAX_BYTES + 1)
         return service.set_letterhead(db.session, current_user(), submission_id, content)
 
-    @require_role("organiser", "admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.response(200, SubmissionSchema)
     def delete(self, submission_id):
         """Remove the letterhead"""
@@ -102,8 +96,7 @@ class SubmissionLetterhead(MethodView):
 
 @blp.route("/<int:submission_id>/render")
 class SubmissionRender(MethodView):
-    @require_role("organiser", "reviewer", "admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.response(202, RenderJobSchema)
     def post(self, submission_id):
         """Render the submission to PDF in the background; poll the returned job"""
@@ -115,8 +108,7 @@ class SubmissionRender(MethodView):
 
 @blp.route("/<int:submission_id>/renders/<job_id>")
 class RenderJob(MethodView):
-    @require_role("organiser", "reviewer", "admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(READERS)
     @blp.response(200, RenderJobSchema)
     def get(self, submission_id, job_id):
         """A render job: queued, running, done (with the PDF's hash) or failed (with the reason)"""
@@ -125,9 +117,8 @@ class RenderJob(MethodView):
 
 @blp.route("/<int:submission_id>/pdf")
 class SubmissionPdf(MethodView):
-    @require_role("organiser", "reviewer", "admin")
+    @requires(READERS)
     @blp.doc(
-        security=BEARER_SECURITY,
         responses={"200": {"description": "The PDF", "content": {"application/pdf": {}}}},
     )
     @blp.alt_response(404, response="DEFAULT_ERROR", description="no finished render yet")
@@ -144,8 +135,7 @@ class SubmissionPdf(MethodView):
 
 @blp.route("/<int:submission_id>/file")
 class SubmissionFiling(MethodView):
-    @require_role("organiser", "admin")
-    @blp.doc(security=BEARER_SECURITY)
+    @requires(OWNER_ROLES)
     @blp.response(201, FilingSchema)
     @blp.alt_response(409, response="DEFAULT_ERROR", description="consultation_closed, submission_filed")
     def post(self, submission_id):

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consultation.accounts import permissions
 from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.catalog.models import Consultation
@@ -61,28 +62,18 @@ class SubmissionFiled(ApiError):
 # Access ------------------------------------------------------------------------------------------------------
 
 
-def _may_read(user: User, submission: Submission) -> bool:
-    return user.role in ("admin", "reviewer") or submission.owner_id == user.id
-
-
-def _may_change(user: User, submission: Submission) -> bool:
-    return user.role == "admin" or submission.owner_id == user.id
-
-
 def get_submission(session: Session, user: User, submission_id: int) -> Submission:
     """The submission if this user may read it: 404 when it does not exist, 403 when it is someone else's."""
     submission = session.get(Submission, submission_id)
     if submission is None:
         raise NotFound("submission", str(submission_id))
-    if not _may_read(user, submission):
-        raise Forbidden("This submission belongs to another organiser.")
+    permissions.ensure_may_read(user, submission, "submission")
     return submission
 
 
 def _for_change(session: Session, user: User, submission_id: int) -> Submission:
     submission = get_submission(session, user, submission_id)
-    if not _may_change(user, submission):
-        raise Forbidden("Only the submission's organiser or an admin may change it.")
+    permissions.ensure_may_change(user, submission, "submission")
     if submission.status == "filed":
         raise SubmissionFiled(submission)
     return submission
@@ -91,8 +82,9 @@ def _for_change(session: Session, user: User, submission_id: int) -> Submission:
 def list_submissions(session: Session, user: User) -> list[Submission]:
     """Organisers see their own; reviewers and admins see every submission."""
     query = select(Submission).order_by(Submission.id)
-    if user.role == "organiser":
-        query = query.where(Submission.owner_id == user.id)
+    owner_id = permissions.owner_filter(user)
+    if owner_id is not None:
+        query = query.where(Submission.owner_id == owner_id)
     return list(session.scalars(query))
 
 
@@ -100,23 +92,7 @@ def list_submissions(session: Session, user: User) -> list[Submission]:
 
 
 def _check_stations(user: User, consultation: Consultation, slugs: list[str]) -> list[str]:
-    by_slug = {station.slug: station for station in consultation.stations}
-    errors, seen = [], []
-    for slug in slugs:
-        station = by_slug.get(slug)
-        if station is None:
-            errors.append(f"No station {slug!r} in consultation {consultation.slug!r}.")
-        elif slug in seen:
-            errors.append(f"Station {slug!r} is listed twice.")
-        else:
-            if user.role == "organiser" and station.borough_id not in user.borough_ids:
-                raise Forbidden(f"Station {slug!r} is outside the boroughs your token is scoped to.")
-            seen.append(slug)
-    if errors:
-        raise ValidationFailed({"stations": errors})
-    if not seen:
-        raise ValidationFailed({"stations": ["Choose at least one station."]})
-    return seen
+    return [station.slug for station in permissions.resolve_stations(user, consultation.stations, slugs)]
 
 
 def _check_petitions(session: Session, user: User, consultation: Consultation, ids: list[int]) -> list[int]:
@@ -128,7 +104,7 @@ def _check_petitions(session: Session, user: User, consultation: Consultation, i
             petition = petitions_service.get_petition(session, petition_id)
         except ApiError:
             raise ValidationFailed({"petitions": [f"No petition {petition_id}."]}) from None
-        if user.role != "admin" and petition.owner_id != user.id:
+        if not permissions.may_change_owned(user, petition):
             raise Forbidden(f"Petition {petition_id} belongs to another organiser.")
         if petition.consultation_id != consultation.id:
             raise ValidationFailed({"petitions": [f"Petition {petition_id} is about another consultation."]})
@@ -158,7 +134,7 @@ def _apply(session: Session, user: User, submission: Submission, data: dict) -> 
 
 def create_submission(session: Session, user: User, data: dict) -> Submission:
     """A draft submission owned by this organiser (or admin)."""
-    if user.role not in ("organiser", "admin"):
+    if not permissions.has_role(user, permissions.OWNER_ROLES):
         raise Forbidden("Only organisers and admins draw up submissions.")
     consultation = get_consultation(session, data["consultation"])
     at = now()

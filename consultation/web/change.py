@@ -37,8 +37,8 @@ def change(slug: str):
     status = consultation_status(found, received_at)
     if status != "open":
         session.pop(CHANGE_KEY, None)
-        return _change_page(found, status, http_status=200 if request.method == "GET" else intake.CLOSED_STATUS)
-    if request.method == "GET":
+        return _change_page(found, status, http_status=intake.CLOSED_STATUS if request.method == "POST" else 200)
+    if request.method != "POST":
         return _change_page(found, status)
 
     reference, edit_code, summary, field_errors = forms.check_edit_pair(request.form)
@@ -66,7 +66,7 @@ def change_response(slug: str):
     if page is not None:
         return page
     questions = questions_of(found)
-    if request.method == "GET":
+    if request.method != "POST":
         values = forms.values_from_answers(questions, response.answer_values, response.consent_to_publish)
         return _edit_page(found, response, values)
 
@@ -149,7 +149,7 @@ def _held_response(found: Consultation, received_at: datetime) -> tuple:
     status = consultation_status(found, received_at)
     if status != "open":
         session.pop(CHANGE_KEY, None)
-        http_status = 200 if request.method == "GET" else intake.CLOSED_STATUS
+        http_status = intake.CLOSED_STATUS if request.method == "POST" else 200
         return None, None, _change_page(found, status, http_status=http_status)
     held = session.get(CHANGE_KEY)
     if not held or held.get("consultation") != found.slug:

@@ -57,7 +57,7 @@ def station(slug: str, station_slug: str):
     received_at = arrival_time()
     found = get_consultation(db.session, slug)
     site = get_station(db.session, found, station_slug)
-    if request.method == "GET":
+    if request.method != "POST":
         return _station_page(found, site, consultation_status(found, received_at))
 
     try:

@@ -59,7 +59,7 @@ def petition(petition_id: int):
     """The petition's text, its live total and, while it is open, the signing form."""
     received_at = arrival_time()
     found = service.get_petition(db.session, petition_id)
-    if request.method == "GET":
+    if request.method != "POST":
         return _petition_page(found, received_at)
     values = {name: request.form.get(FIELD_IDS[name], "").strip() for name in FIELDS}
     consent = request.form.get(FIELD_IDS["consent"]) == "yes"
@@ -106,7 +106,7 @@ def check_email(petition_id: int):
 def confirm(petition_id: int, token: str):
     """GET shows a button and changes nothing; the button's POST confirms the signature."""
     at = arrival_time()
-    if request.method == "GET":
+    if request.method != "POST":
         result = service.find_confirmation(db.session, petition_id, token, at)
     else:
         result = service.confirm_signature(db.session, petition_id, token, at)

@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy import select
 
 from consultation.accounts.models import ApiToken, AuditEvent, User
-from consultation.accounts.service import hash_token
+from consultation.accounts.tokens import hash_token
 from tests.catalog.test_consultations import new_consultation
 
 

@@ -23,7 +23,7 @@ HOSTILE_BODY = (
 
 
 def test_a_hostile_submission_renders_with_its_text_escaped_and_nothing_outside_fetched(app, consultation, tokens):
-    from consultation.accounts.service import user_for_token
+    from consultation.accounts.tokens import user_for_token
 
     organiser = user_for_token(db.session, tokens["organiser"])
     submission = service.create_submission(

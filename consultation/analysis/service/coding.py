@@ -4,7 +4,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
-from consultation.accounts.service import ensure_borough_access, record_audit
+from consultation.accounts.permissions import ensure_borough_access
+from consultation.accounts.service import record_audit
 from consultation.analysis.models import Campaign, CodingEvent, ResponseAnalysis, Theme, ThemeAssignment
 from consultation.analysis.service.codebook import find_codebook
 from consultation.catalog.models import Consultation, Station

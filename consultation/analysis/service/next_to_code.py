@@ -21,7 +21,7 @@ from sqlalchemy import BigInteger, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
-from consultation.accounts.service import visible_borough_ids
+from consultation.accounts.permissions import visible_borough_ids
 from consultation.analysis.engine.active import (
     rank_for_coding,
     representativeness,

@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, and_, case, false, func, literal, null, se
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
-from consultation.accounts.service import visible_borough_ids
+from consultation.accounts.permissions import visible_borough_ids
 from consultation.analysis.models import STANCES, Codebook, ResponseAnalysis, Theme, ThemeAssignment
 from consultation.boroughs import Borough
 from consultation.catalog.models import Consultation, Station

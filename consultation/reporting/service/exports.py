@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
+from consultation.accounts.permissions import PERSONAL_DATA_ROLES, has_role
 from consultation.accounts.service import record_audit
 from consultation.analysis.models import STANCES, Campaign, ResponseAnalysis, Theme, ThemeAssignment
 from consultation.analysis.service import redact
@@ -68,7 +69,7 @@ def response_export(
     """One row per response; personal data only for a reviewer or admin who asks (and the asking is audited)."""
     scope = resolve_scope(session, consultation, user, borough_code=borough_code, station_slug=station_slug)
     if include_personal_data:
-        if user is None or user.role not in ("reviewer", "admin"):
+        if not has_role(user, PERSONAL_DATA_ROLES):
             raise Forbidden("Only reviewers and admins may export personal data.")
         record_audit(
             session,
