@@ -8,11 +8,11 @@ from datetime import datetime
 
 from flask import render_template
 
-from consultation.accounts.service import visible_borough_ids
+from consultation.accounts.permissions import visible_borough_ids
 from consultation.catalog.models import Consultation
 from consultation.catalog.service import consultation_status, list_consultations
 from consultation.clock import arrival_time
-from consultation.console.organiser_base import london_text, staff_user
+from consultation.console.organiser_base import listing_owner, london_text, staff_user
 from consultation.extensions import db
 from consultation.petitions import service as petitions
 from consultation.reporting.service import compute_aggregates
@@ -79,7 +79,7 @@ def _consultations(user, at: datetime) -> list[dict]:
 def home():
     """The organiser's home page."""
     user, at = staff_user(), arrival_time()
-    owner = user if user.role == "organiser" else None
+    owner = listing_owner(user)
     own_petitions = [
         (petition, petitions.petition_status(petition, at), petitions.headline_total(db.session, petition))
         for petition in petitions.petitions_for(db.session, owner=owner)

@@ -11,9 +11,10 @@ from flask import request
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 
+from consultation.accounts import permissions
 from consultation.accounts.models import User
 from consultation.clock import describe_london, london_wall_time
-from consultation.errors import Forbidden, ValidationFailed
+from consultation.errors import ValidationFailed
 
 
 def staff_user() -> User:
@@ -21,13 +22,14 @@ def staff_user() -> User:
     return current_user._get_current_object()
 
 
-def allowed(check, *args) -> bool:
-    """Whether a service's permission check lets this through (to show or hide a link; the service still checks)."""
-    try:
-        check(*args)
-    except Forbidden:
-        return False
-    return True
+def listing_owner(user: User) -> User | None:
+    """Whose petitions a listing shows: an organiser's own; everyone's (None) for staff of the consulting body."""
+    return user if permissions.owner_filter(user) is not None else None
+
+
+def visible_stations(user: User, stations) -> list:
+    """The stations in the boroughs this user may act in, in the order given."""
+    return [station for station in stations if permissions.may_see_borough(user, station.borough_id)]
 
 
 def london_text(moment: datetime | None) -> str:
@@ -50,12 +52,24 @@ def london_field(prefix: str) -> datetime:
     return london_wall_time(day.year, day.month, day.day, clock.hour, clock.minute)
 
 
-def load(schema: Schema, data: dict) -> dict:
-    """The API's own schema checks a page's form, so a page accepts exactly what the API accepts."""
+def load(schema: Schema, data: dict, moments: dict[str, str] | None = None) -> dict:
+    """The API's own schema checks a page's form, so a page accepts exactly what the API accepts. `moments` maps
+    a schema field to the prefix of its date and time inputs (London time); every problem is reported at once."""
+    errors: dict[str, list[str]] = {}
+    data = dict(data)
+    for name, prefix in (moments or {}).items():
+        try:
+            data[name] = london_field(prefix).isoformat()
+        except ValidationFailed as error:
+            errors.update(error.errors)
     try:
-        return schema.load(data)
+        loaded = schema.load(data)
     except ValidationError as error:
-        raise ValidationFailed(_flatten(error.messages)) from None
+        problems = _flatten(error.messages)
+        errors.update({key: texts for key, texts in problems.items() if key not in (moments or {})})
+    if errors:
+        raise ValidationFailed(errors)
+    return loaded
 
 
 def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:

@@ -5,7 +5,8 @@ file with any bad row stores nothing and the page lists every row's problem; "va
 
 from flask import current_app, redirect, render_template, request, url_for
 
-from consultation.console.organiser_base import error_summary, load, london_field, staff_user
+from consultation.accounts import permissions
+from consultation.console.organiser_base import error_summary, load, staff_user
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db
 from consultation.petitions import packs, service
@@ -48,8 +49,8 @@ def packs_page(petition_id: int):
             {
                 "code": values["code"],
                 "issued_to": values["issued-to"],
-                "issued_at": london_field("issued").isoformat(),
             },
+            moments={"issued_at": "issued"},
         )
         packs.register_pack(db.session, staff_user(), petition_id, **data)
     except ApiError as error:
@@ -62,7 +63,7 @@ def packs_page(petition_id: int):
 
 def _pack(petition_id: int, code: str) -> tuple:
     petition = service.get_petition(db.session, petition_id)
-    service.ensure_owner(staff_user(), petition)
+    permissions.ensure_may_change(staff_user(), petition, "petition")
     return petition, packs.describe_pack(db.session, petition, packs.get_pack(db.session, petition, code))
 
 
@@ -80,8 +81,8 @@ def tally(petition_id: int, code: str):
                     "signatures_counted": values["signatures-counted"],
                     "sheets": values["sheets"],
                     "counted_by": values["counted-by"],
-                    "received_at": london_field("received").isoformat(),
                 },
+                moments={"received_at": "received"},
             )
             packs.record_tally(db.session, staff_user(), petition_id, code, **data)
             return redirect(url_for("organiser.packs", petition_id=petition_id), code=303)

@@ -7,10 +7,18 @@ organiser gets 403 on every one of them).
 
 from flask import Response, redirect, render_template, request, url_for
 
-from consultation.accounts.service import visible_borough_ids
+from consultation.accounts import permissions
 from consultation.catalog.service import list_consultations
 from consultation.clock import arrival_time, to_london
-from consultation.console.organiser_base import allowed, error_summary, form_list, load, london_field, staff_user
+from consultation.console.organiser_base import (
+    error_summary,
+    form_list,
+    listing_owner,
+    load,
+    london_field,
+    staff_user,
+    visible_stations,
+)
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db
 from consultation.petitions import service
@@ -32,16 +40,12 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 def readable_petition(petition_id: int):
     """The petition, if this staff member may open its pages (owner, reviewers, admins); 403 otherwise."""
     petition = service.get_petition(db.session, petition_id)
-    service.ensure_reviewer(staff_user(), petition)
+    permissions.ensure_may_read(staff_user(), petition, "petition")
     return petition
 
 
 def _station_choices(user, consultations) -> dict[str, list]:
-    visible = visible_borough_ids(user)
-    return {
-        consultation.slug: [s for s in consultation.stations if visible is None or s.borough_id in visible]
-        for consultation in consultations
-    }
+    return {consultation.slug: visible_stations(user, consultation.stations) for consultation in consultations}
 
 
 def _form_page(template: str, *, petition=None, values: dict, errors: dict | None = None, status: int = 200):
@@ -73,7 +77,7 @@ def _values_from_form() -> dict:
 def petitions():
     """The petitions this staff member runs (organisers) or may review (reviewers, admins)."""
     user, at = staff_user(), arrival_time()
-    owner = user if user.role == "organiser" else None
+    owner = listing_owner(user)
     items = [
         (petition, service.petition_status(petition, at), service.headline_total(db.session, petition))
         for petition in service.petitions_for(db.session, owner=owner)
@@ -94,8 +98,8 @@ def new_petition():
                 "text": values["text"],
                 "consultation": values["consultation"],
                 "stations": values["stations"],
-                "closes_at": london_field("closes").isoformat(),
             },
+            moments={"closes_at": "closes"},
         )
         petition = service.create_petition(db.session, staff_user(), at=arrival_time(), **data)
     except ValidationFailed as error:
@@ -119,7 +123,7 @@ def _current_values(petition) -> dict:
 def edit_petition(petition_id: int):
     """Change a petition; once anyone has signed, only its title and text (the service says so, as the API does)."""
     petition = service.get_petition(db.session, petition_id)
-    service.ensure_owner(staff_user(), petition)
+    permissions.ensure_may_change(staff_user(), petition, "petition")
     current = _current_values(petition)
     if request.method != "POST":
         return _form_page("console/organiser/petition_form.html", petition=petition, values=current)
@@ -136,7 +140,7 @@ def edit_petition(petition_id: int):
         if error.status not in (409, 422):
             raise
         db.session.rollback()
-        errors = error.errors or {"title": [error.message]}
+        errors = error.errors if error.status == 422 else {"_conflict": [error.message], **(error.errors or {})}
         return _form_page(
             "console/organiser/petition_form.html", petition=petition, values=values, errors=errors, status=error.status
         )
@@ -154,7 +158,7 @@ def petition(petition_id: int):
         status=service.petition_status(found, arrival_time()),
         totals=totals,
         chart=chart,
-        may_change=allowed(service.ensure_owner, staff_user(), found),
+        may_change=permissions.may_change_owned(staff_user(), found),
     )
 
 

@@ -8,11 +8,10 @@ page count and a download link. Nothing is rendered inside a request.
 
 from flask import redirect, render_template, request, url_for
 
-from consultation.accounts.service import visible_borough_ids
 from consultation.catalog.service import consultation_status, get_consultation, list_consultations
 from consultation.clock import arrival_time
 from consultation.console import submission_forms
-from consultation.console.organiser_base import error_summary, load, staff_user
+from consultation.console.organiser_base import error_summary, listing_owner, load, staff_user, visible_stations
 from consultation.errors import ApiError
 from consultation.extensions import db
 from consultation.petitions import service as petitions
@@ -24,11 +23,11 @@ UNFINISHED = ("queued", "running")
 
 
 def _choices(user, consultation) -> dict:
-    visible = visible_borough_ids(user)
-    owner = user if user.role == "organiser" else None
     return {
-        "stations": [s for s in consultation.stations if visible is None or s.borough_id in visible],
-        "petitions": petitions.petitions_for(db.session, consultation_slug=consultation.slug, owner=owner),
+        "stations": visible_stations(user, consultation.stations),
+        "petitions": petitions.petitions_for(
+            db.session, consultation_slug=consultation.slug, owner=listing_owner(user)
+        ),
     }
 
 
