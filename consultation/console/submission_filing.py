@@ -9,6 +9,7 @@ button, and a late POST is refused the same way.
 
 from flask import Response, redirect, render_template, request, url_for
 
+from consultation.accounts import permissions
 from consultation.catalog.service import consultation_status
 from consultation.clock import arrival_time
 from consultation.console.organiser_base import staff_user
@@ -38,6 +39,7 @@ def pdf(submission_id: int):
 def letterhead(submission_id: int):
     """Upload a letterhead (PNG or JPEG, checked by its content) or remove it; back to the editor."""
     user = staff_user()
+    permissions.ensure_may_change(user, service.get_submission(db.session, user, submission_id), "submission")
     if request.form.get("remove") == "yes":
         service.set_letterhead(db.session, user, submission_id, None)
     else:
@@ -66,6 +68,7 @@ def file(submission_id: int):
     """GET: what filing does, and the deadline; POST: file it (the service checks the deadline and freezes it)."""
     user = staff_user()
     found = service.get_submission(db.session, user, submission_id)
+    permissions.ensure_may_change(user, found, "submission")
     if found.status == "filed":
         return redirect(url_for("organiser.receipt", submission_id=submission_id), code=303)
     if request.method != "POST":

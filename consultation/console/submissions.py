@@ -8,6 +8,7 @@ page count and a download link. Nothing is rendered inside a request.
 
 from flask import redirect, render_template, request, url_for
 
+from consultation.accounts import permissions
 from consultation.catalog.service import consultation_status, get_consultation, list_consultations
 from consultation.clock import arrival_time
 from consultation.console import submission_forms
@@ -100,6 +101,7 @@ def submission(submission_id: int):
     found = service.get_submission(db.session, user, submission_id)
     if request.method != "POST" or found.status == "filed":
         return _editor(found, values=submission_forms.values_of(found))
+    permissions.ensure_may_change(user, found, "submission")
     values = submission_forms.read_form(request.form)
     try:
         data = load(SubmissionUpdateSchema(), values)

@@ -9,7 +9,7 @@ from consultation.accounts.models import User
 from consultation.clock import london_wall_time
 from consultation.extensions import db
 from tests.submissions.conftest import make_consultation
-from tests.web.conftest import Page
+from tests.web.conftest import Page, file_app  # noqa: F401  (an app of its own, for CSRF checks)
 
 CLOSES_AT = london_wall_time(2030, 10, 4, 17, 30)
 USER_NAMES = {
