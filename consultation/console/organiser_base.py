@@ -40,10 +40,11 @@ def form_list(name: str) -> list[str]:
     return [value.strip() for value in request.form.getlist(name) if value.strip()]
 
 
-def london_field(prefix: str) -> datetime:
-    """A London wall time from a date input and a time input (`<prefix>-date`, `<prefix>-time`); 422 if unreadable."""
+def london_field(prefix: str, default_time: str = "00:00") -> datetime:
+    """A London wall time from a date input and a time input (`<prefix>-date`, `<prefix>-time`, the time
+    `default_time` when left empty); 422 if unreadable."""
     date_text = request.form.get(f"{prefix}-date", "").strip()
-    time_text = request.form.get(f"{prefix}-time", "").strip() or "23:59"
+    time_text = request.form.get(f"{prefix}-time", "").strip() or default_time
     try:
         day = datetime.strptime(date_text, "%Y-%m-%d")
         clock = datetime.strptime(time_text, "%H:%M")
@@ -52,14 +53,16 @@ def london_field(prefix: str) -> datetime:
     return london_wall_time(day.year, day.month, day.day, clock.hour, clock.minute)
 
 
-def load(schema: Schema, data: dict, moments: dict[str, str] | None = None) -> dict:
+def load(schema: Schema, data: dict, moments: dict[str, str | tuple[str, str]] | None = None) -> dict:
     """The API's own schema checks a page's form, so a page accepts exactly what the API accepts. `moments` maps
-    a schema field to the prefix of its date and time inputs (London time); every problem is reported at once."""
+    a schema field to the prefix of its date and time inputs (London time), or to (prefix, time when left empty);
+    every problem is reported at once."""
     errors: dict[str, list[str]] = {}
     data = dict(data)
-    for name, prefix in (moments or {}).items():
+    for name, moment in (moments or {}).items():
+        prefix, default_time = moment if isinstance(moment, tuple) else (moment, "00:00")
         try:
-            data[name] = london_field(prefix).isoformat()
+            data[name] = london_field(prefix, default_time).isoformat()
         except ValidationFailed as error:
             errors.update(error.errors)
     try:

@@ -5,7 +5,7 @@ carries Flask-WTF's CSRF token (this blueprint is not exempted). Errors are show
 in `organiser` (home), `petitions`, `petition_packs`, `petition_signers`, `submissions` and `submission_filing`.
 """
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -21,7 +21,13 @@ from consultation.console import (
 from consultation.console.organiser_base import london_text
 from consultation.errors import ApiError
 
-bp = Blueprint("organiser", __name__, url_prefix="/staff")
+bp = Blueprint(
+    "organiser",
+    __name__,
+    url_prefix="/staff",
+    static_folder="../static/console",
+    static_url_path="/organiser-assets",
+)
 
 PAGES = [
     ("/organiser", organiser.home, ["GET"]),
@@ -57,7 +63,7 @@ for rule, view, methods in PAGES:
 
 @bp.before_request
 def _signed_in():
-    if not current_user.is_authenticated:
+    if request.endpoint != "organiser.static" and not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     return None
 

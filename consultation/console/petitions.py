@@ -33,6 +33,7 @@ FIELD_IDS = {
     "closes_at": "closes",
     "closes": "closes",
 }
+CLOSING_TIME = "23:59"  # a closing date given without a time closes at the end of that day
 # An SVG shown through <img> runs no script; its own styles need this much and nothing more.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -99,7 +100,7 @@ def new_petition():
                 "consultation": values["consultation"],
                 "stations": values["stations"],
             },
-            moments={"closes_at": "closes"},
+            moments={"closes_at": ("closes", CLOSING_TIME)},
         )
         petition = service.create_petition(db.session, staff_user(), at=arrival_time(), **data)
     except ValidationFailed as error:
@@ -131,7 +132,7 @@ def edit_petition(petition_id: int):
     changed = {name: values[name] for name in ("title", "text", "stations") if values[name] != current[name]}
     try:
         if (values["closes-date"], values["closes-time"]) != (current["closes-date"], current["closes-time"]):
-            changed["closes_at"] = london_field("closes").isoformat()
+            changed["closes_at"] = london_field("closes", CLOSING_TIME).isoformat()
         if not changed:
             raise ValidationFailed({"title": ["Nothing has changed."]})
         data = load(PetitionUpdateSchema(), changed)

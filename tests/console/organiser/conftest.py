@@ -22,6 +22,10 @@ USER_NAMES = {
 
 @pytest.fixture(scope="session", autouse=True)
 def _sign_in_stand_in(app):
+    install_sign_in_stand_in(app)
+
+
+def install_sign_in_stand_in(app):
     """Until the console's own sign-in is merged: a LoginManager that loads the user by id."""
     if hasattr(app, "login_manager"):
         return

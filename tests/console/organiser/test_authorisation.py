@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from consultation.console.organiser_routes import bp
+from consultation.console.organiser_routes import PAGES, bp
 from consultation.extensions import db
 from consultation.submissions.models import SubmissionRender
 
@@ -21,7 +21,7 @@ OPEN_TO_STAFF = {"home", "petitions", "new_petition", "submissions", "new_submis
 def routes() -> list[tuple[str, str, str]]:
     """(endpoint, method, rule) for every organiser page."""
     found = []
-    for rule, view, methods in __import__("consultation.console.organiser_routes", fromlist=["PAGES"]).PAGES:
+    for rule, view, methods in PAGES:
         for method in methods:
             found.append((view.__name__, method, bp.url_prefix + rule))
     return found
@@ -95,3 +95,19 @@ def test_every_post_without_its_csrf_token_is_refused(file_app):
     assert len(posts) >= 10
     refused = {url: client.post(url, data={"title": "x"}).status_code for url in posts}
     assert set(refused.values()) == {400}, refused
+
+
+def test_a_head_to_any_organiser_form_runs_none_of_its_post_code(sign_in, objects, monkeypatch):
+    from tests.petitions.test_head_is_get import row_counts
+
+    form = {"title": "Changed by a HEAD", "action": "invalidate", "reason": "x", "signature": "1", "code": "P-9"}
+    form |= {"issued-to": "x", "issued-date": "2026-01-01", "signatures-counted": "3", "sheets": "1"}
+    form |= {"counted-by": "x", "received-date": "2026-01-02", "then": "preview", "consultation": "front-counters"}
+    before = row_counts()
+    client = sign_in("organiser")
+    both = [(rule, methods) for rule, _, methods in PAGES if {"GET", "POST"} <= set(methods)]
+    assert len(both) >= 8
+    for rule, _ in both:
+        reply = client.head(url_for_rule(bp.url_prefix + rule, objects), data=form)
+        assert reply.status_code == 200 and reply.get_data() == b"", rule
+    assert row_counts() == {**before, "audit_events": row_counts()["audit_events"]}  # reading signers is audited
