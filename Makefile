@@ -35,6 +35,10 @@ system-packages:
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
+	@echo "Staff console: http://127.0.0.1:5000/staff/ (sign in with a one-time link; print one in another terminal):"
+	@echo "  $(BIN)/flask sign-in-link --email reviewer@demo.example    # the demo reviewer"
+	@echo "  $(BIN)/flask sign-in-link --email organiser@demo.example   # the demo organiser, Barking and Dagenham"
+	@echo "  $(BIN)/flask sign-in-link --email admin@demo.example       # the demo admin"
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Set up and run the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)

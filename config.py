@@ -67,7 +67,15 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() == "true"
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Have your say <no-reply@localhost>")
-    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")  # for links in emails; set it in production
+    # Links in emails (sign-in, petition confirmation) are built from this, never from the request's Host header.
+    # The default is the address `make run` serves; production refuses to start without it set.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    # The staff console's session: a signed cookie, HttpOnly, SameSite=Lax (Secure in production), ended after
+    # this long without a request; sign-in links asked for, per client address and per email address.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", 120))
+    STAFF_SIGN_IN_RATE_LIMIT = os.environ.get("STAFF_SIGN_IN_RATE_LIMIT", "5 per 15 minutes;20 per day")
 
     WTF_CSRF_ENABLED = True
 
@@ -104,9 +112,11 @@ class TestingConfig(Config):
     BACKGROUND_JOBS = "manual"
     WTF_CSRF_ENABLED = False
     MAIL_SERVER = None  # tests never send real mail; they point MAIL_OUTBOX at a temporary folder
+    PUBLIC_BASE_URL = "http://localhost"  # the test client's own address
 
 
 class ProductionConfig(Config):
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL")  # no default: links must name the real site
     # The resident form's confirmation page rides on the session cookie: HTTPS only, not readable by scripts.
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True

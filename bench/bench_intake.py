@@ -134,6 +134,7 @@ def _profile(url: str, count: int, redis_url: str) -> None:
         "production",
         {
             "SECRET_KEY": "bench-secret-" + "x" * 40,
+            "PUBLIC_BASE_URL": "http://127.0.0.1",
             "SQLALCHEMY_DATABASE_URI": datagen.sqlalchemy_url(url),
             "CELERY_BROKER_URL": redis_url,
             "RATELIMIT_ENABLED": False,
@@ -192,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     env = {
         "APP_ENV": "production",
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
         "SECRET_KEY": "bench-secret-" + "x" * 40,
         "DATABASE_URL": arguments.database_url,
         "CELERY_BROKER_URL": arguments.redis_url,

@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-signatures-"))
     env = {
         "APP_ENV": "production",
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
         "SECRET_KEY": "bench-secret-" + "x" * 40,
         "DATABASE_URL": arguments.database_url,
         "BACKGROUND_JOBS": "thread",

@@ -111,6 +111,11 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(organiser_bp)
 
+    # The staff console: cookie sessions and HTML forms too, so CSRF-protected like the resident pages.
+    from consultation.console import register_console
+
+    register_console(app)
+
 
 def register_petitions(app: Flask) -> None:
     """The petitions API (bearer tokens, so no CSRF) and the resident petition pages (CSRF-protected)."""
@@ -137,3 +142,5 @@ def _register_docs_assets(app: Flask) -> None:
 def _refuse_insecure_production(app: Flask, config_name: str) -> None:
     if config_name == "production" and app.config["SECRET_KEY"] in (None, "", INSECURE_DEFAULT_SECRET):
         raise RuntimeError("SECRET_KEY must be set to a long random value in production.")
+    if config_name == "production" and not app.config.get("PUBLIC_BASE_URL"):
+        raise RuntimeError("PUBLIC_BASE_URL must be set in production: links in emails are built from it.")

@@ -8,6 +8,8 @@ import click
 from flask import Flask
 from tqdm import tqdm
 
+from consultation.accounts.commands import COMMANDS as ACCOUNT_COMMANDS
+from consultation.accounts.commands import seed_demo_staff
 from consultation.accounts.permissions import ROLES
 from consultation.accounts.service import create_user_with_token
 from consultation.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
@@ -49,6 +51,9 @@ def seed_demo_command():
         click.echo(f"Imported and analysed {seeded['responses']:,} generated demo responses")
     if seeded["submission"]:
         click.echo(f"Created the draft demo submission {seeded['submission']} (render it with render-submission)")
+    staff = seed_demo_staff(db.session)
+    if staff:
+        click.echo(f"Created the demo staff: {', '.join(staff)} (sign in with: flask sign-in-link --email ...)")
 
 
 @click.command("create-token")
@@ -198,6 +203,7 @@ def register_commands(app: Flask) -> None:
         import_responses_command,
         purge_idempotency_keys_command,
         export_group,
+        *ACCOUNT_COMMANDS,
         *ANALYSIS_COMMANDS,
         *PETITION_COMMANDS,
         *SUBMISSION_COMMANDS,

@@ -15,10 +15,28 @@ def test_production_refuses_the_default_secret(monkeypatch):
         create_app("production")
 
 
+def test_production_refuses_to_start_without_its_public_address():
+    with pytest.raises(RuntimeError, match="PUBLIC_BASE_URL"):
+        create_app(
+            "production", {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_BASE_URL": None}
+        )
+
+
+def test_development_links_point_at_the_address_make_run_serves():
+    assert create_app("development", {"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["PUBLIC_BASE_URL"] == (
+        "http://127.0.0.1:5000"
+    )
+
+
 def test_production_starts_with_a_real_secret():
     app = create_app(
         "production",
-        {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_STORAGE_URI": "memory://"},
+        {
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "PUBLIC_BASE_URL": "https://consult.example.org",
+        },
     )
     assert app.config["SECRET_KEY"] == "x" * 40
 
@@ -26,7 +44,12 @@ def test_production_starts_with_a_real_secret():
 def test_production_cookies_are_secure():
     app = create_app(
         "production",
-        {"SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://", "RATELIMIT_STORAGE_URI": "memory://"},
+        {
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "PUBLIC_BASE_URL": "https://consult.example.org",
+        },
     )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

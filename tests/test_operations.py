@@ -177,6 +177,7 @@ def test_production_sends_hsts(monkeypatch, file_database):
         {
             "SQLALCHEMY_DATABASE_URI": file_database,
             "SECRET_KEY": "a-long-random-value-for-this-test-only",
+            "PUBLIC_BASE_URL": "https://consult.example.org",
             "RATELIMIT_STORAGE_URI": "memory://",
             "LOG_FORMAT": "text",
         },

@@ -23,6 +23,8 @@ class User(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Staff who sign in to the console have one (stored lower-cased and trimmed); API-only users may not.
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True, unique=True)
     role: Mapped[str] = mapped_column(String(20), nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
@@ -33,6 +35,13 @@ class User(db.Model):
     @property
     def borough_ids(self) -> set[int]:
         return {borough.id for borough in self.boroughs}
+
+    # What Flask-Login asks of a signed-in user (is_active is the column above).
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
 
 
 class ApiToken(db.Model):
@@ -59,3 +68,18 @@ class AuditEvent(db.Model):
     object_id: Mapped[str] = mapped_column(String(120), nullable=False)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now, index=True)
     details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+
+
+class SignInLink(db.Model):
+    """A one-time sign-in link: only its hash is kept; it works once, until expires_at."""
+
+    __tablename__ = "sign_in_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    user = relationship("User")

@@ -163,3 +163,15 @@ class AnalysisLock(db.Model):
     )
     holder: Mapped[str] = mapped_column(String(64), nullable=False)
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class CodingClaim(db.Model):
+    """A reviewer has this response open in the coding queue: no one else's queue hands it out until the claim
+    is released (on save) or runs out."""
+
+    __tablename__ = "coding_claims"
+
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)

@@ -1,7 +1,6 @@
 """Aggregates, representative quotes, discovery, campaigns and exports (reviewers and admins everywhere,
 organisers in their boroughs)."""
 
-from flask import Response, current_app, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -11,6 +10,7 @@ from consultation.catalog.service import get_consultation
 from consultation.extensions import db
 from consultation.reporting import service
 from consultation.reporting.constants import MEDIA_TYPES
+from consultation.reporting.downloads import send_table
 from consultation.reporting.schemas import (
     AggregatesExportQuerySchema,
     AggregatesQuerySchema,
@@ -46,37 +46,6 @@ def file_responses(json_body) -> dict:
             "content": {MEDIA_TYPES[name].split(";")[0]: {"schema": body} for name, body in bodies.items()},
         }
     }
-
-
-def _in_own_app_context(app, chunks):
-    """Make each chunk inside a short app context of its own (and so its own database session).
-
-    The request's context is gone by the time the body streams; holding a context open across yields would
-    tangle with whatever the serving thread pushes meanwhile. Keyset batches need no session kept between them.
-    """
-    iterator = iter(chunks)
-    while True:
-        with app.app_context():
-            chunk = next(iterator, None)
-        if chunk is None:
-            return
-        yield chunk
-
-
-def _send(table: service.TableExport, file_format: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{table.filename(file_format)}"'}
-    if file_format == "xlsx":
-        response = send_file(
-            service.xlsx_temporary_file(table),
-            mimetype=MEDIA_TYPES["xlsx"],
-            as_attachment=True,
-            download_name=table.filename("xlsx"),
-        )
-        response.headers["Cache-Control"] = "no-store"
-        return response
-    chunks = _in_own_app_context(current_app._get_current_object(), service.text_chunks(table, file_format))
-    headers["Cache-Control"] = "no-store"
-    return Response(chunks, mimetype=MEDIA_TYPES[file_format], headers=headers)
 
 
 @blp.route("/<slug>/aggregates")
@@ -121,7 +90,7 @@ def _export(build, slug: str, file_format: str, borough, station, options: dict)
     """One export for the caller: ``build`` (a reporting service export) in the consultation's scope, sent as a file."""
     consultation = get_consultation(db.session, slug)
     table = build(db.session, consultation, user=current_user(), borough_code=borough, station_slug=station, **options)
-    return _send(table, file_format)
+    return send_table(table, file_format)
 
 
 @blp.route("/<slug>/exports/responses")

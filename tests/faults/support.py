@@ -61,6 +61,7 @@ def process_env(**extra) -> dict:
     return {
         **os.environ,
         "APP_ENV": "production",
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
         "SECRET_KEY": "fault-tests-" + "s" * 40,
         "DATABASE_URL": DATABASE_URL,
         "CELERY_BROKER_URL": REDIS_URL,

@@ -2,7 +2,8 @@
 
 - `codebook`: a consultation's codebook (stance definitions and themes), edited by reviewers and admins.
 - `coding`: a reviewer's coding of a response and its history; `agreement` (with `reliability`): how far the
-  machine agrees with reviewers and whether to trust it; `next_to_code`: which responses to code next.
+  machine agrees with reviewers and whether to trust it; `next_to_code`: which responses to code next,
+  and `claims`: the coding queue's short hold on a response, so two reviewers never code the same one at once.
 - `embeddings`: sentence-model vectors stored by text hash; `status`: what the analysis can do here and has done.
 - the pipeline, split along its seams: `inputs` (what is read), `fitting` (the models and their cache),
   `machine` (coding texts), `writing` (bulk writes per batch), `campaigns`, and `run` (`analyse`, the run).
@@ -10,6 +11,7 @@
 
 from consultation.analysis.engine import discover_themes, redact
 from consultation.analysis.service.agreement import agreement
+from consultation.analysis.service.claims import CLAIM_LIFETIME, claim_next, release_claim
 from consultation.analysis.service.codebook import (
     DEFAULT_STANCES,
     add_theme,
@@ -30,6 +32,9 @@ from consultation.analysis.service.status import analysis_status
 from consultation.analysis.service.writing import RunSummary
 
 __all__ = [
+    "CLAIM_LIFETIME",
+    "claim_next",
+    "release_claim",
     "DEFAULT_STANCES",
     "Inputs",
     "RunSummary",

@@ -65,6 +65,7 @@ def response_export(
     borough_code: str | None = None,
     station_slug: str | None = None,
     batch_size: int = BATCH_SIZE,
+    extra_clauses: list[ColumnElement] | None = None,
 ) -> TableExport:
     """One row per response; personal data only for a reviewer or admin who asks (and the asking is audited)."""
     scope = resolve_scope(session, consultation, user, borough_code=borough_code, station_slug=station_slug)
@@ -118,6 +119,7 @@ def response_export(
         clauses.append(Response.late.is_(False))
     if scope.restricted:
         clauses.append(Response.station_id.in_(scope.station_ids or [-1]))
+    clauses += extra_clauses or []  # the response explorer's filters, so its export holds what it counted
 
     columns = [
         Response.id,

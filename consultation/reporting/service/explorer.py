@@ -1,0 +1,167 @@
+"""The response explorer: one consultation's responses narrowed by any mix of filters, a page at a time.
+
+The filters become WHERE clauses on `responses` only (subqueries for analysis, themes and words), so the same
+clauses count the matches, fetch a page and drive the response export: the export of a filtered view holds
+exactly the responses the explorer counted. Organisers are held to their boroughs by the scope rules.
+"""
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy.orm import Session
+
+from consultation.accounts.models import User
+from consultation.analysis.models import STANCES, Codebook, ResponseAnalysis, Theme, ThemeAssignment
+from consultation.boroughs import Borough
+from consultation.catalog.models import Consultation, Station
+from consultation.errors import ValidationFailed
+from consultation.intake.models import CHANNELS, Answer, Response
+from consultation.reporting.service.aggregates import resolve_scope
+
+PAGE_SIZE = 50
+STATUSES = ("active", "withdrawn")
+CODED = ("person", "machine", "none")
+MAX_WORDS = 8
+
+
+@dataclass(frozen=True)
+class ResponseFilters:
+    station: str | None = None
+    borough: str | None = None
+    channel: str | None = None
+    status: str | None = None
+    late: bool | None = None
+    stance: str | None = None
+    theme: str | None = None
+    coded: str | None = None
+    words: str | None = None
+
+    @classmethod
+    def from_args(cls, args: Mapping) -> "ResponseFilters":
+        """From a query string; empty values mean no filter, and a value no filter takes is a 422."""
+        values = {name: (args.get(name) or "").strip() or None for name in cls.__dataclass_fields__}
+        errors = {}
+        for name, allowed in (
+            ("channel", CHANNELS),
+            ("status", STATUSES),
+            ("stance", (*STANCES, "uncoded")),
+            ("coded", CODED),
+        ):
+            if values[name] is not None and values[name] not in allowed:
+                errors[name] = [f"Must be one of: {', '.join(allowed)}."]
+        late = values.pop("late")
+        if late not in (None, "yes", "no"):
+            errors["late"] = ["Must be yes or no."]
+        if values["words"] and len(values["words"].split()) > MAX_WORDS:
+            errors["words"] = [f"Search for at most {MAX_WORDS} words."]
+        if errors:
+            raise ValidationFailed(errors)
+        return cls(late=None if late is None else late == "yes", **values)
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as query-string arguments (for links, the export buttons and the next page)."""
+        args = {}
+        for name, value in asdict(self).items():
+            if value is None:
+                continue
+            args[name] = ("yes" if value else "no") if name == "late" else value
+        return args
+
+
+def _like_pattern(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _theme_id(session: Session, consultation: Consultation, key: str) -> int:
+    theme_id = session.scalar(
+        select(Theme.id)
+        .join(Codebook, Codebook.id == Theme.codebook_id)
+        .where(Codebook.consultation_id == consultation.id, Theme.key == key)
+    )
+    if theme_id is None:
+        raise ValidationFailed({"theme": [f"No theme {key!r} in this consultation's codebook."]})
+    return theme_id
+
+
+def _analysis_clauses(session: Session, consultation: Consultation, filters: ResponseFilters) -> list:
+    analysed = select(ResponseAnalysis.response_id).where(ResponseAnalysis.consultation_id == consultation.id)
+    clauses = []
+    if filters.stance == "uncoded":
+        clauses.append(Response.id.not_in(analysed.where(ResponseAnalysis.stance.is_not(None))))
+    elif filters.stance is not None:
+        clauses.append(Response.id.in_(analysed.where(ResponseAnalysis.stance == filters.stance)))
+    if filters.coded == "person":
+        clauses.append(Response.id.in_(analysed.where(ResponseAnalysis.coded_by_user_id.is_not(None))))
+    elif filters.coded == "machine":
+        machine = analysed.where(ResponseAnalysis.coded_by_user_id.is_(None), ResponseAnalysis.stance.is_not(None))
+        clauses.append(Response.id.in_(machine))
+    elif filters.coded == "none":
+        coded = analysed.where(ResponseAnalysis.stance.is_not(None))
+        clauses.append(Response.id.not_in(coded))
+    if filters.theme is not None:
+        theme_id = _theme_id(session, consultation, filters.theme)
+        clauses.append(Response.id.in_(select(ThemeAssignment.response_id).where(ThemeAssignment.theme_id == theme_id)))
+    return clauses
+
+
+def filter_clauses(
+    session: Session, consultation: Consultation, user: User | None, filters: ResponseFilters
+) -> list[ColumnElement]:
+    """WHERE clauses on `responses` for these filters, inside what this user may see."""
+    scope = resolve_scope(session, consultation, user, borough_code=filters.borough, station_slug=filters.station)
+    clauses: list[ColumnElement] = [Response.consultation_id == consultation.id]
+    if scope.restricted:
+        clauses.append(Response.station_id.in_(scope.station_ids) if scope.stations else false())
+    if filters.channel is not None:
+        clauses.append(Response.channel == filters.channel)
+    if filters.status is not None:
+        clauses.append(Response.status == filters.status)
+    if filters.late is not None:
+        clauses.append(Response.late.is_(filters.late))
+    clauses += _analysis_clauses(session, consultation, filters)
+    for word in (filters.words or "").split():
+        # Every word must appear in some free-text answer (case-insensitive, anywhere in the text).
+        matching = select(Answer.response_id).where(Answer.text.ilike(_like_pattern(word), escape="\\"))
+        clauses.append(Response.id.in_(matching))
+    return clauses
+
+
+def explore(
+    session: Session,
+    consultation: Consultation,
+    user: User | None,
+    filters: ResponseFilters,
+    *,
+    before_id: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> dict:
+    """How many responses match, and one page of them, newest first; `next` is the cursor of the next page."""
+    clauses = filter_clauses(session, consultation, user, filters)
+    total = session.scalar(select(func.count()).select_from(Response).where(*clauses)) or 0
+    page_clauses = clauses + ([Response.id < before_id] if before_id is not None else [])
+    rows = session.execute(
+        select(
+            Response.id,
+            Response.reference,
+            Response.channel,
+            Response.received_at,
+            Response.late,
+            Response.status,
+            Station.name.label("station"),
+            Borough.name.label("borough"),
+            ResponseAnalysis.stance,
+            ResponseAnalysis.coded_by_user_id,
+            ResponseAnalysis.redacted_text,
+        )
+        .join(Station, Station.id == Response.station_id)
+        .join(Borough, Borough.id == Station.borough_id)
+        .outerjoin(ResponseAnalysis, ResponseAnalysis.response_id == Response.id)
+        .where(*page_clauses)
+        .order_by(Response.id.desc())
+        .limit(limit + 1)
+    ).mappings()
+    items = [dict(row) for row in rows]
+    more = len(items) > limit
+    items = items[:limit]
+    return {"total": total, "items": items, "next": items[-1]["id"] if more else None}
