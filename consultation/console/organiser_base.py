@@ -8,18 +8,18 @@ result. Who may see or change what is decided by the services and `accounts.perm
 from datetime import datetime
 
 from flask import request
-from flask_login import current_user
 from marshmallow import Schema, ValidationError
 
 from consultation.accounts import permissions
 from consultation.accounts.models import User
 from consultation.clock import describe_london, london_wall_time
+from consultation.console.access import signed_in
 from consultation.errors import ValidationFailed
 
 
 def staff_user() -> User:
     """The signed-in staff member (the sign-in check has run before any organiser page)."""
-    return current_user._get_current_object()
+    return signed_in()
 
 
 def listing_owner(user: User) -> User | None:

@@ -1,14 +1,12 @@
 """The organiser's pages of the staff console, under /staff: the blueprint, its sign-in check and its URL map.
 
-Every page needs a signed-in staff member; what each may see or change is decided by the services. Every POST
-carries Flask-WTF's CSRF token (this blueprint is not exempted). Errors are shown as HTML pages. The views live
+Every page wears the console's `staff_page` (signed in, or sent to the sign-in page); what each may see or
+change is decided by the services. Every POST carries Flask-WTF's CSRF token (this blueprint is not exempted).
+Errors are the console's HTML error pages. The views live
 in `organiser` (home), `petitions`, `petition_packs`, `petition_signers`, `submissions` and `submission_filing`.
 """
 
-from flask import Blueprint, current_app, render_template, request
-from flask_login import current_user
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint
 
 from consultation.console import (
     organiser,
@@ -18,8 +16,10 @@ from consultation.console import (
     submission_filing,
     submissions,
 )
+from consultation.console.access import end_idle_sessions, staff_page
+from consultation.console.helpers import page_helpers
 from consultation.console.organiser_base import london_text
-from consultation.errors import ApiError
+from consultation.console.routes import PAGES as CONSOLE_PAGES
 
 bp = Blueprint(
     "organiser",
@@ -28,6 +28,9 @@ bp = Blueprint(
     static_folder="../static/console",
     static_url_path="/organiser-assets",
 )
+bp.before_request(end_idle_sessions)
+bp.context_processor(page_helpers)
+bp.context_processor(lambda: {"london_text": london_text})
 
 PAGES = [
     ("/organiser", organiser.home, ["GET"]),
@@ -58,47 +61,9 @@ ENDPOINTS = {
     "history": "petition_history",
 }
 for rule, view, methods in PAGES:
-    bp.add_url_rule(rule, endpoint=ENDPOINTS.get(view.__name__, view.__name__), view_func=view, methods=methods)
+    # Signed in (or sent to the sign-in page) first; which objects each may see is the services' to say.
+    endpoint = ENDPOINTS.get(view.__name__, view.__name__)
+    bp.add_url_rule(rule, endpoint=endpoint, view_func=staff_page()(view), methods=methods)
 
-
-@bp.before_request
-def _signed_in():
-    if request.endpoint != "organiser.static" and not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    return None
-
-
-@bp.context_processor
-def _helpers() -> dict:
-    return {"london_text": london_text}
-
-
-ERROR_TITLES = {
-    400: "There is a problem with the request",
-    403: "You cannot open this page",
-    404: "Page not found",
-    409: "That cannot be done now",
-    413: "The file is too large",
-    422: "There is a problem with what was sent",
-}
-
-
-def _error_page(status: int, message: str):
-    title = ERROR_TITLES.get(status, "Sorry, there is a problem with the service")
-    return render_template("console/organiser/error.html", title=title, message=message, status=status), status
-
-
-def _api_error(error: ApiError):
-    return _error_page(error.status, error.message)
-
-
-def _http_error(error: HTTPException):
-    return _error_page(error.code or 500, error.description or error.name)
-
-
-def _csrf_error(error: CSRFError):
-    return _error_page(400, "This form has expired or did not come from this site. Reload the page and try again.")
-
-
-for handled, handler in ((CSRFError, _csrf_error), (ApiError, _api_error), (HTTPException, _http_error)):
-    bp.register_error_handler(handled, handler)
+# The console's own error pages, in its layout and words.
+CONSOLE_PAGES.register(bp)

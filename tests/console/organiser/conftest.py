@@ -1,73 +1,46 @@
-"""Organiser console fixtures: staff signed in by role, a consultation with stations in two boroughs, a petition
-and a submission owned by the Barking and Dagenham organiser, and an HTML reader."""
+"""Organiser console fixtures: the console's staff (one per role, and an organiser of another borough) signed in
+through a real one-time link, their API tokens, a consultation with stations in two boroughs, and a petition and
+a submission owned by the Barking and Dagenham organiser."""
 
 import pytest
-from flask import g
-from flask_login import LoginManager
 
-from consultation.accounts.models import User
+from consultation.accounts.tokens import issue_token
 from consultation.clock import london_wall_time
 from consultation.extensions import db
-from tests.submissions.conftest import make_consultation
-from tests.web.conftest import Page, file_app  # noqa: F401  (an app of its own, for CSRF checks)
+from tests.submissions.conftest import make_consultation, submission_body
 
 CLOSES_AT = london_wall_time(2030, 10, 4, 17, 30)
-USER_NAMES = {
-    "organiser": "Test organiser",
-    "reviewer": "Test reviewer",
-    "admin": "Test admin",
-    "other_organiser": "Redbridge organiser",
-}
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _sign_in_stand_in(app):
-    install_sign_in_stand_in(app)
-
-
-def install_sign_in_stand_in(app):
-    """Until the console's own sign-in is merged: a LoginManager that loads the user by id."""
-    if hasattr(app, "login_manager"):
-        return
-    manager = LoginManager()
-    manager.init_app(app)
-    manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
-    for name, value in (("is_authenticated", True), ("is_anonymous", False)):
-        if not hasattr(User, name):
-            setattr(User, name, value)
-    if not hasattr(User, "get_id"):
-        User.get_id = lambda self: str(self.id)
 
 
 @pytest.fixture
-def page():
-    return Page
+def users(staff):
+    return staff
 
 
 @pytest.fixture
-def users(tokens):
-    return {role: db.session.query(User).filter_by(name=name).one() for role, name in USER_NAMES.items()}
+def auth(staff):
+    """auth(role) -> the Authorization header of that staff member's API token (the same people as the pages')."""
+    tokens = {role: issue_token(db.session, user) for role, user in staff.items()}
+    db.session.commit()
+    return lambda role: {"Authorization": f"Bearer {tokens[role]}"}
 
 
 @pytest.fixture
-def sign_in(client, users):
-    """sign_in(role) -> the test client, signed in as that role's user (None signs out)."""
+def sign_in(client, staff, sign_in_as):
+    """sign_in(role) -> the test client, signed in as that role's staff member (None: signed out)."""
 
     def as_role(role: str | None):
-        # The test's app context spans its requests, so Flask-Login's per-context cache of the user goes too.
-        g.pop("_login_user", None)
         with client.session_transaction() as session:
             session.clear()
-            if role is not None:
-                session["_user_id"] = str(users[role].id)
-                session["_fresh"] = True
+        if role is not None:
+            sign_in_as(staff[role])
         return client
 
     return as_role
 
 
 @pytest.fixture
-def consultation(boroughs):
+def consultation(staff):
     return make_consultation("front-counters", CLOSES_AT)
 
 
@@ -87,8 +60,6 @@ def petition_id(client, auth, consultation):
 
 @pytest.fixture
 def submission_id(client, auth, consultation, petition_id):
-    from tests.submissions.conftest import submission_body
-
     response = client.post(
         "/api/v1/submissions", json=submission_body(petitions=[petition_id]), headers=auth("organiser")
     )

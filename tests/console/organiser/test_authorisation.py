@@ -103,8 +103,8 @@ def test_a_head_to_any_organiser_form_runs_none_of_its_post_code(sign_in, object
     form = {"title": "Changed by a HEAD", "action": "invalidate", "reason": "x", "signature": "1", "code": "P-9"}
     form |= {"issued-to": "x", "issued-date": "2026-01-01", "signatures-counted": "3", "sheets": "1"}
     form |= {"counted-by": "x", "received-date": "2026-01-02", "then": "preview", "consultation": "front-counters"}
-    before = row_counts()
     client = sign_in("organiser")
+    before = row_counts()
     both = [(rule, methods) for rule, _, methods in PAGES if {"GET", "POST"} <= set(methods)]
     assert len(both) >= 8
     for rule, _ in both:

@@ -19,10 +19,12 @@ from axe_playwright_python.sync_playwright import Axe
 from pypdf import PdfWriter
 from werkzeug.serving import make_server
 
-from consultation.accounts.service import create_user_with_token
+from consultation.accounts.service import create_user
 from consultation.clock import london_wall_time, now, to_london
 from consultation.extensions import db
-from tests.console.organiser.conftest import CLOSES_AT, install_sign_in_stand_in
+from tests.console.organiser.conftest import CLOSES_AT
+from tests.console.test_sign_in import LINK
+from tests.petitions.conftest import messages
 from tests.submissions.conftest import make_consultation
 from tests.web.test_browser import CHROMIUM_ARGS, chromium_or_fail
 
@@ -38,16 +40,23 @@ def assert_accessible(page, name: str) -> None:
         page.screenshot(path=str(Path(os.environ["WEB_SCREENSHOT_DIR"]) / f"organiser-{name}.png"), full_page=True)
 
 
+ORGANISER_EMAIL = "caseworker@mp.example.org"
+
+
 @pytest.fixture
-def console_server(file_app):
+def console_server(file_app, tmp_path):
     """The app on a free port with an open consultation and a Barking and Dagenham organiser; yields
     (base URL, app, organiser's user id)."""
-    app = file_app()
-    install_sign_in_stand_in(app)
+    app = file_app(MAIL_OUTBOX=str(tmp_path / "outbox"))
     with app.app_context():
         make_consultation("front-counters", CLOSES_AT)
-        user, _ = create_user_with_token(
-            db.session, name="Dagenham MP's office", role="organiser", borough_codes=["E09000002"]
+        user = create_user(
+            db.session,
+            None,
+            name="Dagenham MP's office",
+            role="organiser",
+            borough_codes=["E09000002"],
+            email=ORGANISER_EMAIL,
         )
         db.session.commit()
         user_id = user.id
@@ -72,14 +81,19 @@ def browser():
         launched.close()
 
 
-def signed_in_page(browser, app, base_url: str, user_id: int):
-    """A browser page whose session cookie says this staff member signed in."""
-    serializer = app.session_interface.get_signing_serializer(app)
-    cookie = serializer.dumps({"_user_id": str(user_id), "_fresh": True})
+def signed_in_page(browser, app, base_url: str):
+    """A browser page signed in as the organiser the way a person does: ask for a link, open it, press the button."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    context.add_cookies([{"name": app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": base_url}])
     page = context.new_page()
     page.set_default_timeout(60_000)
+    page.goto(f"{base_url}/staff/organiser")
+    page.get_by_label("Email address").fill(ORGANISER_EMAIL)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    [message] = messages(Path(app.config["MAIL_OUTBOX"]))
+    token = LINK.search(message.get_body(("plain",)).get_content()).group(2)
+    page.goto(f"{base_url}/staff/sign-in/{token}")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/staff/organiser$"))
     return page
 
 
@@ -166,8 +180,8 @@ def compose_and_preview(page, base_url: str) -> str:
 
 
 def test_an_organiser_runs_a_petition_and_files_a_submission_that_verifies(console_server, browser, tmp_path):
-    base_url, app, user_id = console_server
-    page = signed_in_page(browser, app, base_url, user_id)
+    base_url, app, _ = console_server
+    page = signed_in_page(browser, app, base_url)
     petition_id = start_petition(page, base_url)
     register_and_tally(page, base_url, petition_id)
     submission_id = compose_and_preview(page, base_url)
@@ -214,7 +228,7 @@ def test_after_the_deadline_the_file_button_is_replaced_by_the_closed_message(co
         submission_id = service.create_submission(db.session, owner, {**submission_body(), "petitions": []}).id
         db.session.remove()
     with time_machine.travel(london_wall_time(2030, 10, 4, 17, 30), tick=False):
-        page = signed_in_page(browser, app, base_url, user_id)
+        page = signed_in_page(browser, app, base_url)
         page.goto(f"{base_url}/staff/submissions/{submission_id}/file")
         assert page.locator("#closed-message").is_visible()
         assert page.get_by_role("button", name="File the submission").count() == 0
