@@ -8,8 +8,11 @@ INSECURE_DEFAULT_SECRET = "dev-only-secret-change-me"
 
 
 def _database_url(default: str) -> str:
-    url = os.environ.get("DATABASE_URL", default)
-    # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants the driver spelled out.
+    return database_url(os.environ.get("DATABASE_URL", default))
+
+
+def database_url(url: str) -> str:
+    """The URL as SQLAlchemy wants it: Heroku-style URLs name the dialect "postgres", and psycopg is spelled out."""
     if url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url[len("postgres://") :]
     elif url.startswith("postgresql://"):
@@ -17,16 +20,23 @@ def _database_url(default: str) -> str:
     return url
 
 
-def _engine_options(url: str) -> dict:
-    # SQLite takes one writer at a time. The background analysis thread and a command (seed-demo, import) may both
-    # write, so a writer waits for the other instead of failing after sqlite3's default 5 seconds.
-    return {"connect_args": {"timeout": 30}} if url.startswith("sqlite") else {}
+def engine_options(url: str) -> dict:
+    """Engine options for the URL the app is actually configured with (create_app calls this, not the import of
+    this module, so an app given its URL through config or a command-line flag gets its own database's options)."""
+    if url.startswith("sqlite"):
+        # SQLite takes one writer at a time. The background worker thread and a command (seed-demo, import) may
+        # both write, so a writer waits for the other instead of failing after sqlite3's default 5 seconds.
+        return {"connect_args": {"timeout": 30}}
+    # A connection the server or a proxy cut while it sat in the pool is noticed and replaced before it is used,
+    # instead of failing the request that drew it.
+    return {"pool_pre_ping": True}
 
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", INSECURE_DEFAULT_SECRET)
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'consultation.db'}")
-    SQLALCHEMY_ENGINE_OPTIONS: dict = _engine_options(SQLALCHEMY_DATABASE_URI)
+    # Extra engine options; create_app adds the ones the configured URL needs (engine_options).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
     JSON_SORT_KEYS = False
 
@@ -41,13 +51,11 @@ class Config:
 
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "memory://")
     CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "cache+memory://")
-    CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true").lower() == "true"
 
-    # Where analysis runs, never in a request: "thread" (in this process, in batches), "celery" (a worker).
+    # Where Celery tasks run, never in a request (consultation/jobs.py): "thread" (Celery's worker on a thread of
+    # this process, the embedded default), "celery" (a separate worker over CELERY_BROKER_URL), "eager" (tests).
     BACKGROUND_JOBS = os.environ.get("BACKGROUND_JOBS", "thread")
-    # Seconds a batch of new responses waits for more to arrive before it is coded (or sent to the worker).
-    ANALYSIS_BATCH_WINDOW = float(os.environ.get("ANALYSIS_BATCH_WINDOW", "0.2"))
-    # How often the sweep codes responses whose analysis never ran (the thread, or Celery beat).
+    # How often Celery beat sweeps for responses whose analysis never ran or is out of date.
     ANALYSIS_SWEEP_SECONDS = float(os.environ.get("ANALYSIS_SWEEP_SECONDS", "60"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -103,13 +111,11 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
-    SQLALCHEMY_ENGINE_OPTIONS = _engine_options(SQLALCHEMY_DATABASE_URI)
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
-    CELERY_TASK_ALWAYS_EAGER = True
     CELERY_BROKER_URL = "memory://"
-    # Background work waits until a test runs it (dispatcher.run_pending()), so tests decide when it happens.
-    BACKGROUND_JOBS = "manual"
+    # Tasks run inline, in the caller, so a test sees their effect at once; tests of the other modes switch.
+    BACKGROUND_JOBS = "eager"
     WTF_CSRF_ENABLED = False
     MAIL_SERVER = None  # tests never send real mail; they point MAIL_OUTBOX at a temporary folder
     PUBLIC_BASE_URL = "http://localhost"  # the test client's own address
@@ -122,7 +128,6 @@ class ProductionConfig(Config):
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/1")
-    CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "false").lower() == "true"
     CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 365 * 24 * 3600))

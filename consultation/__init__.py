@@ -7,7 +7,7 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import INSECURE_DEFAULT_SECRET, config_for
+from config import INSECURE_DEFAULT_SECRET, config_for, database_url, engine_options
 from consultation.clock import note_arrival
 from consultation.errors import register_error_handlers, register_page_errors
 from consultation.extensions import api, csrf, db, init_celery, limiter, migrate
@@ -27,6 +27,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.from_object(config_for(config_name))
     if overrides:
         app.config.update(overrides)
+    _configure_engine(app)
     _refuse_insecure_production(app, config_name or os.environ.get("APP_ENV", "development"))
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
@@ -56,9 +57,9 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_rooms()
     register_blueprints(app)
     register_error_handlers(app)
-    from consultation.analysis.tasks import register_background
+    from consultation.analysis.tasks import init_background
 
-    register_background(app)
+    init_background(app)
     _register_docs_assets(app)
 
     from consultation.cli import register_commands
@@ -68,18 +69,20 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 
 def register_rooms() -> None:
-    """Registrations between rooms, made here rather than as import side effects: a lower room offers a hook,
-    a higher one plugs into it (the lower room never imports the higher)."""
-    from consultation.analysis.tasks import register_listeners
-    from consultation.catalog.service import register_deadline_listener, register_structure_lock
+    """Connections between rooms, made here rather than as import side effects: a lower room sends a blinker
+    signal, a higher one's receiver is connected to it (the lower room never imports the higher). Connecting a
+    receiver twice is harmless."""
+    from consultation.analysis.tasks import queue_analysis
+    from consultation.catalog.signals import deadline_moved, structure_change_requested
+    from consultation.intake.events import responses_committed
     from consultation.intake.lateness import recompute_lateness
     from consultation.intake.service import responses_lock
     from consultation.intake.structure import register_cache_invalidation
 
-    register_structure_lock(responses_lock)
+    structure_change_requested.connect(responses_lock)
+    deadline_moved.connect(recompute_lateness)
+    responses_committed.connect(queue_analysis)
     register_cache_invalidation()
-    register_deadline_listener(recompute_lateness)
-    register_listeners()
 
 
 def register_blueprints(app: Flask) -> None:
@@ -128,6 +131,13 @@ def register_petitions(app: Flask) -> None:
     from consultation.web.errors import http_error_page
 
     register_page_errors(app, petition_pages_bp.url_prefix, http_error_page)
+
+
+def _configure_engine(app: Flask) -> None:
+    """The database URL as configured (environment, config class or overrides) decides the engine's options."""
+    url = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options(url), **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
 
 def _register_docs_assets(app: Flask) -> None:

@@ -19,7 +19,7 @@ from consultation import create_app
 from consultation.accounts.service import create_user_with_token
 from consultation.analysis.tasks import init_background
 from consultation.catalog.demo import seed_boroughs, seed_demo
-from consultation.extensions import AppContextTask, celery, db, limiter
+from consultation.extensions import db, init_celery, limiter
 from consultation.intake.structure import forget_structures
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
@@ -79,8 +79,7 @@ def clean_database(app):
 
 def _follow_the_session_app(app) -> None:
     limiter.enabled = app.config["RATELIMIT_ENABLED"]
-    celery.conf.task_always_eager = app.config["CELERY_TASK_ALWAYS_EAGER"]
-    AppContextTask.flask_app = app
+    init_celery(app)
     init_background(app)
 
 
@@ -94,11 +93,17 @@ def shared_extensions_follow_the_session_app(app):
 
 
 @pytest.fixture
-def background(app):
-    """The background dispatcher (manual in tests): `background.run_pending()` runs what intake queued."""
-    from consultation.analysis.background import dispatcher
+def embedded_jobs(app, monkeypatch):
+    """The embedded default's background mode for this test: Celery's worker on a thread of this process (its
+    `wait_until_idle(timeout)` waits for every task sent); back to inline tasks afterwards."""
+    from consultation.jobs import embedded
 
-    return dispatcher
+    monkeypatch.setitem(app.config, "BACKGROUND_JOBS", "thread")
+    init_celery(app)
+    yield embedded
+    assert embedded.wait_until_idle(timeout=60), "background tasks still running at the end of the test"
+    monkeypatch.undo()
+    init_celery(app)
 
 
 @pytest.fixture

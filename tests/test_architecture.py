@@ -31,8 +31,9 @@ FLOORS = {
     "models": 8,
     "worker": 8,
 }
-# Cross-room hooks: a lower room offers them and create_app plugs a higher room in; no module calls them on import.
-HOOKS = ("on_responses_changed", "register_structure_lock", "register_deadline_listener", "register_listeners")
+# Cross-room hooks: a lower room sends blinker signals and create_app connects a higher room's receivers; no module
+# connects (by a call or a decorator) on import.
+HOOKS = ("connect", "connect_via", "register_cache_invalidation")
 # What other rooms may import from analysis: its service package (the public face) and its models.
 ANALYSIS_FACE = ("consultation.analysis.service", "consultation.analysis.models")
 # Only the factory and the CLI plug analysis's routes, tasks, commands and seed data in.
@@ -190,9 +191,34 @@ def test_no_module_registers_itself_into_a_lower_room_on_import():
             for item in calls + decorators:
                 text = ast.unparse(item)
                 hook = text.split("(")[0].rpartition(".")[2]
-                if hook in HOOKS or "STRUCTURE_LOCKS" in text or "DEADLINE_LISTENERS" in text:
+                if hook in HOOKS:
                     problems.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {text}")
     assert not problems, "\n".join(problems)
+
+
+def _source_lines_with(*needles: str) -> list[str]:
+    found = []
+    for path in all_modules():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if any(needle in line for needle in needles):
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{number}: {line.strip()}")
+    return found
+
+
+def test_rooms_announce_through_blinker_signals_not_hand_made_registries():
+    """A list of listeners kept by hand (appended to, looped over) is what blinker's signals already do."""
+    assert not _source_lines_with("STRUCTURE_LOCKS", "DEADLINE_LISTENERS", "_listeners: list", "_listeners = []")
+
+
+def test_no_thread_is_killed_through_ctypes():
+    """An asynchronous exception sent into a thread can land anywhere (or be dropped); a stuck render is stopped by
+    ending the child process it runs in."""
+    assert not _source_lines_with("PyThreadState_SetAsyncExc")
+
+
+def test_the_arrival_time_is_read_one_way():
+    """clock.arrival_time() is the request's arrival time everywhere: no blueprint keeps one of its own on `g`."""
+    assert not _source_lines_with("g.received_at", "g.arrived_at", "def _received_at(", "def _at(")
 
 
 def test_schemas_take_their_constants_from_models_or_constants_never_from_services():

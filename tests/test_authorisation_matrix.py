@@ -145,7 +145,7 @@ MATRIX: dict[str, Entry] = {
     "POST /api/v1/submissions/{submission_id}/render":         Entry("401 202 403 202 202"),
     "GET /api/v1/submissions/{submission_id}/renders/{job_id}": Entry(READERS_OF_A),
     "GET /api/v1/submissions/{submission_id}/pdf":             Entry("401 404 403 404 404"),
-    "POST /api/v1/submissions/{submission_id}/file":           Entry("401 201 403 403 201"),
+    "POST /api/v1/submissions/{submission_id}/file":           Entry("401 202 403 403 202"),
     "GET /api/v1/submissions/verify?sha256=" + "0" * 64:       Entry(PUBLIC),
     # operations (metrics are open in the test configuration: no METRICS_TOKEN)
     "GET /healthz":                                            Entry(PUBLIC),

@@ -1,7 +1,7 @@
-"""The embedded default as `make run` serves it (SQLite file, threaded server, background thread): 40 submissions
-from 20 threads at once, then a reviewer's `analysis/run`, which is queued (202) every time and never run inside
-the request. Before the background thread, eager Celery tasks overlapped in the request threads and left Celery's
-"join will block" flag stuck, and every `analysis/run` then failed with a 500."""
+"""The embedded default as `make run` serves it (SQLite file, threaded server, Celery's worker on a thread): 40
+submissions from 20 threads at once, then a reviewer's `analysis/run`, which is queued (202) every time and never
+run inside the request. When tasks ran eagerly in the request threads they overlapped and left Celery's "join
+will block" flag stuck, and every `analysis/run` then failed with a 500."""
 
 import http.client
 import json
@@ -15,10 +15,10 @@ from werkzeug.serving import make_server
 
 from consultation import create_app
 from consultation.accounts.service import create_user_with_token
-from consultation.analysis.background import dispatcher
 from consultation.analysis.models import ResponseAnalysis
 from consultation.catalog.demo import DEMO_SLUG, seed_demo
 from consultation.extensions import db
+from consultation.jobs import embedded
 
 SUBMISSIONS = 40
 THREADS = 20
@@ -51,7 +51,7 @@ def embedded_server(tmp_path):
     yield app, httpd.server_port, token
     httpd.shutdown()
     thread.join()
-    dispatcher.wait_until_idle(timeout=60)
+    embedded.wait_until_idle(timeout=60)
     with app.app_context():
         db.engine.dispose()
 
@@ -88,8 +88,7 @@ def test_concurrent_submissions_then_analysis_run_is_queued_every_time(embedded_
     assert [status for status, _ in runs] == [202] * 5, runs
     assert all(body["status"] == "queued" for _, body in runs)
 
-    assert dispatcher.wait_until_idle(timeout=120), dispatcher.last_error
-    assert dispatcher.last_error is None
+    assert embedded.wait_until_idle(timeout=120)
     with app.app_context():
         assert db.session.scalar(select(func.count(ResponseAnalysis.response_id))) == SUBMISSIONS
         db.session.remove()

@@ -77,7 +77,7 @@ def test_readyz_is_503_when_the_broker_is_unreachable(file_database):
         "testing",
         {
             "SQLALCHEMY_DATABASE_URI": file_database,
-            "CELERY_TASK_ALWAYS_EAGER": False,
+            "BACKGROUND_JOBS": "celery",
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{_closed_port()}/0",
         },
     )
@@ -91,7 +91,7 @@ def test_readyz_is_503_when_the_broker_is_unreachable(file_database):
 def test_readyz_checks_a_real_broker_and_metrics_read_its_queue_depth(file_database):
     live = create_app(
         "testing",
-        {"SQLALCHEMY_DATABASE_URI": file_database, "CELERY_TASK_ALWAYS_EAGER": False, "CELERY_BROKER_URL": REDIS_URL},
+        {"SQLALCHEMY_DATABASE_URI": file_database, "BACKGROUND_JOBS": "celery", "CELERY_BROKER_URL": REDIS_URL},
     )
     with live.app_context():
         upgrade()

@@ -163,6 +163,8 @@ class AnalysisLock(db.Model):
     )
     holder: Mapped[str] = mapped_column(String(64), nullable=False)
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The holder's heartbeat: a lock whose refresh stopped (past the stale limit) is taken over.
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class CodingClaim(db.Model):

@@ -1,43 +1,38 @@
-"""Background analysis: the Celery tasks, and how intake's notices reach them (analysis/background.py).
+"""Background analysis as Celery tasks: a notice's batch, a reviewer's whole run, and the periodic sweep.
 
-`BACKGROUND_JOBS` chooses where the coding happens, never inside a request:
-- `thread` (the embedded default): a thread in the web process codes batches of new responses and sweeps;
-- `celery` (production): the thread sends one message per batch to a Celery worker; Celery beat sweeps;
-- `manual` (tests): notices wait until `dispatcher.run_pending()` is called.
+Where they run is the app's BACKGROUND_JOBS (consultation/jobs.py): Celery's worker on a thread of the web
+process in the embedded default, a separate worker over Redis in production, inline in tests. Never inside the
+request that sent them (except `eager`, the tests' mode).
 
 The tasks acknowledge late and are rejected back to the queue when their worker dies, so a job killed mid-way is
-run again; the pipeline commits per batch and skips what it already coded, so a rerun finishes the job.
+run again; the pipeline commits per batch and skips what it already coded, so a rerun finishes the job. A cut
+database connection (OperationalError and its kin) is retried with exponential back-off; a busy consultation
+(another run holds its lock) is retried after BUSY_RETRY_SECONDS.
 """
 
-import atexit
 import logging
 import os
+import time
 
-from celery.exceptions import OperationalError
+from celery.exceptions import OperationalError as BrokerUnavailable
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
-from consultation.analysis.background import (
-    analyse_consultation_slug,
-    analyse_response_ids,
-    dispatcher,
-    sweep,
-)
+from consultation.analysis.background import analyse_batch, analyse_consultation_slug, sweep
 from consultation.analysis.service.locking import AnalysisBusy
 from consultation.catalog.service import get_consultation
 from consultation.errors import ApiError
 from consultation.extensions import celery, db
-from consultation.intake import events
+from consultation.jobs import RELIABLE
 
 log = logging.getLogger(__name__)
 
-BACKGROUND_MODES = ("thread", "celery", "manual")
 BUSY_RETRY_SECONDS = 30
+BROKER_BACK_OFF_SECONDS = 30
+TASK_LOCK_WAIT = 5.0  # seconds a task waits for a consultation's lock before it retries later
 SWEEP_TASK = "analysis.sweep_pending"
-# Robust delivery: acknowledged only once done, and requeued if the worker process dies mid-job.
-RELIABLE = {"acks_late": True, "reject_on_worker_lost": True}
 
 
 def configured_workers() -> int:
@@ -46,16 +41,16 @@ def configured_workers() -> int:
     return max(1, int(value)) if value else (os.cpu_count() or 1)
 
 
-@celery.task(name="analysis.analyse_responses", bind=True, max_retries=None, **RELIABLE)
+@celery.task(name="analysis.analyse_responses", bind=True, **RELIABLE)
 def analyse_responses(self, response_ids: list[int]) -> list[dict]:
-    """Analyse the given responses (new, amended or withdrawn), grouped by consultation."""
+    """Analyse the given responses (new, amended or withdrawn) and the others still waiting beside them."""
     try:
-        return analyse_response_ids(db.session, response_ids, workers=configured_workers())
+        return analyse_batch(db.session, response_ids, workers=configured_workers(), lock_wait=TASK_LOCK_WAIT)
     except AnalysisBusy as busy:
         raise self.retry(countdown=BUSY_RETRY_SECONDS, exc=busy) from None
 
 
-@celery.task(name="analysis.analyse_consultation", bind=True, max_retries=None, **RELIABLE)
+@celery.task(name="analysis.analyse_consultation", bind=True, **RELIABLE)
 def analyse_consultation(self, slug: str, force: bool = False) -> dict | None:
     """Analyse a whole consultation: incremental (only what changed) unless `force`."""
     try:
@@ -73,66 +68,29 @@ def sweep_pending() -> list[dict]:
         return []  # a run is going on; the next sweep looks again
 
 
-def _run_in_process(response_ids: list[int], runs: list[tuple[str, bool]]) -> None:
-    workers = configured_workers()
-    for slug, force in runs:
-        analyse_consultation_slug(db.session, slug, force=force, workers=workers)
-    if response_ids:
-        analyse_response_ids(db.session, response_ids, workers=workers)
+class _BrokerBackOff:
+    """After a failed send, notices are not sent for BROKER_BACK_OFF_SECONDS: each attempt with the broker down
+    costs a request the connection timeout, and the sweep codes whatever was not sent."""
+
+    until = 0.0
 
 
-def _send_to_worker(response_ids: list[int], runs: list[tuple[str, bool]]) -> None:
-    # retry=False: with the broker down this fails at once instead of holding the thread; the sweep catches up.
+def queue_analysis(sender, *, response_ids: list[int]) -> None:
+    """Receiver of intake's responses_committed signal: send the analysis task, never run the analysis here."""
+    if time.monotonic() < _BrokerBackOff.until:
+        return
     try:
-        if response_ids:
-            analyse_responses.apply_async((response_ids,), retry=False)
-    except (OperationalError, OSError) as error:
+        analyse_responses.apply_async((list(response_ids),), retry=False)
+    except (BrokerUnavailable, OSError) as error:
+        _BrokerBackOff.until = time.monotonic() + BROKER_BACK_OFF_SECONDS
         log.warning("Could not queue analysis of %d responses (%s); the sweep will code them", len(response_ids), error)
 
 
-def _sweep_in_process() -> None:
-    try:
-        sweep(db.session, workers=configured_workers())
-    except AnalysisBusy:
-        pass  # someone else is coding this consultation now; the next sweep looks again
-
-
-def notify_analysis(response_ids: list[int]) -> None:
-    """Intake listener: note what intake just committed for the background thread (never runs analysis here)."""
-    dispatcher.submit(response_ids)
-
-
 def init_background(app: Flask) -> None:
-    """Configure the background dispatcher and Celery beat's sweep for this app; called by create_app()."""
-    mode = app.config["BACKGROUND_JOBS"]
-    if mode not in BACKGROUND_MODES:
-        raise RuntimeError(f"BACKGROUND_JOBS={mode!r}; choose one of {', '.join(BACKGROUND_MODES)}")
+    """Celery beat's sweep for this app (the worker's beat, or the embedded beat thread); called by create_app()."""
+    _BrokerBackOff.until = 0.0
     sweep_seconds = float(app.config["ANALYSIS_SWEEP_SECONDS"])
-    dispatcher.configure(
-        app,
-        _send_to_worker if mode == "celery" else _run_in_process,
-        sweeper=_sweep_in_process if mode == "thread" else None,
-        threaded=mode != "manual",
-        batch_window=float(app.config["ANALYSIS_BATCH_WINDOW"]),
-        sweep_seconds=sweep_seconds,
-    )
     celery.conf.beat_schedule = {"sweep-pending-analysis": {"task": SWEEP_TASK, "schedule": sweep_seconds}}
-
-
-def register_background(app: Flask) -> None:
-    """Called once by create_app(): configure, and start the thread with the first request (not at import, nor in
-    CLI commands), so the embedded sweep runs from then on. Starting is a no-op once running, or without a thread."""
-    init_background(app)
-    app.before_request(dispatcher.start)
-    if app.config["BACKGROUND_JOBS"] == "celery":
-        # A worker process recycled by gunicorn sends what it gathered in its last batch window on the way out
-        # (one cheap message); coding it here would hold the exit, so the thread mode leaves that to the sweep.
-        atexit.register(dispatcher.hand_over_on_exit)
-
-
-def register_listeners() -> None:
-    """Called by create_app: note what intake commits for the background thread (registering twice is harmless)."""
-    events.on_responses_changed(notify_analysis)
 
 
 def request_analysis(session: Session, user: User, slug: str, *, force: bool = False) -> dict:
@@ -140,11 +98,8 @@ def request_analysis(session: Session, user: User, slug: str, *, force: bool = F
     consultation = get_consultation(session, slug)
     record_audit(session, user, "analyse", "consultation", consultation.slug, {"force": force})
     session.commit()
-    if current_app.config["BACKGROUND_JOBS"] != "celery":
-        dispatcher.submit_run(consultation.slug, force)
-        return {"consultation": slug, "status": "queued", "task_id": None, "result": None}
     try:
         queued = analyse_consultation.apply_async((consultation.slug, force), retry=False)
-    except (OperationalError, OSError) as error:
+    except (BrokerUnavailable, OSError) as error:
         raise ApiError(503, "broker_unavailable", "The analysis queue cannot be reached; try again shortly.") from error
     return {"consultation": slug, "status": "queued", "task_id": queued.id, "result": None}

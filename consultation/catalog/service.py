@@ -1,6 +1,5 @@
 """Consultations and their questionnaires: reading, creating and changing them."""
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,6 +9,7 @@ from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.boroughs import boroughs_by_code
 from consultation.catalog.models import Consultation, Question, Questionnaire, Station
+from consultation.catalog.signals import deadline_moved, structure_change_requested
 from consultation.clock import as_utc, now
 from consultation.errors import Conflict, NotFound, ValidationFailed
 
@@ -172,37 +172,12 @@ def create_consultation(session: Session, user: User, data: dict) -> Consultatio
     return get_consultation(session, data["slug"])
 
 
-# Rooms above the catalog (intake) register checks here that say why a consultation's questions or
-# stations may no longer be replaced; the catalog cannot import them without inverting the floors.
-# create_app registers them explicitly (register_structure_lock); importing a room registers nothing.
-StructureLock = Callable[[Session, Consultation], str | None]
-STRUCTURE_LOCKS: list[StructureLock] = []
-
-
-def register_structure_lock(lock: StructureLock) -> None:
-    """Add a check that may refuse replacing a consultation's questions or stations; registering twice is harmless."""
-    if lock not in STRUCTURE_LOCKS:
-        STRUCTURE_LOCKS.append(lock)
-
-
 def structure_lock_reason(session: Session, consultation: Consultation) -> str | None:
-    for lock in STRUCTURE_LOCKS:
-        reason = lock(session, consultation)
+    """Why the consultation's questions or stations may no longer be replaced (asked of the rooms above), or None."""
+    for _, reason in structure_change_requested.send(consultation, session=session):
         if reason:
             return reason
     return None
-
-
-# Rooms above the catalog (intake) register what must follow when a consultation's deadline moves (responses
-# received between the old and the new deadline change their lateness), run in the same transaction.
-DeadlineListener = Callable[[Session, Consultation], None]
-DEADLINE_LISTENERS: list[DeadlineListener] = []
-
-
-def register_deadline_listener(listener: DeadlineListener) -> None:
-    """Call `listener(session, consultation)` whenever closes_at changes, before the change commits."""
-    if listener not in DEADLINE_LISTENERS:
-        DEADLINE_LISTENERS.append(listener)
 
 
 def update_consultation(session: Session, user: User, slug: str, data: dict) -> Consultation:
@@ -213,12 +188,11 @@ def update_consultation(session: Session, user: User, slug: str, data: dict) -> 
     for field in ("title", "summary", "consulting_body"):
         if field in data:
             setattr(consultation, field, data[field])
-    deadline_moved = as_utc(closes_at) != consultation.closes_at
+    moved = as_utc(closes_at) != consultation.closes_at
     consultation.opens_at, consultation.closes_at = as_utc(opens_at), as_utc(closes_at)
-    if deadline_moved:
+    if moved:
         session.flush()
-        for listener in DEADLINE_LISTENERS:
-            listener(session, consultation)
+        deadline_moved.send(consultation, session=session)
     if "questionnaire" in data or "stations" in data:
         reason = structure_lock_reason(session, consultation)
         if reason:

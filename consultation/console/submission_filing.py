@@ -3,8 +3,9 @@ filing confirmation page and the receipt.
 
 Filing freezes the submission, records its SHA-256 and counts it as a response of the `submission` channel for
 each of its stations; the deadline is the consultation's, judged by when the request arrived (server clock,
-London time). After the deadline the confirmation page says the consultation has closed instead of offering the
-button, and a late POST is refused the same way.
+London time). The request only locks the draft and queues the filing job; the confirmation page follows the job
+(refreshing itself) and moves on to the receipt when it is done. After the deadline the confirmation page says
+the consultation has closed instead of offering the button, and a late POST is refused the same way.
 """
 
 from flask import Response, redirect, render_template, request, url_for
@@ -15,9 +16,10 @@ from consultation.clock import arrival_time
 from consultation.console.organiser_base import staff_user
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db
-from consultation.submissions import service
+from consultation.submissions import service, tasks
 
 CLOSED_CODES = ("consultation_closed", "consultation_not_open")
+REFRESH_SECONDS = 2
 
 
 def page_image(submission_id: int, job_id: str, number: int):
@@ -52,37 +54,42 @@ def letterhead(submission_id: int):
 
 
 def _confirmation(found, *, closed_message: str | None = None, status: int = 200):
-    at = arrival_time()
-    state = consultation_status(found.consultation, at)
+    user = staff_user()
+    filing_job = service.latest_render(db.session, user, found.id, purpose="filing")
     body = render_template(
         "console/organiser/file_confirm.html",
         submission=found,
-        job=service.latest_render(db.session, staff_user(), found.id),
-        open=state == "open" and closed_message is None,
+        job=service.latest_render(db.session, user, found.id),
+        filing_job=filing_job,
+        open=consultation_status(found.consultation, arrival_time()) == "open" and closed_message is None,
         closed_message=closed_message,
     )
-    return body, status
+    headers = {"Cache-Control": "no-store"}
+    if found.status == "filing":
+        # The page refreshes itself until the filing job ends: then the receipt, or the reason it failed.
+        headers["Refresh"] = str(REFRESH_SECONDS)
+    return body, status, headers
 
 
 def file(submission_id: int):
-    """GET: what filing does, and the deadline; POST: file it (the service checks the deadline and freezes it)."""
+    """GET: what filing does and the deadline (or the filing's progress); POST: file it. The request's arrival
+    time decides lateness; the filing job renders and files the locked draft, never the request."""
     user = staff_user()
     found = service.get_submission(db.session, user, submission_id)
     permissions.ensure_may_change(user, found, "submission")
     if found.status == "filed":
         return redirect(url_for("organiser.receipt", submission_id=submission_id), code=303)
-    if request.method != "POST":
+    if request.method != "POST" or found.status == "filing":
         return _confirmation(found)
     try:
-        service.file_submission(db.session, user, submission_id, received_at=arrival_time())
+        tasks.start_filing(db.session, user, submission_id, received_at=arrival_time())
     except ApiError as error:
         if error.code not in CLOSED_CODES:
             raise
         db.session.rollback()
-        return _confirmation(
-            service.get_submission(db.session, user, submission_id), closed_message=error.message, status=error.status
-        )
-    return redirect(url_for("organiser.receipt", submission_id=submission_id), code=303)
+        found = service.get_submission(db.session, user, submission_id)
+        return _confirmation(found, closed_message=error.message, status=error.status)
+    return redirect(url_for("organiser.file", submission_id=submission_id), code=303)
 
 
 def receipt(submission_id: int):

@@ -99,7 +99,7 @@ def submission(submission_id: int):
     """The editor: GET shows the draft and its latest preview; POST saves it (and, if asked, renders a preview)."""
     user = staff_user()
     found = service.get_submission(db.session, user, submission_id)
-    if request.method != "POST" or found.status == "filed":
+    if request.method != "POST" or found.status != "draft":
         return _editor(found, values=submission_forms.values_of(found))
     permissions.ensure_may_change(user, found, "submission")
     values = submission_forms.read_form(request.form)

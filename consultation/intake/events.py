@@ -1,36 +1,38 @@
-"""What intake announces after it has committed new or changed responses.
+"""What intake announces after it has committed new or changed responses, as a blinker signal.
 
-Intake sits below analysis, so it cannot call it; analysis registers a listener here in create_app() (it
-notes the ids for its background thread, which codes them or sends them to a Celery worker). Listeners run
-after the commit, so a failing listener never loses a response, and a lost notice is not lost work either:
-analysis's periodic sweep codes every response that has no analysis (analysis/background.py).
+Intake sits below analysis, so it cannot call it; create_app() connects analysis's receiver to
+`responses_committed` (it queues the analysis task, which codes them off the request). Receivers run after the
+commit, so a failing receiver never loses a response, and a lost notice is not lost work either: analysis's
+periodic sweep codes every response whose analysis never ran or is out of date.
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+
+from blinker import Namespace
 
 log = logging.getLogger(__name__)
+SENDER = "intake"
 
-ResponsesListener = Callable[[list[int]], None]
-_listeners: list[ResponsesListener] = []
-
-
-def on_responses_changed(listener: ResponsesListener) -> ResponsesListener:
-    """Register a listener; usable as a decorator. Registering twice is harmless."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-    return listener
+intake_signals = Namespace()
+responses_committed = intake_signals.signal(
+    "responses-committed",
+    doc="Responses were created, amended or withdrawn and committed; receivers get `response_ids` (a list).",
+)
 
 
 def responses_changed(response_ids: Iterable[int]) -> None:
-    """Call after commit with the ids of responses that were created, amended or withdrawn."""
+    """Call after commit with the ids of responses that were created, amended or withdrawn.
+
+    Each receiver is called on its own: one that fails is logged and the others still hear (blinker's `send`
+    would stop at the first failure)."""
     ids = list(response_ids)
     if not ids:
         return
-    for listener in list(_listeners):
+    for receiver in list(responses_committed.receivers_for(SENDER)):
         try:
-            listener(ids)
+            receiver(SENDER, response_ids=ids)
         except Exception:  # the responses are already safe; the sweep (or `flask analyse`) codes them later
             log.exception(
-                "Listener %r failed for %d responses; the analysis sweep will pick them up", listener, len(ids)
+                "Receiver %r failed for %d responses; the analysis sweep will pick them up", receiver, len(ids)
             )

@@ -2,7 +2,7 @@
 
 `late` is stored (aggregates, quotes and exports filter on it, by index) and means what the deadline rule says:
 received at or after closes_at. A stored flag must not outlive the deadline it was judged against, so create_app
-registers `recompute_lateness` with the catalog, which calls it in the transaction that moves closes_at.
+connects `recompute_lateness` to the catalog's deadline_moved signal, sent in the transaction that moves closes_at.
 """
 
 from sqlalchemy import and_, false, true, update
@@ -12,7 +12,7 @@ from consultation.catalog.models import Consultation
 from consultation.intake.models import Response
 
 
-def recompute_lateness(session: Session, consultation: Consultation) -> int:
+def recompute_lateness(consultation: Consultation, *, session: Session) -> int:
     """Re-judge every response of the consultation against its current closes_at; returns how many changed."""
     closes_at = consultation.closes_at
     became_late = session.execute(

@@ -35,11 +35,6 @@ REPLAYED = {"Idempotent-Replayed": "true"}
 public_write = limiter.shared_limit(lambda: current_app.config["RATELIMIT_PUBLIC_WRITE"], scope="public-write")
 
 
-def _received_at():
-    # The deadline is decided by when the request arrived (noted by create_app before anything reads the body).
-    return arrival_time()
-
-
 def _idempotency(headers: dict, fingerprint) -> IdempotencyRequest | None:
     key = headers.get("idempotency_key")
     if not key:
@@ -66,7 +61,7 @@ class ConsultationResponses(MethodView):
     def post(self, data, headers, slug):
         """Submit a response about one station (public, until the deadline)"""
         receipt = service.submit_response(
-            db.session, slug=slug, received_at=_received_at(), idempotency=_idempotency(headers, data), **data
+            db.session, slug=slug, received_at=arrival_time(), idempotency=_idempotency(headers, data), **data
         )
         return receipt, 201, REPLAYED if receipt.replayed else {}
 
@@ -122,7 +117,7 @@ class ResponseDetail(MethodView):
     def patch(self, data, headers, reference):
         """Amend your response before the deadline (edit token); answers given replace all answers"""
         return service.amend_response(
-            db.session, reference=reference, edit_token=headers["edit_token"], at=_received_at(), **data
+            db.session, reference=reference, edit_token=headers["edit_token"], at=arrival_time(), **data
         )
 
 
@@ -135,5 +130,5 @@ class ResponseWithdrawal(MethodView):
     def post(self, headers, reference):
         """Withdraw your response before the deadline (edit token); its history is kept"""
         return service.withdraw_response(
-            db.session, reference=reference, edit_token=headers["edit_token"], at=_received_at()
+            db.session, reference=reference, edit_token=headers["edit_token"], at=arrival_time()
         )

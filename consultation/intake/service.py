@@ -41,8 +41,9 @@ REFERENCE_ATTEMPTS = 5
 CLOSED_STATUS = 409  # the request is fine; the consultation's state (closed, not open) refuses it
 
 
-def responses_lock(session: Session, consultation: Consultation) -> str | None:
-    """A catalog structure lock (create_app registers it): questions and stations stay once responses exist."""
+def responses_lock(consultation: Consultation, *, session: Session) -> str | None:
+    """Receiver of the catalog's structure_change_requested (connected by create_app): questions and stations stay
+    once responses exist."""
     count = session.scalar(select(func.count(Response.id)).where(Response.consultation_id == consultation.id))
     if count:
         return f"Questions and stations cannot be replaced: {count} responses already refer to them."

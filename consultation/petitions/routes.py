@@ -45,18 +45,13 @@ signing_limit = limiter.shared_limit(
 public_write = limiter.shared_limit(lambda: current_app.config["RATELIMIT_PUBLIC_WRITE"], scope="public-write")
 
 
-def _at():
-    # The deadline is judged by when the request arrived (noted by create_app before anything else runs).
-    return arrival_time()
-
-
 def public_base_url() -> str:
     """Links in emails: PUBLIC_BASE_URL when set (production), else the address this request came to."""
     return current_app.config.get("PUBLIC_BASE_URL") or request.url_root
 
 
 def with_totals(petition):
-    petition.status = service.petition_status(petition, _at())
+    petition.status = service.petition_status(petition, arrival_time())
     petition.totals = service.petition_totals(db.session, petition.id)
     return petition
 
@@ -80,7 +75,7 @@ class Petitions(MethodView):
     @blp.response(201, PetitionSchema)
     def post(self, data):
         """Create a petition about stations in your boroughs (organisers, admins)"""
-        petition = service.create_petition(db.session, current_user(), at=_at(), **data)
+        petition = service.create_petition(db.session, current_user(), at=arrival_time(), **data)
         return with_totals(petition)
 
 
@@ -97,7 +92,7 @@ class PetitionDetail(MethodView):
     @blp.alt_response(409, response="DEFAULT_ERROR", description="petition_has_signatures")
     def patch(self, data, petition_id):
         """Change your petition; after the first signature, only its title and text (owner)"""
-        return with_totals(service.update_petition(db.session, current_user(), petition_id, data, at=_at()))
+        return with_totals(service.update_petition(db.session, current_user(), petition_id, data, at=arrival_time()))
 
 
 @blp.route("/<int:petition_id>/totals")
@@ -122,7 +117,7 @@ class PetitionSignatures(MethodView):
             petition_id=petition_id,
             mail=current_settings(),
             base_url=public_base_url(),
-            at=_at(),
+            at=arrival_time(),
             **data,
         )
         return {
@@ -161,7 +156,7 @@ class PetitionConfirm(MethodView):
     @blp.alt_response(410, response="DEFAULT_ERROR", description="confirmation_expired")
     def post(self, data, petition_id):
         """Confirm a signature with the token from its email (public); confirming again changes nothing"""
-        result = service.confirm_signature(db.session, petition_id, data["token"], at=_at())
+        result = service.confirm_signature(db.session, petition_id, data["token"], at=arrival_time())
         if result.outcome == "unknown":
             raise ApiError(404, "unknown_token", "This confirmation link is not valid for this petition.")
         if result.outcome == "expired":

@@ -14,7 +14,9 @@ from consultation.clock import now
 from consultation.common import UTCDateTime
 from consultation.extensions import db
 
-SUBMISSION_STATUSES = ("draft", "filed")
+# "filing": a filing job is rendering the final PDF; the submission is locked until it is filed or back to draft.
+SUBMISSION_STATUSES = ("draft", "filing", "filed")
+RENDER_PURPOSES = ("draft", "filing")
 RENDER_STATUSES = ("queued", "running", "done", "failed")
 
 
@@ -66,6 +68,21 @@ class SubmissionRender(db.Model):
     pages: Mapped[int | None] = mapped_column(Integer, nullable=True)
     sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # "filing": the render that becomes the filed PDF; it keeps the filing request's arrival time, the reference the
+    # PDF prints, and the hash of the draft it was asked for (the filing fails if the draft is no longer that one).
+    purpose: Mapped[str] = mapped_column(String(10), nullable=False, default="draft", server_default="draft")
+    draft_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    filing_reference: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+    submission = relationship("Submission")
+
+    @property
+    def filing(self):
+        """The receipt a finished filing job produced (None for a draft render, or a filing not done)."""
+        if self.purpose != "filing" or self.status != "done":
+            return None
+        return self.submission.filing
 
 
 class SubmissionFiling(db.Model):

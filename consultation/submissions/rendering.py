@@ -1,18 +1,20 @@
 """HTML to PDF for submissions: WeasyPrint with the project-only fetcher, PDF/A-3b, tags and a time limit.
 
-The time limit: WeasyPrint has no cancellation hook, and a render must be stoppable inside web requests and
-Celery's worker processes alike (which may not start child processes), so the layout runs in a thread and,
-past the limit, that thread is interrupted with an asynchronous exception (CPython's
-PyThreadState_SetAsyncExc). WeasyPrint lays out in Python, so the exception lands within milliseconds, the
-thread unwinds and its memory is freed; the caller gets a clear error at once either way.
+The time limit: WeasyPrint has no cancellation hook, so the layout runs in a child process, and past the limit
+that process is killed: its memory goes with it and nothing it did can leak into the caller. The children come
+from a fork server (started once per process, with WeasyPrint and this module already imported), so a render
+pays a fork, not an interpreter start, and no child is forked from a process that runs other threads (the web
+server's, the embedded worker's). The caller gets a clear error either way. In production the Celery task has
+its own hard `time_limit` too, a backstop should the worker itself hang.
 """
 
-import ctypes
 import hashlib
-import threading
+import multiprocessing
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.connection import Connection
 
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -26,12 +28,11 @@ from consultation.submissions.models import Submission
 PDF_VARIANT = "pdf/a-3b"
 TEMPLATE = "pdf/submission.html"
 DEFAULT_TIME_LIMIT = 120.0
+CHILD_NAME = "submission-render"
+# What the fork server imports once, so each render's child starts with WeasyPrint loaded.
+PRELOAD = ["consultation.submissions.rendering"]
 
 Progress = Callable[[str], None]
-
-
-class RenderTimedOut(BaseException):
-    """Raised inside the render thread to stop it; BaseException so WeasyPrint's `except Exception` lets it pass."""
 
 
 class RenderTimeLimitExceeded(ApiError):
@@ -43,57 +44,86 @@ class RenderTimeLimitExceeded(ApiError):
         )
 
 
+class RenderFailed(ApiError):
+    def __init__(self, reason: str):
+        super().__init__(500, "render_failed", f"The PDF could not be rendered: {reason}")
+
+
+@dataclass
+class FetchRecord:
+    """What the render's fetcher served and refused (it ran in the child; these are its lists, sent back)."""
+
+    served: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
 @dataclass
 class RenderedPdf:
     pdf: bytes
     pages: int
     sha256: str
-    fetcher: ProjectURLFetcher
+    fetcher: FetchRecord
 
 
 def time_limit_seconds() -> float:
     return float(current_app.config.get("SUBMISSION_RENDER_TIME_LIMIT", DEFAULT_TIME_LIMIT))
 
 
-# How often, and how far apart, the stop is sent: an asynchronous exception that lands inside a callback the
-# interpreter runs for itself (a weakref's, a finaliser's) is printed and dropped, so one delivery can be lost.
-STOP_ATTEMPTS = 10
-STOP_INTERVAL = 0.1
+def _lay_out(connection: Connection, html: str, resources: dict, attachments: dict) -> None:
+    """The child's work: lay out and write the PDF, sending progress and then the result down `connection`."""
+    fetcher = ProjectURLFetcher(resources)
+    try:
+        connection.send(("progress", "laying out pages"))
+        document = HTML(string=html, base_url=SCHEME, url_fetcher=fetcher).render(pdf_tags=True)
+        connection.send(("progress", f"writing {len(document.pages)} pages"))
+        files = [
+            Attachment(
+                string=content,
+                name=name,
+                description=f"{name}: figures stated in this document",
+                relationship="Data",
+                url_fetcher=fetcher,
+            )
+            for name, content in attachments.items()
+        ]
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, attachments=files)
+        connection.send(("done", (pdf, len(document.pages), FetchRecord(fetcher.served, fetcher.refused))))
+    except Exception as error:  # sent to the parent, which raises it as a clear error
+        connection.send(("error", f"{type(error).__name__}: {str(error)[:300]}"))
+    finally:
+        connection.close()
 
 
-def _stop(thread: threading.Thread) -> bool:
-    """Interrupt the render thread, sending the stop again until it ends; whether it ended within a second.
-
-    The caller is answered either way; a thread that outlives the attempts is a daemon and ends with the process.
-    """
-    for _ in range(STOP_ATTEMPTS):
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(RenderTimedOut))
-        thread.join(STOP_INTERVAL)
-        if not thread.is_alive():
-            return True
-    return False
-
-
-def _run_with_time_limit(work: Callable[[], object], seconds: float):
-    outcome: dict = {}
-
-    def target():
-        try:
-            outcome["value"] = work()
-        except BaseException as error:  # handed to the caller's thread below
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target, name="submission-render", daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        _stop(thread)
-        raise RenderTimeLimitExceeded(seconds)
-    if isinstance(outcome.get("error"), RenderTimedOut):
-        raise RenderTimeLimitExceeded(seconds)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
+def run_in_child(target: Callable, args: tuple, *, seconds: float, progress: Progress | None = None):
+    """Run `target(connection, *args)` in a child process and return what it sends as ("done", value); the child
+    is killed once `seconds` have passed (RenderTimeLimitExceeded), and never outlives this call."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=target, args=(sending, *args), name=CHILD_NAME, daemon=True)
+    child.start()
+    sending.close()
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not receiving.poll(remaining):
+                raise RenderTimeLimitExceeded(seconds)
+            try:
+                kind, value = receiving.recv()
+            except EOFError:
+                raise RenderFailed("the render process ended without a result.") from None
+            if kind == "done":
+                return value
+            if kind == "error":
+                raise RenderFailed(value)
+            if progress:
+                progress(value)
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiving.close()
 
 
 def html_to_pdf(
@@ -105,29 +135,10 @@ def html_to_pdf(
     progress: Progress | None = None,
 ) -> RenderedPdf:
     """Lay out and write the PDF: PDF/A-3b, tagged, CSV files attached, only project: resources fetched."""
-    fetcher = ProjectURLFetcher(resources)
-
-    def work():
-        if progress:
-            progress("laying out pages")
-        document = HTML(string=html, base_url=SCHEME, url_fetcher=fetcher).render(pdf_tags=True)
-        if progress:
-            progress(f"writing {len(document.pages)} pages")
-        files = [
-            Attachment(
-                string=content,
-                name=name,
-                description=f"{name}: figures stated in this document",
-                relationship="Data",
-                url_fetcher=fetcher,
-            )
-            for name, content in (attachments or {}).items()
-        ]
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True, attachments=files)
-        return pdf, len(document.pages)
-
-    pdf, pages = _run_with_time_limit(work, time_limit)
-    return RenderedPdf(pdf=pdf, pages=pages, sha256=hashlib.sha256(pdf).hexdigest(), fetcher=fetcher)
+    pdf, pages, fetched = run_in_child(
+        _lay_out, (html, dict(resources or {}), dict(attachments or {})), seconds=time_limit, progress=progress
+    )
+    return RenderedPdf(pdf=pdf, pages=pages, sha256=hashlib.sha256(pdf).hexdigest(), fetcher=fetched)
 
 
 def submission_html(session: Session, submission: Submission, *, rendered_at: datetime, filing: dict | None = None):

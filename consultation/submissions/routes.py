@@ -1,16 +1,15 @@
 """Formal submissions: draw up, render (a job to poll), download, file before the deadline, verify by hash."""
 
-from flask import Response, current_app, g
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from consultation.accounts.auth import current_user
 from consultation.accounts.permissions import OWNER_ROLES, READERS, requires
-from consultation.clock import now
+from consultation.clock import arrival_time
 from consultation.extensions import db, limiter
 from consultation.submissions import service, tasks
 from consultation.submissions.schemas import (
-    FilingSchema,
     LetterheadUploadSchema,
     RenderJobSchema,
     SubmissionCreateSchema,
@@ -29,12 +28,6 @@ blp = Blueprint(
 )
 
 public_read = limiter.shared_limit(lambda: current_app.config["RATELIMIT_PUBLIC_WRITE"], scope="public-verify")
-
-
-@blp.before_request
-def _note_arrival():
-    # Filing is on time or late by when the request arrived, before the PDF is rendered.
-    g.received_at = now()
 
 
 @blp.route("")
@@ -136,11 +129,16 @@ class SubmissionPdf(MethodView):
 @blp.route("/<int:submission_id>/file")
 class SubmissionFiling(MethodView):
     @requires(OWNER_ROLES)
-    @blp.response(201, FilingSchema)
-    @blp.alt_response(409, response="DEFAULT_ERROR", description="consultation_closed, submission_filed")
+    @blp.response(202, RenderJobSchema)
+    @blp.alt_response(
+        409, response="DEFAULT_ERROR", description="consultation_closed, submission_filed, submission_being_filed"
+    )
     def post(self, submission_id):
-        """File the submission before the deadline: freezes it, stores the PDF and returns the receipt"""
-        return service.file_submission(db.session, current_user(), submission_id, received_at=g.received_at)
+        """File before the deadline (judged by when this request arrived): locks the submission and queues the
+        final render; poll the job (`poll_url`): once done, it holds the receipt (`filing`)"""
+        user = current_user()
+        job_id = tasks.start_filing(db.session, user, submission_id, received_at=arrival_time())
+        return service.get_render(db.session, user, submission_id, job_id)
 
 
 @blp.route("/verify")

@@ -6,7 +6,7 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from consultation.clock import describe_london, iso_utc
-from consultation.submissions.models import RENDER_STATUSES, SUBMISSION_STATUSES
+from consultation.submissions.models import RENDER_PURPOSES, RENDER_STATUSES, SUBMISSION_STATUSES
 
 MAX_SECTIONS = 40
 MAX_BODY = 20000
@@ -108,6 +108,12 @@ class SubmissionListSchema(ma.Schema):
 
 class RenderJobSchema(ma.Schema):
     id = ma.fields.String(metadata={"description": "The job to poll"})
+    purpose = ma.fields.String(
+        metadata={"enum": list(RENDER_PURPOSES), "description": "draft: a preview; filing: the PDF being filed"}
+    )
+    filing = ma.fields.Nested(
+        FilingSchema, allow_none=True, metadata={"description": "The receipt, once a filing job is done"}
+    )
     submission = ma.fields.Integer(attribute="submission_id")
     submission_version = ma.fields.Integer()
     status = ma.fields.String(metadata={"enum": list(RENDER_STATUSES)})

@@ -2,18 +2,15 @@
 
 Who may do what (DESIGN rule 6): an organiser creates submissions for stations in their own boroughs and
 bundles only petitions they own; they see and change only their own. Reviewers and admins read every
-submission; admins may also change them. Filing uses intake's deadline rule as it stands: the arrival time,
-taken once by the route, must be before the consultation's `closes_at` (17:30:00.000 London time is late).
-Once filed, a submission is frozen: every change gets 409 `submission_filed`.
+submission; admins may also change them. Filing (submissions/filing.py) is a job: while it runs the submission is
+locked (409 `submission_being_filed`); once filed, it is frozen: every change gets 409 `submission_filed`.
 """
 
 import logging
-import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from consultation.accounts import permissions
@@ -21,11 +18,8 @@ from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.catalog.models import Consultation
 from consultation.catalog.service import get_consultation
-from consultation.clock import as_utc, now
+from consultation.clock import now
 from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
-from consultation.intake import events as intake_events
-from consultation.intake import service as intake
-from consultation.intake.submissions import record_submission_responses
 from consultation.petitions import service as petitions_service
 from consultation.submissions import previews
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender, SubmissionRenderPage
@@ -44,10 +38,17 @@ EDITABLE_FIELDS = (
     "petitions",
     "include_aggregates",
 )
-# Easy to read aloud: no 0/O, 1/I/L, and no U.
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 log = logging.getLogger(__name__)
+
+
+class SubmissionBeingFiled(ApiError):
+    def __init__(self, submission: Submission):
+        super().__init__(
+            409,
+            "submission_being_filed",
+            f"Submission {submission.id} is being filed; it cannot be changed while its final PDF is rendered.",
+        )
 
 
 class SubmissionFiled(ApiError):
@@ -71,12 +72,35 @@ def get_submission(session: Session, user: User, submission_id: int) -> Submissi
     return submission
 
 
-def _for_change(session: Session, user: User, submission_id: int) -> Submission:
+def for_change(session: Session, user: User, submission_id: int) -> Submission:
+    """The submission if this user may change it now: 409 once filed, and while a filing job holds it."""
     submission = get_submission(session, user, submission_id)
     permissions.ensure_may_change(user, submission, "submission")
     if submission.status == "filed":
         raise SubmissionFiled(submission)
+    if submission.status == "filing":
+        raise SubmissionBeingFiled(submission)
     return submission
+
+
+def move_status(session: Session, submission_id: int, *, current: str, new: str) -> bool:
+    """Set the status only where the row still has `current` (decided by the database, not by what was read)."""
+    moved = session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.status == current)
+        .values(status=new)
+        .execution_options(synchronize_session=False)
+    )
+    return moved.rowcount == 1
+
+
+def _commit_while_draft(session: Session, submission: Submission) -> None:
+    """Commit a change only if the submission is still a draft in the database: a filing that locked it after this
+    request read it wins, and the change is refused (409) rather than slipped in under the filed PDF."""
+    if not move_status(session, submission.id, current="draft", new="draft"):
+        session.rollback()
+        raise SubmissionBeingFiled(submission)
+    session.commit()
 
 
 def list_submissions(session: Session, user: User) -> list[Submission]:
@@ -165,17 +189,17 @@ def create_submission(session: Session, user: User, data: dict) -> Submission:
 
 
 def update_submission(session: Session, user: User, submission_id: int, data: dict) -> Submission:
-    submission = _for_change(session, user, submission_id)
+    submission = for_change(session, user, submission_id)
     _apply(session, user, submission, data)
     submission.version += 1
     submission.updated_at = now()
     record_audit(session, user, "update", "submission", submission.id, {"fields": sorted(data)})
-    session.commit()
+    _commit_while_draft(session, submission)
     return submission
 
 
 def delete_submission(session: Session, user: User, submission_id: int) -> None:
-    submission = _for_change(session, user, submission_id)
+    submission = for_change(session, user, submission_id)
     record_audit(session, user, "delete", "submission", submission.id)
     session.delete(submission)
     session.commit()
@@ -193,13 +217,13 @@ def letterhead_type(content: bytes) -> str:
 
 def set_letterhead(session: Session, user: User, submission_id: int, content: bytes | None) -> Submission:
     """Replace the letterhead, or remove it with None."""
-    submission = _for_change(session, user, submission_id)
+    submission = for_change(session, user, submission_id)
     submission.letterhead_type = letterhead_type(content) if content is not None else None
     submission.letterhead = content
     submission.version += 1
     submission.updated_at = now()
     record_audit(session, user, "letterhead", "submission", submission.id, {"bytes": len(content or b"")})
-    session.commit()
+    _commit_while_draft(session, submission)
     return submission
 
 
@@ -223,15 +247,23 @@ def request_render(session: Session, user: User | None, submission: Submission) 
     return job
 
 
+def start_job(session: Session, job_id: str, *, purpose: str) -> SubmissionRender:
+    """The job, marked running and committed (again, when a worker that died left it running); a finished job is
+    returned as it is, for the caller to leave alone."""
+    job = session.get(SubmissionRender, job_id)
+    if job is None or job.purpose != purpose:
+        raise NotFound(f"{purpose} render job", job_id)
+    if job.status not in ("done", "failed"):
+        job.status, job.started_at = "running", now()
+        session.commit()
+    return job
+
+
 def run_render(session: Session, job_id: str, progress: Progress | None = None) -> SubmissionRender:
     """Render a queued job. The PDF is stored in the same commit that marks the job done; a failure stores none."""
-    job = session.get(SubmissionRender, job_id)
-    if job is None:
-        raise NotFound("render job", job_id)
-    if job.status in ("done", "failed"):
+    job = start_job(session, job_id, purpose="draft")
+    if job.status != "running":
         return job
-    job.status, job.started_at = "running", now()
-    session.commit()
     submission = session.get(Submission, job.submission_id)
     try:
         rendered = render_submission(session, submission, rendered_at=job.started_at, progress=progress)
@@ -261,12 +293,15 @@ def get_render(session: Session, user: User, submission_id: int, job_id: str) ->
     return job
 
 
-def latest_render(session: Session, user: User, submission_id: int) -> SubmissionRender | None:
-    """The submission's most recently requested render job, whatever its state; None before any."""
+def latest_render(
+    session: Session, user: User, submission_id: int, *, purpose: str = "draft"
+) -> SubmissionRender | None:
+    """The submission's most recently requested render job of this purpose (a draft's preview, or a filing),
+    whatever its state; None before any."""
     submission = get_submission(session, user, submission_id)
     return session.scalar(
         select(SubmissionRender)
-        .where(SubmissionRender.submission_id == submission.id)
+        .where(SubmissionRender.submission_id == submission.id, SubmissionRender.purpose == purpose)
         .order_by(SubmissionRender.requested_at.desc())
         .limit(1)
     )
@@ -304,56 +339,6 @@ def latest_pdf(session: Session, user: User, submission_id: int) -> Document:
     if job is None:
         raise NotFound("finished render of submission", str(submission_id))
     return Document(job.pdf, job.sha256, f"submission-{submission.id}-draft.pdf", job.submission_version)
-
-
-# Filing -----------------------------------------------------------------------------------------------------
-
-
-def _filing_reference() -> str:
-    """'SUB-7K4M-P9QX': 'SUB-' and eight characters a person can read out over the phone."""
-    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
-    return f"SUB-{chars[:4]}-{chars[4:]}"
-
-
-def file_submission(session: Session, user: User, submission_id: int, *, received_at: datetime) -> SubmissionFiling:
-    """File before the deadline: render the final PDF, store it with its SHA-256, freeze the submission and
-    record it as a `submission` response for each of its stations, all in one commit."""
-    received_at = as_utc(received_at)
-    submission = _for_change(session, user, submission_id)
-    intake.check_open(submission.consultation, received_at)
-    if not submission.stations:
-        raise ValidationFailed({"stations": ["Choose at least one station before filing."]})
-    reference = _filing_reference()
-    rendered = render_submission(
-        session, submission, rendered_at=received_at, filing={"reference": reference, "filed_at": received_at}
-    )
-    responses = record_submission_responses(
-        session,
-        slug=submission.consultation.slug,
-        station_slugs=list(submission.stations),
-        received_at=received_at,
-        respondent_type="organisation",
-    )
-    filing = SubmissionFiling(
-        submission_id=submission.id,
-        reference=reference,
-        filed_at=received_at,
-        filed_by_user_id=user.id,
-        organisation=submission.organisation,
-        sha256=rendered.sha256,
-        pdf=rendered.pdf,
-        pages=rendered.pages,
-        response_references=[response.reference for response in responses],
-    )
-    session.add(filing)
-    submission.status = "filed"
-    submission.updated_at = received_at
-    record_audit(
-        session, user, "file", "submission", submission.id, {"reference": reference, "sha256": rendered.sha256}
-    )
-    session.commit()
-    intake_events.responses_changed([response.id for response in responses])
-    return filing
 
 
 def verify(session: Session, sha256: str) -> dict:

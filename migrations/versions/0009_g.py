@@ -1,7 +1,7 @@
 """submissions: page images of a finished render, for the preview beside the submission editor
 
 Revision ID: 0009_g
-Revises: 0009_b
+Revises: 0009_a, 0009_b
 Create Date: 2026-12-03 13:00:00
 
 """
@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009_g'
-down_revision = '0009_b'
+# Joins the two other revisions of this round, so the chain has one head.
+down_revision = ('0009_a', '0009_b')
 branch_labels = None
 depends_on = None
 

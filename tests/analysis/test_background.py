@@ -6,15 +6,15 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError as DatabaseUnavailable
 
 from consultation.analysis import tasks
-from consultation.analysis.background import dispatcher, pending_response_ids, sweep
+from consultation.analysis.background import pending_response_ids, sweep
 from consultation.analysis.models import AnalysisLock, Campaign, ResponseAnalysis
 from consultation.analysis.service import analyse
 from consultation.analysis.service.locking import AnalysisBusy, analysis_lock
 from consultation.clock import now
-from consultation.extensions import celery, db
-from consultation.intake.events import responses_changed
+from consultation.extensions import db, init_celery
 from tests.analysis.analysis_support import demo_consultation, make_response
 
 TEXT = "Please keep Dagenham open. My mum is 84 and could never manage two buses to Barking."
@@ -159,16 +159,11 @@ def test_flask_analyse_pending_codes_lost_notices_in_every_consultation(runner, 
 def broker_down(app, monkeypatch):
     """Celery mode, with the broker pointed at a closed port (nothing listens on port 1)."""
     monkeypatch.setitem(app.config, "BACKGROUND_JOBS", "celery")
-    monkeypatch.setitem(celery.conf, "broker_url", CLOSED_PORT_BROKER)
-    monkeypatch.setitem(celery.conf, "task_always_eager", False)
-    celery._pool = None
-    celery.amqp._producer_pool = None
-    tasks.init_background(app)
+    monkeypatch.setitem(app.config, "CELERY_BROKER_URL", CLOSED_PORT_BROKER)
+    init_celery(app)
     yield
     monkeypatch.undo()
-    celery._pool = None
-    celery.amqp._producer_pool = None
-    tasks.init_background(app)
+    init_celery(app)
 
 
 def test_with_the_broker_down_intake_still_accepts_and_the_sweep_codes_later(broker_down, session, client):
@@ -177,20 +172,11 @@ def test_with_the_broker_down_intake_still_accepts_and_the_sweep_codes_later(bro
     started = time.perf_counter()
     replies = [client.post(f"/api/v1/consultations/{consultation.slug}/responses", json=body) for _ in range(5)]
     assert [reply.status_code for reply in replies] == [201] * 5
-    assert time.perf_counter() - started < 10  # intake never waits on the broker (the thread does, and fails)
-    assert dispatcher.wait_until_idle(timeout=30)
+    assert time.perf_counter() - started < 10  # intake never waits on the broker (sending fails at once)
     assert _analysed(session) == 0  # the notice could not be sent: nothing was coded
     assert len(pending_response_ids(session)) == 5
     tasks.sweep_pending.run()  # what Celery beat runs once the worker can be reached again
     assert _analysed(session) == 5
-
-
-def test_what_a_process_gathered_is_handed_over_when_it_exits(session, background):
-    consultation = demo_consultation(session)
-    response = make_response(session, consultation, TEXT)
-    responses_changed([response.id])
-    background.hand_over_on_exit()
-    assert background.pending() == ([], []) and _analysed(session) == 1
 
 
 def test_with_the_broker_down_a_reviewers_run_is_refused_clearly(broker_down, session, client, auth):
@@ -199,10 +185,42 @@ def test_with_the_broker_down_a_reviewers_run_is_refused_clearly(broker_down, se
     assert reply.status_code == 503 and reply.get_json()["code"] == "broker_unavailable"
 
 
-def test_a_notice_is_only_noted_by_the_request_never_coded_in_it(session, background):
+def test_in_the_embedded_default_a_response_is_coded_off_the_request_by_the_worker_thread(
+    app, session, client, embedded_jobs, monkeypatch
+):
+    consultation = demo_consultation(session)
+    session.remove()
+    started, release = threading.Event(), threading.Event()
+    real_batch = tasks.analyse_batch
+
+    def held(*args, **kwargs):  # the analysis waits until the test has its 201
+        started.set()
+        assert release.wait(60)
+        return real_batch(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "analyse_batch", held)
+    body = {"station": "dagenham", "answers": {"connection": "live_nearby", "agreement": "disagree", "impact": TEXT}}
+    reply = client.post(f"/api/v1/consultations/{consultation.slug}/responses", json=body)
+    assert reply.status_code == 201  # answered while the analysis had not even been allowed to run
+    assert started.wait(30), "the worker thread never picked the task up"
+    release.set()
+    assert embedded_jobs.wait_until_idle(timeout=60)
+    assert _analysed(session) == 1
+
+
+def test_a_task_that_hits_a_cut_database_connection_is_retried(session, monkeypatch):
     consultation = demo_consultation(session)
     response = make_response(session, consultation, TEXT)
-    started = time.perf_counter()
-    responses_changed([response.id])
-    assert time.perf_counter() - started < 0.05
-    assert _analysed(session) == 0 and background.pending() == ([response.id], [])
+    real_batch, calls = tasks.analyse_batch, []
+
+    def cut_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise DatabaseUnavailable("SELECT 1", {}, ConnectionResetError("server closed the connection"))
+        return real_batch(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "analyse_batch", cut_once)
+    result = tasks.analyse_responses.apply(([response.id],), throw=False)
+    assert result.successful() and len(calls) == 2  # eager retries run at once; a worker waits with back-off
+    assert _analysed(session) == 1
+    assert tasks.analyse_responses.retry_backoff and tasks.sweep_pending.autoretry_for

@@ -6,9 +6,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from consultation.analysis import tasks
-from consultation.analysis.background import dispatcher
 from consultation.analysis.models import ResponseAnalysis
-from consultation.analysis.tasks import init_background
 from consultation.extensions import AppContextTask, celery
 from consultation.intake.events import responses_changed
 from tests.analysis.analysis_support import demo_consultation, make_response
@@ -48,19 +46,12 @@ def _forget_connections() -> None:
         del celery._local.backend
 
 
-def test_the_embedded_thread_codes_what_intake_announced_within_a_batch_window(app, session, monkeypatch):
+def test_the_embedded_worker_thread_codes_what_intake_announced(session, embedded_jobs):
     consultation = demo_consultation(session)
     response_id = make_response(session, consultation, TEXT).id
     session.remove()
-    monkeypatch.setitem(app.config, "BACKGROUND_JOBS", "thread")
-    monkeypatch.setitem(app.config, "ANALYSIS_BATCH_WINDOW", 0.0)
-    init_background(app)
-    try:
-        responses_changed([response_id])
-        assert dispatcher.wait_until_idle(timeout=60), dispatcher.last_error
-    finally:
-        monkeypatch.undo()
-        init_background(app)
+    responses_changed([response_id])
+    assert embedded_jobs.wait_until_idle(timeout=60)
     analysis = session.get(ResponseAnalysis, response_id)
     assert analysis is not None and analysis.stance == "oppose" and analysis.stance_source == "model"
 

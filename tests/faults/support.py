@@ -67,7 +67,6 @@ def process_env(**extra) -> dict:
         "CELERY_BROKER_URL": REDIS_URL,
         "CELERY_RESULT_BACKEND": REDIS_URL,
         "BACKGROUND_JOBS": "celery",
-        "ANALYSIS_BATCH_WINDOW": "0.05",
         "ANALYSIS_WORKERS": "1",
         "RATELIMIT_ENABLED": "false",
         "RATELIMIT_STORAGE_URI": "memory://",

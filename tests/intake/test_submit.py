@@ -201,11 +201,14 @@ def test_listeners_hear_about_accepted_responses_and_a_failing_listener_loses_no
 ):
     heard = []
 
-    def failing(ids):
+    def failing(sender, *, response_ids):
         raise RuntimeError("analysis is down")
 
-    monkeypatch.setattr(events, "_listeners", [heard.extend, failing])
-    response = submit()
+    def hear(sender, *, response_ids):
+        heard.extend(response_ids)
+
+    with events.responses_committed.connected_to(failing), events.responses_committed.connected_to(hear):
+        response = submit()
     assert response.status_code == 201
     stored = session.scalar(select(Response).where(Response.reference == response.get_json()["reference"]))
     assert heard == [stored.id]

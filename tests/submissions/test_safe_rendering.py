@@ -1,7 +1,7 @@
 """DESIGN rule 5: rendering never reaches outside the project, user text is escaped, and a render has a time limit."""
 
 import io
-import threading
+import multiprocessing
 import time
 
 import pytest
@@ -12,7 +12,14 @@ from consultation.extensions import db
 from consultation.submissions import service
 from consultation.submissions.fetcher import FetchRefused, ProjectURLFetcher
 from consultation.submissions.markup import render_body
-from consultation.submissions.rendering import RenderTimeLimitExceeded, html_to_pdf, render_submission
+from consultation.submissions.rendering import (
+    CHILD_NAME,
+    RenderTimeLimitExceeded,
+    html_to_pdf,
+    render_submission,
+    run_in_child,
+)
+from tests.submissions.stuck_render import never_finishes
 
 HOSTILE_BODY = (
     '<img src="file:///etc/passwd">\n\n'
@@ -108,5 +115,15 @@ def test_a_render_past_the_time_limit_is_stopped_with_a_clear_error():
     assert time.perf_counter() - started < 10
     assert raised.value.code == "render_time_limit"
     assert "0.2-second render limit" in raised.value.message
-    # the render thread itself was stopped, not left laying out 4,000 rows in the background
-    assert not [thread for thread in threading.enumerate() if thread.name == "submission-render"]
+    # the render process itself was stopped, not left laying out 4,000 rows in the background
+    assert not [child for child in multiprocessing.active_children() if child.name == CHILD_NAME]
+
+
+def test_a_stuck_render_is_ended_within_its_limit_and_its_process_is_gone():
+    steps = []
+    started = time.perf_counter()
+    with pytest.raises(RenderTimeLimitExceeded):
+        run_in_child(never_finishes, (), seconds=1.0, progress=steps.append)
+    assert time.perf_counter() - started < 10  # the limit plus starting and killing the child, never the render
+    assert steps == ["laying out pages"]  # it had started: the limit stopped a render under way
+    assert not [child for child in multiprocessing.active_children() if child.name == CHILD_NAME]

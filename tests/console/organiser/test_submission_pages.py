@@ -3,6 +3,7 @@ job whose progress the page shows (refreshing itself) until the page images appe
 and read the receipt; after the deadline the file button gives way to the closed message."""
 
 import hashlib
+from datetime import timedelta
 
 from consultation.clock import describe_london, london_wall_time
 from consultation.extensions import db
@@ -112,7 +113,9 @@ def test_filing_before_the_deadline_gives_a_receipt_whose_pdf_verifies(sign_in, 
     text = page(confirm.get_data(as_text=True)).text
     assert "17:30 on Friday 4 October 2030 (London time)" in text and "SHA-256" in text and "freezes" in text
     filed = client.post(f"/staff/submissions/{submission_id}/file")
-    assert filed.status_code == 303 and filed.headers["Location"].endswith("/receipt")
+    assert filed.status_code == 303 and filed.headers["Location"].endswith("/file")
+    after = client.get(filed.headers["Location"])  # the filing job has run (inline in tests): on to the receipt
+    assert after.status_code == 303 and after.headers["Location"].endswith("/receipt")
     receipt = page(client.get(f"/staff/submissions/{submission_id}/receipt").get_data(as_text=True))
     pdf = client.get(f"/staff/submissions/{submission_id}/pdf").data
     digest = hashlib.sha256(pdf).hexdigest()
@@ -123,6 +126,29 @@ def test_filing_before_the_deadline_gives_a_receipt_whose_pdf_verifies(sign_in, 
     frozen = client.post(f"/staff/submissions/{submission_id}", data=EDITOR_FORM)
     assert frozen.status_code == 200 and db.session.get(Submission, submission_id).title == "Keep Dagenham open"
     assert client.get(f"/staff/submissions/{submission_id}/file").status_code == 303  # on to the receipt
+
+
+def test_the_filing_page_follows_the_filing_job_and_the_draft_is_locked_meanwhile(
+    sign_in, submission_id, freeze, page, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr(tasks.file_job, "delay", lambda job_id: queued.append(job_id))
+    freeze(london_wall_time(2030, 10, 4, 17, 29) + timedelta(seconds=59))
+    client = sign_in("organiser")
+    assert client.post(f"/staff/submissions/{submission_id}/file").status_code == 303
+    waiting = client.get(f"/staff/submissions/{submission_id}/file")
+    assert waiting.status_code == 200 and waiting.headers["Refresh"] == "2"
+    assert page(waiting.get_data(as_text=True)).by_id("filing-progress")
+    locked = client.post(f"/staff/submissions/{submission_id}", data=EDITOR_FORM)
+    assert locked.status_code == 200 and "being filed" in page(locked.get_data(as_text=True)).text
+    assert db.session.get(Submission, submission_id).title == "Keep Dagenham open"
+
+    freeze(london_wall_time(2030, 10, 4, 17, 31))  # the worker gets to it after the deadline: arrival decides
+    assert tasks.file_job(queued[0]) == "done"
+    done = client.get(f"/staff/submissions/{submission_id}/file")
+    assert done.status_code == 303 and done.headers["Location"].endswith("/receipt")
+    receipt = page(client.get(done.headers["Location"]).get_data(as_text=True)).text
+    assert "17:29 on Friday 4 October 2030 (London time)" in receipt
 
 
 def test_after_the_deadline_the_file_button_gives_way_to_the_closed_message(sign_in, submission_id, freeze, page):

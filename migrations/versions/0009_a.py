@@ -1,0 +1,39 @@
+"""background work: filing is a job (a filing render holds the arrival time, reference and draft hash), and the
+analysis lock row carries its holder's heartbeat
+
+Revision ID: 0009_a
+Revises: 0008_learning_vectors
+Create Date: 2026-12-03 13:20:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0009_a'
+down_revision = '0008_learning_vectors'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('submission_renders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('purpose', sa.String(length=10), server_default='draft', nullable=False))
+        batch_op.add_column(sa.Column('draft_sha256', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('received_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('filing_reference', sa.String(length=20), nullable=True))
+    with op.batch_alter_table('analysis_locks', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('refreshed_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('analysis_locks', schema=None) as batch_op:
+        batch_op.drop_column('refreshed_at')
+    with op.batch_alter_table('submission_renders', schema=None) as batch_op:
+        batch_op.drop_column('filing_reference')
+        batch_op.drop_column('received_at')
+        batch_op.drop_column('draft_sha256')
+        batch_op.drop_column('purpose')
+    # a submission left half-way through a filing goes back to being a draft the older code knows
+    op.execute("UPDATE submissions SET status = 'draft' WHERE status = 'filing'")
