@@ -145,12 +145,16 @@ def register_and_tally(page, base_url: str, petition_id: str) -> None:
     assert public_total(page, base_url, petition_id) == before + 37
     page.get_by_role("link", name="Key in signatures of pack DAG-001").click()
     assert_accessible(page, "key-in")
-    for path, name in (("signers", "signers"), ("history", "history")):
+    for path, name in (("signers", "signers"), ("history", "history"), ("edit", "petition-edit")):
         page.goto(f"{base_url}/staff/petitions/{petition_id}/{path}")
         assert_accessible(page, name)
+    page.goto(f"{base_url}/staff/petitions")
+    assert_accessible(page, "petitions")
 
 
 def compose_and_preview(page, base_url: str) -> str:
+    page.goto(f"{base_url}/staff/submissions")
+    assert_accessible(page, "submissions")
     page.goto(f"{base_url}/staff/submissions/new")
     assert_accessible(page, "submission-new")
     page.get_by_label("Consultation").select_option("front-counters")
