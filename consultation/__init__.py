@@ -108,12 +108,19 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(web_bp)
     register_page_errors(app, web_bp.url_prefix, http_error_page)
-    register_petitions(app)
+    from consultation.web.verify_page import bp as verify_bp
 
+    app.register_blueprint(verify_bp)
+    register_page_errors(app, verify_bp.url_prefix, http_error_page)
+    register_petitions(app)
     # The staff console: cookie sessions and HTML forms too, so CSRF-protected like the resident pages.
     from consultation.console import register_console
 
     register_console(app)
+    # The organiser's pages of the console, on its sign-in and layout: CSRF-protected too.
+    from consultation.console.organiser_routes import bp as organiser_bp
+
+    app.register_blueprint(organiser_bp)
 
 
 def register_petitions(app: Flask) -> None:

@@ -106,3 +106,17 @@ class SubmissionFiling(db.Model):
     response_references: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
 
     submission = relationship("Submission", back_populates="filing")
+
+
+class SubmissionRenderPage(db.Model):
+    """A page of a finished render drawn as a PNG, for the preview; written in the commit that marks it done."""
+
+    __tablename__ = "submission_render_pages"
+
+    render_id: Mapped[str] = mapped_column(
+        ForeignKey("submission_renders.id", ondelete="CASCADE"), primary_key=True, nullable=False
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, nullable=False)  # 1-based
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    png: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

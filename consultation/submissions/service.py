@@ -21,7 +21,8 @@ from consultation.catalog.service import get_consultation
 from consultation.clock import now
 from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
 from consultation.petitions import service as petitions_service
-from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
+from consultation.submissions import previews
+from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender, SubmissionRenderPage
 from consultation.submissions.rendering import Progress, render_submission
 
 LETTERHEAD_MAX_BYTES = 1024 * 1024
@@ -276,6 +277,9 @@ def run_render(session: Session, job_id: str, progress: Progress | None = None) 
             log.exception("Render %s of submission %s failed", job_id, job.submission_id)
         return job
     job.pdf, job.sha256, job.pages = rendered.pdf, rendered.sha256, rendered.pages
+    if progress:
+        progress("drawing the preview")
+    previews.store_page_images(session, job)
     job.status, job.finished_at = "done", now()
     session.commit()
     return job
@@ -287,6 +291,29 @@ def get_render(session: Session, user: User, submission_id: int, job_id: str) ->
     if job is None or job.submission_id != submission_id:
         raise NotFound("render job", job_id)
     return job
+
+
+def latest_render(
+    session: Session, user: User, submission_id: int, *, purpose: str = "draft"
+) -> SubmissionRender | None:
+    """The submission's most recently requested render job of this purpose (a draft's preview, or a filing),
+    whatever its state; None before any."""
+    submission = get_submission(session, user, submission_id)
+    return session.scalar(
+        select(SubmissionRender)
+        .where(SubmissionRender.submission_id == submission.id, SubmissionRender.purpose == purpose)
+        .order_by(SubmissionRender.requested_at.desc())
+        .limit(1)
+    )
+
+
+def get_page_image(session: Session, user: User, submission_id: int, job_id: str, number: int) -> SubmissionRenderPage:
+    """One page image of a finished render's preview, for whoever may read the submission."""
+    job = get_render(session, user, submission_id, job_id)
+    page = session.get(SubmissionRenderPage, (job.id, number))
+    if page is None:
+        raise NotFound("preview page", f"{job_id}/{number}")
+    return page
 
 
 @dataclass
