@@ -42,6 +42,7 @@ def page_helpers() -> dict:
         "status_words": STATUS_WORDS,
         "is_staff": permissions.has_role(user, permissions.STAFF),
         "is_admin": permissions.has_role(user, permissions.ADMINS),
+        "runs_petitions": permissions.has_role(user, permissions.OWNER_ROLES),
         "may_see_personal_data": permissions.has_role(user, permissions.PERSONAL_DATA_ROLES),
     }
 

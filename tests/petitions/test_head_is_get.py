@@ -72,6 +72,9 @@ def _argument_values(petition_id: int, confirmation_token: str) -> dict[str, str
         "station_slug": "dagenham",
         "petition_id": str(petition_id),
         "token": confirmation_token,
+        # The organiser console's submission and pack pages: a page that answers 404 is walked all the same.
+        "submission_id": "1",
+        "code": "P-1",
     }
 
 

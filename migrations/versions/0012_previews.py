@@ -1,7 +1,7 @@
 """submissions: page images of a finished render, for the preview beside the submission editor
 
-Revision ID: 0009_g
-Revises: 0009_a, 0009_b
+Revision ID: 0012_previews
+Revises: 0011_staff_console
 Create Date: 2026-12-03 13:00:00
 
 """
@@ -10,9 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_g'
-# Joins the two other revisions of this round, so the chain has one head.
-down_revision = ('0009_a', '0009_b')
+revision = '0012_previews'
+down_revision = '0011_staff_console'
 branch_labels = None
 depends_on = None
 
