@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSECURE_DEFAULT_SECRET, config_for
 from consultation.clock import note_arrival
-from consultation.errors import register_error_handlers, register_page_errors
+from consultation.errors import drop_retry_after_unless_refused, register_error_handlers, register_page_errors
 from consultation.extensions import api, csrf, db, init_celery, limiter, migrate
 from consultation.inputs import register_input_guards
 from consultation.metrics import register_metrics
@@ -40,6 +40,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    # Before the limiter: after-request hooks run last-registered first, so this one sees the limiter's headers.
+    app.after_request(drop_retry_after_unless_refused)
     limiter.init_app(app)
     # After the rate limits (a client over its budget is refused before its body is parsed), before CSRF.
     register_input_guards(app)

@@ -26,12 +26,10 @@ from consultation.intake import events as intake_events
 from consultation.intake import service as intake
 from consultation.intake.submissions import record_submission_responses
 from consultation.petitions import service as petitions_service
+from consultation.submissions.letterhead import letterhead_type
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 from consultation.submissions.rendering import Progress, render_submission
 
-LETTERHEAD_MAX_BYTES = 1024 * 1024
-# Checked by content (the file's first bytes), never by its name or the type a client claims.
-LETTERHEAD_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 EDITABLE_FIELDS = (
     "title",
     "addressed_to",
@@ -202,16 +200,6 @@ def delete_submission(session: Session, user: User, submission_id: int) -> None:
     record_audit(session, user, "delete", "submission", submission.id)
     session.delete(submission)
     session.commit()
-
-
-def letterhead_type(content: bytes) -> str:
-    """The image's media type from its first bytes; 422 for anything that is not a PNG or JPEG, or too large."""
-    if len(content) > LETTERHEAD_MAX_BYTES:
-        raise ValidationFailed({"file": ["The letterhead may be at most 1 MB."]})
-    for signature, media_type in LETTERHEAD_SIGNATURES.items():
-        if content.startswith(signature):
-            return media_type
-    raise ValidationFailed({"file": ["The letterhead must be a PNG or JPEG image (checked by its content)."]})
 
 
 def set_letterhead(session: Session, user: User, submission_id: int, content: bytes | None) -> Submission:
