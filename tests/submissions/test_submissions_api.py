@@ -8,7 +8,6 @@ from PIL import Image
 from tests.submissions.conftest import assert_error
 
 
-
 def _image(width: int, height: int, image_format: str) -> bytes:
     buffer = io.BytesIO()
     Image.new("L", (width, height), 255).save(buffer, format=image_format)
