@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSECURE_DEFAULT_SECRET, config_for
 from consultation.clock import note_arrival
+from consultation.common import counted
 from consultation.errors import drop_retry_after_unless_refused, register_error_handlers, register_page_errors
 from consultation.extensions import api, csrf, db, init_celery, limiter, migrate
 from consultation.inputs import register_input_guards
@@ -29,6 +30,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         app.config.update(overrides)
     _refuse_insecure_production(app, config_name or os.environ.get("APP_ENV", "development"))
     os.makedirs(app.instance_path, exist_ok=True)
+    # Counts in words for every template, the resident pages and the PDF alike: {{ n | counted("response") }}.
+    app.add_template_filter(counted)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import consultation_status, get_consultation
 from consultation.clock import as_utc, describe_london, iso_utc, now
+from consultation.common import counted
 from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
 from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, derived_secret, find_previous
@@ -45,7 +46,7 @@ def responses_lock(session: Session, consultation: Consultation) -> str | None:
     """A catalog structure lock (create_app registers it): questions and stations stay once responses exist."""
     count = session.scalar(select(func.count(Response.id)).where(Response.consultation_id == consultation.id))
     if count:
-        return f"Questions and stations cannot be replaced: {count} responses already refer to them."
+        return f"Questions and stations cannot be replaced once responses refer to them ({counted(count, 'response')})."
     return None
 
 

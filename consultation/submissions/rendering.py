@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 from weasyprint import HTML, Attachment
 
+from consultation.common import counted
 from consultation.errors import ApiError
 from consultation.submissions.document import build_document
 from consultation.submissions.fetcher import SCHEME, ProjectURLFetcher
@@ -112,7 +113,7 @@ def html_to_pdf(
             progress("laying out pages")
         document = HTML(string=html, base_url=SCHEME, url_fetcher=fetcher).render(pdf_tags=True)
         if progress:
-            progress(f"writing {len(document.pages)} pages")
+            progress(f"writing {counted(len(document.pages), 'page')}")
         files = [
             Attachment(
                 string=content,
