@@ -78,6 +78,7 @@ def _ensure_consultation(session: Session, slug: str, title: str, opens_at, clos
             closes_at=closes_at,
             stations=_stations(boroughs),
             questionnaire=_questionnaire(),
+            **demo_data.WORDING,
         )
     )
     return True

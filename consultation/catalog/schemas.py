@@ -3,7 +3,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from consultation.catalog.models import PROPOSALS, QUESTION_KINDS
+from consultation.catalog.models import FIGURES, PROPOSALS, QUESTION_KINDS
+from consultation.catalog.wording import wording_for
 from consultation.clock import describe_london, iso_utc, to_london
 from consultation.common import InstantField
 
@@ -87,6 +88,32 @@ class DeadlineSchema(ma.Schema):
     )
 
 
+class WordingSchema(ma.Schema):
+    """The consultation's own words; what is left out reads generically ("site", "Close the site")."""
+
+    site = ma.fields.String(validate=validate.Length(min=1, max=60), metadata={"example": "library"})
+    sites = ma.fields.String(validate=validate.Length(min=1, max=60), metadata={"example": "libraries"})
+    proposals = ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.OneOf(PROPOSALS)),
+        values=ma.fields.String(validate=validate.Length(min=1, max=200)),
+        metadata={"description": 'Proposal code to the words residents read, e.g. {"close": "Close the library"}'},
+    )
+    figures = ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.OneOf(FIGURES)),
+        values=ma.fields.String(validate=validate.Length(min=1, max=200)),
+        allow_none=True,
+        metadata={"description": "Figure to its label; only the figures named are shown (null: all, generic labels)"},
+    )
+
+
+class WordingOutputSchema(ma.Schema):
+    site = ma.fields.String()
+    sites = ma.fields.String()
+    choose_prompt = ma.fields.String()
+    proposals = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    figures = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+
+
 class ConsultationSummarySchema(ma.Schema):
     slug = ma.fields.String()
     title = ma.fields.String()
@@ -107,6 +134,12 @@ class ConsultationListSchema(ma.Schema):
 
 class ConsultationDetailSchema(ConsultationSummarySchema):
     stations = ma.fields.List(ma.fields.Nested(StationSchema))
+    wording = ma.fields.Method(
+        "_wording", metadata={"type": "object", "description": "Words for its sites and figures"}
+    )
+
+    def _wording(self, consultation) -> dict:
+        return WordingOutputSchema().dump(wording_for(consultation).as_dict())
 
 
 class ConsultationCreateSchema(ma.Schema):
@@ -118,6 +151,7 @@ class ConsultationCreateSchema(ma.Schema):
     closes_at = InstantField(required=True, metadata={"description": "With a UTC offset"})
     questionnaire = ma.fields.Nested(QuestionnaireSchema, required=True)
     stations = ma.fields.List(ma.fields.Nested(StationInputSchema), load_default=list)
+    wording = ma.fields.Nested(WordingSchema, load_default=dict)
 
 
 class ConsultationUpdateSchema(ma.Schema):
@@ -128,3 +162,4 @@ class ConsultationUpdateSchema(ma.Schema):
     closes_at = InstantField()
     questionnaire = ma.fields.Nested(QuestionnaireSchema)
     stations = ma.fields.List(ma.fields.Nested(StationInputSchema))
+    wording = ma.fields.Nested(WordingSchema)

@@ -139,6 +139,23 @@ def _build_stations(session: Session, stations_data: list[dict]) -> list[Station
     return stations
 
 
+# Wording keys as the API names them -> the consultation's columns.
+WORDING_COLUMNS = {
+    "site": "site_word",
+    "sites": "site_word_plural",
+    "proposals": "proposal_wording",
+    "figures": "figure_labels",
+}
+
+
+def _apply_wording(consultation: Consultation, wording: dict) -> None:
+    """Set the words given; words left out keep their value (generic ones on a new consultation)."""
+    for key, column in WORDING_COLUMNS.items():
+        if key in wording:
+            value = wording[key]
+            setattr(consultation, column, dict(value) if isinstance(value, dict) else value)
+
+
 def slug_taken(session: Session, slug: str) -> bool:
     return session.scalar(select(Consultation.id).where(Consultation.slug == slug)) is not None
 
@@ -166,6 +183,7 @@ def create_consultation(session: Session, user: User, data: dict) -> Consultatio
             questions=_build_questions(data["questionnaire"]),
         ),
     )
+    _apply_wording(consultation, data.get("wording") or {})
     session.add(consultation)
     record_audit(session, user, "create", "consultation", data["slug"])
     session.commit()
@@ -213,6 +231,7 @@ def update_consultation(session: Session, user: User, slug: str, data: dict) -> 
     for field in ("title", "summary", "consulting_body"):
         if field in data:
             setattr(consultation, field, data[field])
+    _apply_wording(consultation, data.get("wording") or {})
     deadline_moved = as_utc(closes_at) != consultation.closes_at
     consultation.opens_at, consultation.closes_at = as_utc(opens_at), as_utc(closes_at)
     if deadline_moved:

@@ -117,7 +117,11 @@ def timeline_chart(name: str, title: str, timeline: list[dict]) -> Chart:
 
 
 def sector_map(
-    name: str, station_name: str, station_point: tuple[float, float] | None, sectors: list[dict]
+    name: str,
+    station_name: str,
+    station_point: tuple[float, float] | None,
+    sectors: list[dict],
+    site_word: str = "site",
 ) -> Chart | None:
     """Postcode sectors placed by their British National Grid eastings and northings, sized by count.
 
@@ -177,7 +181,8 @@ def sector_map(
     chart.add("Signatures", points("signatures", "responses"))
     chart.add("Responses", points("responses", "signatures"))
     if station_point:
-        chart.add("Station", [{"value": station_point, "label": "Station", "node": {"r": 8}}])
+        label = site_word.capitalize()
+        chart.add(label, [{"value": station_point, "label": label, "node": {"r": 8}}])
     busiest = sorted(located, key=lambda item: -(item["responses"] + item["signatures"]))[:5]
     described = "; ".join(
         f"{item['sector']} ({counted(item['responses'], 'response')}, {counted(item['signatures'], 'signature')})"
