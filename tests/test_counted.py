@@ -8,6 +8,7 @@ from consultation.extensions import db
 from consultation.submissions import service
 from consultation.submissions.rendering import submission_html
 from tests.reporting.reporting_factories import Factory
+from tests.submissions.conftest import submission_body
 
 
 def test_counted_picks_the_noun_by_the_number():
@@ -28,21 +29,8 @@ def test_the_pdf_says_one_response_in_the_singular(demo, tokens):
     factory.codebook("travel_distance")
     factory.response("dagenham", themes={"travel_distance": 0.9})
     organiser = user_for_token(db.session, tokens["organiser"])
-    submission = service.create_submission(
-        db.session,
-        organiser,
-        {
-            "consultation": HISTORICAL_SLUG,
-            "title": "Keep it open",
-            "addressed_to": "The body",
-            "organisation": "Residents",
-            "signatory": {"name": "A", "role": "Chair"},
-            "stations": ["dagenham"],
-            "sections": [],
-            "petitions": [],
-            "include_aggregates": True,
-        },
-    )
+    body = submission_body(HISTORICAL_SLUG, sections=[], petitions=[])
+    submission = service.create_submission(db.session, organiser, body)
     html, _, _ = submission_html(db.session, submission, rendered_at=now())
     words = " ".join(html.split())
     assert "1 response was received about" in words

@@ -11,6 +11,7 @@ from consultation.clock import now
 from consultation.extensions import db
 from consultation.submissions import service as submissions
 from consultation.submissions.rendering import submission_html
+from tests.submissions.conftest import submission_body
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 POLICE_WORDS = ("police", "front counter", "station", "crimes")
@@ -82,21 +83,8 @@ def test_words_change_by_patch_and_bad_words_get_field_messages(client, auth):
 def test_a_submission_pdf_about_a_library_speaks_of_libraries(client, auth, tokens):
     create(client, auth, readme_library_consultation())
     organiser = user_for_token(db.session, tokens["organiser"])
-    submission = submissions.create_submission(
-        db.session,
-        organiser,
-        {
-            "consultation": "library-hours",
-            "title": "Keep Central open",
-            "addressed_to": "The council",
-            "organisation": "Friends of Central Library",
-            "signatory": {"name": "A", "role": "Chair"},
-            "stations": ["central"],
-            "sections": [],
-            "petitions": [],
-            "include_aggregates": True,
-        },
-    )
+    body = submission_body("library-hours", stations=["central"], sections=[])
+    submission = submissions.create_submission(db.session, organiser, body)
     html, _, _ = submission_html(db.session, submission, rendered_at=now())
     visible = " ".join(re.sub(r"<[^>]+>", " ", html).split())
     assert "Close the library." in visible
