@@ -40,6 +40,7 @@ def _questionnaire() -> Questionnaire:
                 options=[{"value": value, "label": label} for value, label in spec.get("options", [])],
                 max_length=spec.get("max_length"),
                 stance_mapping=spec.get("stance_mapping"),
+                answer_format=spec.get("answer_format"),
             )
         )
     return Questionnaire(

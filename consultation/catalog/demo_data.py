@@ -224,6 +224,7 @@ QUESTIONNAIRE = {
             "help_text": "Only the district, so we can map responses without identifying you.",
             "required": False,
             "max_length": 4,
+            "answer_format": "postcode_district",
         },
         {
             "code": "age_band",

@@ -12,6 +12,8 @@ from consultation.extensions import db
 
 PROPOSALS = ("close", "retain_24h", "retain", "dispose", "relocate")
 QUESTION_KINDS = ("single_choice", "multiple_choice", "agreement_scale", "free_text")
+# Formats a free-text answer may be held to, beyond its length.
+ANSWER_FORMATS = ("postcode_district",)
 # The published figures a station may carry, in the order they are shown.
 FIGURES = ("crimes_reported_per_day", "visitors_per_day")
 
@@ -100,6 +102,8 @@ class Question(db.Model):
     max_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # For agreement scales: option value -> stance toward the proposal (oppose/support/neutral).
     stance_mapping: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # For free text: a format the answer must have (ANSWER_FORMATS), e.g. a UK postcode district.
+    answer_format: Mapped[str | None] = mapped_column(String(30), nullable=True)
 
     questionnaire = relationship("Questionnaire", back_populates="questions")
 

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from consultation.catalog.models import FIGURES, PROPOSALS, QUESTION_KINDS
+from consultation.catalog.models import ANSWER_FORMATS, FIGURES, PROPOSALS, QUESTION_KINDS
 from consultation.catalog.wording import wording_for
 from consultation.clock import describe_london, iso_utc, to_london
 from consultation.common import InstantField
@@ -59,6 +59,12 @@ class QuestionSchema(ma.Schema):
         allow_none=True,
         load_default=None,
         metadata={"description": "Agreement scales: option value to stance toward the proposal"},
+    )
+    answer_format = ma.fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.OneOf(ANSWER_FORMATS),
+        metadata={"description": "Free text: a format the answer must have, e.g. postcode_district (RM10)"},
     )
 
 

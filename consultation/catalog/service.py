@@ -84,6 +84,8 @@ def _check_questions(questions: list[dict]) -> dict:
             problems.append("Option values must be unique.")
         if question["kind"] == "free_text" and values:
             problems.append("Free-text questions take no options.")
+        if question.get("answer_format") and question["kind"] != "free_text":
+            problems.append("Only free-text questions take an answer_format.")
         mapping = question.get("stance_mapping")
         if mapping:
             if question["kind"] != "agreement_scale":
@@ -114,6 +116,7 @@ def _build_questions(questionnaire_data: dict) -> list[Question]:
                 options=[dict(option) for option in data.get("options", [])],
                 max_length=max_length,
                 stance_mapping=data.get("stance_mapping"),
+                answer_format=data.get("answer_format"),
             )
         )
     return questions

@@ -1,10 +1,11 @@
-"""catalog: each consultation's own words for its sites, proposals and published figures
+"""catalog: each consultation's own words for its sites, proposals and figures; a format for free-text answers
 
 Consultations gain `site_word` and `site_word_plural` (generic "site"/"sites" by default), `proposal_wording`
 (proposal code -> words) and `figure_labels` (figure -> label; NULL: every figure with generic labels). The two
-demo consultations, if present, get the police wording they were written in.
+demo consultations, if present, get the police wording they were written in. Questions gain `answer_format`
+(e.g. `postcode_district`); the demo questionnaires' postcode-district question gets it.
 
-Revision ID: 0009_wording
+Revision ID: 0009_f
 Revises: 0008_learning_vectors
 Create Date: 2026-12-03 13:30:00
 
@@ -15,7 +16,7 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_wording'
+revision = '0009_f'
 down_revision = '0008_learning_vectors'
 branch_labels = None
 depends_on = None
@@ -35,6 +36,8 @@ DEMO_FIGURES = {
 
 
 def upgrade():
+    with op.batch_alter_table('questions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('answer_format', sa.String(length=30), nullable=True))
     with op.batch_alter_table('consultations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('site_word', sa.String(length=60), server_default='site', nullable=False))
         batch_op.add_column(
@@ -60,6 +63,12 @@ def upgrade():
             figure_labels=DEMO_FIGURES,
         )
     )
+    op.execute(
+        "UPDATE questions SET answer_format = 'postcode_district' WHERE code = 'postcode_district' AND "
+        "questionnaire_id IN (SELECT questionnaires.id FROM questionnaires JOIN consultations "
+        "ON consultations.id = questionnaires.consultation_id "
+        "WHERE consultations.slug IN ('public-access-2017', 'public-access-demo'))"
+    )
 
 
 def downgrade():
@@ -68,3 +77,5 @@ def downgrade():
         batch_op.drop_column('proposal_wording')
         batch_op.drop_column('site_word_plural')
         batch_op.drop_column('site_word')
+    with op.batch_alter_table('questions', schema=None) as batch_op:
+        batch_op.drop_column('answer_format')
