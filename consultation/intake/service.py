@@ -1,7 +1,7 @@
 """Response intake rules: the deadline, submitting, amending and withdrawing a response.
 
-The deadline (DESIGN rule 1): a response is on time when the server's clock, read once when the request
-arrived, is before the consultation's `closes_at` (exclusive: 17:30:00.000 London time is late) and not before
+The deadline is the server's clock, never the client's: a response is on time when that clock, read once when the
+request arrived, is before the consultation's `closes_at` (exclusive: 17:30:00.000 London time is late) and not before
 its `opens_at`. Times are compared as aware UTC; London time only appears in messages.
 """
 

@@ -1,4 +1,5 @@
-"""The submissions API: who may draw up, see and change what (DESIGN rule 6), letterheads, render jobs."""
+"""The submissions API: who may draw up, see and change what (each organiser only their own), letterheads,
+render jobs."""
 
 import io
 
