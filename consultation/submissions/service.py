@@ -1,10 +1,11 @@
 """Submissions: drawing them up, rendering them, filing them before the deadline, verifying a filed PDF.
 
-Who may do what: an organiser creates submissions for stations in
-their own boroughs and bundles only petitions they own; they see and change only their own. Reviewers and admins
-read every submission; admins may also change them. Filing uses intake's deadline rule as it stands: the arrival
-time, taken once by the route, must be before the consultation's `closes_at` (17:30:00.000 London time is late).
-Once filed, a submission is frozen: every change gets 409 `submission_filed`."""
+Who may do what: an organiser creates submissions for stations in their own boroughs and bundles only petitions
+they own; they see and change only their own. Reviewers and admins read every submission; admins may also change
+them. Filing uses intake's deadline rule as it stands: the arrival time, taken once by the route, must be before
+the consultation's `closes_at` (17:30:00.000 London time is late). Once filed, a submission is frozen: every
+change gets 409 `submission_filed`.
+"""
 
 import logging
 import secrets
