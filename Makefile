@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
+# Where `make run` serves: `make run PORT=8000`, `make run HOST=0.0.0.0`.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: run test lint system-packages install model clean worker
 
@@ -31,11 +34,11 @@ install: system-packages $(VENV)/.installed $(VENV)/.model
 system-packages:
 	@bash scripts/system-packages.sh
 
-## Set up, migrate the SQLite database under instance/, load the demo and serve on http://127.0.0.1:5000
+## Set up, migrate the SQLite database under instance/, load the demo and serve on http://$(HOST):$(PORT)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## Set up and run the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
 test: install
