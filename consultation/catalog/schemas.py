@@ -4,7 +4,6 @@ import marshmallow as ma
 from marshmallow import validate
 
 from consultation.catalog.models import ANSWER_FORMATS, FIGURES, PROPOSALS, QUESTION_KINDS
-from consultation.catalog.wording import wording_for
 from consultation.clock import describe_london, iso_utc, to_london
 from consultation.common import InstantField
 
@@ -140,12 +139,8 @@ class ConsultationListSchema(ma.Schema):
 
 class ConsultationDetailSchema(ConsultationSummarySchema):
     stations = ma.fields.List(ma.fields.Nested(StationSchema))
-    wording = ma.fields.Method(
-        "_wording", metadata={"type": "object", "description": "Words for its sites and figures"}
-    )
-
-    def _wording(self, consultation) -> dict:
-        return WordingOutputSchema().dump(wording_for(consultation).as_dict())
+    # Set by the catalog service when it reads a consultation (the words in force, generic where it sets none).
+    wording = ma.fields.Nested(WordingOutputSchema, metadata={"description": "The words for its sites and figures"})
 
 
 class ConsultationCreateSchema(ma.Schema):

@@ -10,6 +10,7 @@ from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.boroughs import boroughs_by_code
 from consultation.catalog.models import Consultation, Question, Questionnaire, Station
+from consultation.catalog.wording import wording_for
 from consultation.clock import as_utc, now
 from consultation.errors import Conflict, NotFound, ValidationFailed
 
@@ -45,6 +46,7 @@ def get_consultation(session: Session, slug: str) -> Consultation:
     if consultation is None:
         raise NotFound("consultation", slug)
     consultation.status = consultation_status(consultation)
+    consultation.wording = wording_for(consultation).as_dict()
     return consultation
 
 

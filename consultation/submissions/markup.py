@@ -52,6 +52,16 @@ def list_depth(text: str) -> int:
     return deepest
 
 
+def list_depth_problem(text: str) -> str | None:
+    """Why a body cannot be saved as it is, or None: lists nested past the limit."""
+    if list_depth(text) <= MAX_LIST_DEPTH:
+        return None
+    return (
+        f"Lists may nest at most {MAX_LIST_DEPTH} levels deep; this one nests deeper, and the PDF could not show it. "
+        "Move the deeper items up a level."
+    )
+
+
 def render_body(text: str) -> Markup:
     """Safe HTML for a section body; the only tags are p, ul, ol, li, em, strong and br."""
     if list_depth(text) > MAX_LIST_DEPTH:

@@ -6,7 +6,6 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from consultation.clock import describe_london, iso_utc
-from consultation.submissions.markup import MAX_LIST_DEPTH, list_depth
 from consultation.submissions.models import RENDER_STATUSES, SUBMISSION_STATUSES
 
 MAX_SECTIONS = 40
@@ -26,21 +25,13 @@ class SignatorySchema(ma.Schema):
     role = ma.fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={"example": "MP"})
 
 
-def _lists_not_too_deep(body: str) -> None:
-    if list_depth(body) > MAX_LIST_DEPTH:
-        raise ma.ValidationError(
-            f"Lists may nest at most {MAX_LIST_DEPTH} levels deep; this one nests deeper, and the PDF could not "
-            "show it. Move the deeper items up a level."
-        )
-
-
 class SectionSchema(ma.Schema):
     heading = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     body = ma.fields.String(
         required=True,
-        validate=[validate.Length(max=MAX_BODY), _lists_not_too_deep],
+        validate=validate.Length(max=MAX_BODY),
         metadata={
-            "description": f"Paragraphs, lists (- item, at most {MAX_LIST_DEPTH} levels deep), *emphasis*, "
+            "description": "Paragraphs, lists (- item, at most 6 levels deep), *emphasis*, "
             "**strong**, [links](shown as text)"
         },
     )

@@ -27,6 +27,7 @@ from consultation.intake import service as intake
 from consultation.intake.submissions import record_submission_responses
 from consultation.petitions import service as petitions_service
 from consultation.submissions.letterhead import letterhead_type
+from consultation.submissions.markup import list_depth_problem
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 from consultation.submissions.rendering import Progress, render_submission
 
@@ -134,6 +135,17 @@ def _check_petitions(session: Session, user: User, consultation: Consultation, i
     return checked
 
 
+def _check_sections(sections: list[dict]) -> None:
+    """Refuse a body the PDF could not show whole (lists nested too deep), naming its section."""
+    errors = {}
+    for index, section in enumerate(sections):
+        problem = list_depth_problem(section["body"])
+        if problem:
+            errors[f"sections.{index}.body"] = [problem]
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _apply(session: Session, user: User, submission: Submission, data: dict) -> None:
     consultation = submission.consultation
     for name in ("title", "addressed_to", "organisation", "include_aggregates"):
@@ -143,6 +155,7 @@ def _apply(session: Session, user: User, submission: Submission, data: dict) -> 
         submission.signatory_name = data["signatory"]["name"]
         submission.signatory_role = data["signatory"]["role"]
     if "sections" in data:
+        _check_sections(data["sections"])
         submission.sections = [{"heading": item["heading"], "body": item["body"]} for item in data["sections"]]
     if "stations" in data:
         submission.stations = _check_stations(user, consultation, data["stations"])
