@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
+# Where `make run` serves: `make run PORT=8000`, `make run HOST=0.0.0.0`.
+HOST ?= 127.0.0.1
+PORT ?= 5000
 
 .PHONY: run test lint system-packages install model clean worker
 
@@ -31,15 +34,19 @@ install: system-packages $(VENV)/.installed $(VENV)/.model
 system-packages:
 	@bash scripts/system-packages.sh
 
-## Set up, migrate the SQLite database under instance/, load the demo and serve on http://127.0.0.1:5000
+# Links in emails (petition confirmation, staff sign-in) name the address `make run` serves.
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+LINK = PUBLIC_BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask --app app
+
+## Set up, migrate the SQLite database under instance/, load the demo and serve on http://$(HOST):$(PORT)
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	@echo "Staff console: http://127.0.0.1:5000/staff/ (sign in with a one-time link; print one in another terminal):"
-	@echo "  $(BIN)/flask sign-in-link --email reviewer@demo.example    # the demo reviewer"
-	@echo "  $(BIN)/flask sign-in-link --email organiser@demo.example   # the demo organiser, Barking and Dagenham"
-	@echo "  $(BIN)/flask sign-in-link --email admin@demo.example       # the demo admin"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Staff console: http://$(HOST):$(PORT)/staff/ (sign in with a one-time link; print one in another terminal):"
+	@echo "  $(LINK) sign-in-link --email reviewer@demo.example    # the demo reviewer"
+	@echo "  $(LINK) sign-in-link --email organiser@demo.example   # the demo organiser, Barking and Dagenham"
+	@echo "  $(LINK) sign-in-link --email admin@demo.example       # the demo admin"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 ## Set up and run the whole suite (SQLite; set TEST_DATABASE_URL for PostgreSQL)
 test: install

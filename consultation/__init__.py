@@ -9,7 +9,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import INSECURE_DEFAULT_SECRET, config_for, database_url, engine_options
 from consultation.clock import note_arrival
-from consultation.errors import register_error_handlers, register_page_errors
+from consultation.common import counted
+from consultation.errors import drop_retry_after_unless_refused, register_error_handlers, register_page_errors
 from consultation.extensions import api, celery, csrf, db, init_celery, limiter, migrate
 from consultation.inputs import register_input_guards
 from consultation.metrics import register_metrics
@@ -30,6 +31,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _configure_engine(app)
     _refuse_insecure_production(app, config_name or os.environ.get("APP_ENV", "development"))
     os.makedirs(app.instance_path, exist_ok=True)
+    # Counts in words for every template, the resident pages and the PDF alike: {{ n | counted("response") }}.
+    app.add_template_filter(counted)
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
@@ -41,6 +44,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    # Before the limiter: after-request hooks run last-registered first, so this one sees the limiter's headers.
+    app.after_request(drop_retry_after_unless_refused)
     limiter.init_app(app)
     # After the rate limits (a client over its budget is refused before its body is parsed), before CSRF.
     register_input_guards(app)

@@ -16,6 +16,7 @@ from consultation.accounts.service import create_user_with_token
 from consultation.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
 from consultation.analysis.demo import seed_demo_codebooks
 from consultation.catalog.demo import DEMO_SLUG, seed_demo
+from consultation.common import counted
 from consultation.errors import ApiError
 from consultation.extensions import db
 from consultation.intake.idempotency import purge_expired
@@ -50,7 +51,7 @@ def seed_demo_command():
 
     seeded = submissions_demo.seed(db.session)
     if seeded["responses"]:
-        click.echo(f"Imported and analysed {seeded['responses']:,} generated demo responses")
+        click.echo(f"Imported and analysed {counted(seeded['responses'], 'generated demo response')}")
     if seeded["submission"]:
         click.echo(f"Created the draft demo submission {seeded['submission']} (render it with render-submission)")
     staff = seed_demo_staff(db.session)
@@ -195,7 +196,7 @@ def import_responses_command(file, slug, mode, allow_duplicate_file):
     for problem in report.problems:
         click.echo(f"row {problem['row']}, {problem['field']}: {problem['message']} (skipped)", err=True)
     click.echo(
-        f"Imported {report.imported} of {report.rows_total} rows into {slug} "
+        f"Imported {report.imported} of {counted(report.rows_total, 'row')} into {slug} "
         f"({report.late} received late, {report.rows_invalid} skipped)."
     )
 
@@ -205,7 +206,7 @@ def import_responses_command(file, slug, mode, allow_duplicate_file):
 def purge_idempotency_keys_command(older_than_days):
     """Forget stored Idempotency-Key results older than N days (run it daily, e.g. from cron)."""
     removed = purge_expired(db.session, timedelta(days=older_than_days))
-    click.echo(f"Removed {removed} idempotency keys older than {older_than_days} days.")
+    click.echo(f"Removed {counted(removed, 'idempotency key')} older than {counted(older_than_days, 'day')}.")
 
 
 def _say_refusals(command: click.Command) -> None:

@@ -1,4 +1,5 @@
-"""Small pieces shared by every room: the UTC column type, the UTC schema fields and the naming convention."""
+"""Small pieces shared by every room: the UTC column type, the UTC schema fields, the naming convention and counts
+in words."""
 
 from datetime import datetime
 
@@ -56,3 +57,12 @@ class UtcDateTime(ma.fields.Field):
 def utc() -> ma.fields.Field:
     """A dump-only UTC date-time field, documented as a nullable date-time string."""
     return UtcDateTime(dump_only=True, metadata={"type": "string", "format": "date-time", "nullable": True})
+
+
+def counted(number: int, singular: str, plural: str | None = None) -> str:
+    """A count with its noun in the right form: '1 response', '2,000 responses', '1 person', '3 people'.
+
+    Every page, PDF and command says counts through this (in templates, the `counted` filter), so none says
+    "1 responses"."""
+    noun = singular if number == 1 else (plural or f"{singular}s")
+    return f"{number:,} {noun}"

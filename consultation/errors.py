@@ -163,6 +163,19 @@ def handle_http_exception(error: HTTPException):
     return error_response(status, code, message, errors, headers)
 
 
+RETRY_AFTER_STATUSES = (429, 503)
+
+
+def drop_retry_after_unless_refused(response):
+    """`Retry-After` only on the answers it means something for: 429 (rate limited) and 503 (unavailable).
+
+    Flask-Limiter adds it to every answer of a rate-limited route, a 201 included, where a client could read it
+    as "this failed, try again". Registered before the limiter, so it runs after the limiter's header hook."""
+    if response.status_code not in RETRY_AFTER_STATUSES:
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 def _retry_after_seconds() -> int | None:
     """Seconds until the breached rate limit resets, so clients read it in the body as well as the header."""
     from consultation.extensions import limiter  # extensions imports this module

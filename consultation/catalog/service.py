@@ -10,6 +10,7 @@ from consultation.accounts.service import record_audit
 from consultation.boroughs import boroughs_by_code
 from consultation.catalog.models import Consultation, Question, Questionnaire, Station
 from consultation.catalog.signals import deadline_moved, structure_change_requested
+from consultation.catalog.wording import wording_for
 from consultation.clock import as_utc, now
 from consultation.errors import Conflict, NotFound, ValidationFailed
 
@@ -45,6 +46,7 @@ def get_consultation(session: Session, slug: str) -> Consultation:
     if consultation is None:
         raise NotFound("consultation", slug)
     consultation.status = consultation_status(consultation)
+    consultation.wording = wording_for(consultation).as_dict()
     return consultation
 
 
@@ -84,6 +86,8 @@ def _check_questions(questions: list[dict]) -> dict:
             problems.append("Option values must be unique.")
         if question["kind"] == "free_text" and values:
             problems.append("Free-text questions take no options.")
+        if question.get("answer_format") and question["kind"] != "free_text":
+            problems.append("Only free-text questions take an answer_format.")
         mapping = question.get("stance_mapping")
         if mapping:
             if question["kind"] != "agreement_scale":
@@ -114,6 +118,7 @@ def _build_questions(questionnaire_data: dict) -> list[Question]:
                 options=[dict(option) for option in data.get("options", [])],
                 max_length=max_length,
                 stance_mapping=data.get("stance_mapping"),
+                answer_format=data.get("answer_format"),
             )
         )
     return questions
@@ -137,6 +142,23 @@ def _build_stations(session: Session, stations_data: list[dict]) -> list[Station
     if errors:
         raise ValidationFailed(errors)
     return stations
+
+
+# Wording keys as the API names them -> the consultation's columns.
+WORDING_COLUMNS = {
+    "site": "site_word",
+    "sites": "site_word_plural",
+    "proposals": "proposal_wording",
+    "figures": "figure_labels",
+}
+
+
+def _apply_wording(consultation: Consultation, wording: dict) -> None:
+    """Set the words given; words left out keep their value (generic ones on a new consultation)."""
+    for key, column in WORDING_COLUMNS.items():
+        if key in wording:
+            value = wording[key]
+            setattr(consultation, column, dict(value) if isinstance(value, dict) else value)
 
 
 def slug_taken(session: Session, slug: str) -> bool:
@@ -166,6 +188,7 @@ def create_consultation(session: Session, user: User, data: dict) -> Consultatio
             questions=_build_questions(data["questionnaire"]),
         ),
     )
+    _apply_wording(consultation, data.get("wording") or {})
     session.add(consultation)
     record_audit(session, user, "create", "consultation", data["slug"])
     session.commit()
@@ -188,6 +211,7 @@ def update_consultation(session: Session, user: User, slug: str, data: dict) -> 
     for field in ("title", "summary", "consulting_body"):
         if field in data:
             setattr(consultation, field, data[field])
+    _apply_wording(consultation, data.get("wording") or {})
     moved = as_utc(closes_at) != consultation.closes_at
     consultation.opens_at, consultation.closes_at = as_utc(opens_at), as_utc(closes_at)
     if moved:

@@ -7,6 +7,7 @@ from consultation.accounts import permissions
 from consultation.catalog.models import Consultation
 from consultation.catalog.service import get_consultation
 from consultation.clock import describe_london, iso_utc, to_london
+from consultation.common import counted
 from consultation.console.access import signed_in
 from consultation.errors import ValidationFailed
 from consultation.extensions import db
@@ -18,10 +19,6 @@ STATUS_WORDS = {"open": "Open", "closed": "Closed", "not_open": "Not open yet"}
 def london(moment) -> str:
     """'06 Oct 2017 17:29' in London time, as staff read a timestamp."""
     return f"{to_london(moment):%d %b %Y %H:%M}" if moment is not None else ""
-
-
-def plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count:,} {one if count == 1 else (many or one + 's')}"
 
 
 def bar_width(value: float, largest: float, full: int = 150) -> int:
@@ -37,7 +34,7 @@ def page_helpers() -> dict:
         "london": london,
         "describe_london": describe_london,
         "iso_utc": iso_utc,
-        "plural": plural,
+        "plural": counted,
         "bar_width": bar_width,
         "status_words": STATUS_WORDS,
         "is_staff": permissions.has_role(user, permissions.STAFF),

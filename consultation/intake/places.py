@@ -1,7 +1,7 @@
 """Where responses come from, at postcode-sector level only: counts per sector, never a full postcode.
 
-Respondents' postcodes are personal data (DESIGN rule 3); this is the one place that reads them for a map,
-and it hands back only sector counts ("RM10 7": 12), which name no household.
+Respondents' postcodes are personal data, kept apart and never published; this is the one place that reads
+them for a map, and it hands back only sector counts ("RM10 7": 12), which name no household.
 """
 
 from sqlalchemy import false, func, select

@@ -1,7 +1,7 @@
 """Response intake rules: the deadline, submitting, amending and withdrawing a response.
 
-The deadline (DESIGN rule 1): a response is on time when the server's clock, read once when the request
-arrived, is before the consultation's `closes_at` (exclusive: 17:30:00.000 London time is late) and not before
+The deadline is the server's clock, never the client's: a response is on time when that clock, read once when the
+request arrived, is before the consultation's `closes_at` (exclusive: 17:30:00.000 London time is late) and not before
 its `opens_at`. Times are compared as aware UTC; London time only appears in messages.
 """
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import consultation_status, get_consultation
 from consultation.clock import as_utc, describe_london, iso_utc, now
+from consultation.common import counted
 from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
 from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, derived_secret, find_previous
@@ -46,7 +47,7 @@ def responses_lock(consultation: Consultation, *, session: Session) -> str | Non
     once responses exist."""
     count = session.scalar(select(func.count(Response.id)).where(Response.consultation_id == consultation.id))
     if count:
-        return f"Questions and stations cannot be replaced: {count} responses already refer to them."
+        return f"Questions and stations cannot be replaced once responses refer to them ({counted(count, 'response')})."
     return None
 
 

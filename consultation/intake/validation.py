@@ -28,6 +28,7 @@ class QuestionRule:
     required: bool
     options: tuple[str, ...]
     max_length: int
+    answer_format: str | None = None
 
     @classmethod
     def from_question(cls, question: Question) -> "QuestionRule":
@@ -38,6 +39,7 @@ class QuestionRule:
             required=question.required,
             options=tuple(question.option_values),
             max_length=question.max_length or DEFAULT_FREE_TEXT_LIMIT,
+            answer_format=question.answer_format,
         )
 
 
@@ -71,6 +73,11 @@ def _check_one(rule: QuestionRule, value) -> tuple[CheckedAnswer | None, str | N
         if "\x00" in value:
             return None, NUL_MESSAGE
         text = value.strip()
+        if rule.answer_format == "postcode_district" and text:
+            # The format first: it says what is wanted, where a length limit would only say what is wrong.
+            text = postcodes.normalise_district(text)
+            if text is None:
+                return None, postcodes.BAD_DISTRICT
         if len(text) > rule.max_length:
             return None, f"Must be at most {rule.max_length} characters (this has {len(text)})."
         return CheckedAnswer(rule.id, rule.code, None, text), None

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from consultation.common import counted
 from consultation.errors import ApiError
 from consultation.extensions import db
 from consultation.petitions import packs, service
@@ -59,9 +60,9 @@ def import_signatures_command(petition_id, file, mode):
     for problem in report.problems:
         click.echo(f"row {problem['row']}, {problem['field']}: {problem['message']} (skipped)", err=True)
     click.echo(
-        f"Imported {report.imported} of {report.rows_total} rows into petition {petition_id} "
-        f"({report.flagged} flagged as the same person, {report.skipped_existing} emails already present, "
-        f"{report.rows_invalid} rows with problems)."
+        f"Imported {report.imported} of {counted(report.rows_total, 'row')} into petition {petition_id} "
+        f"({report.flagged} flagged as the same person, {counted(report.skipped_existing, 'email')} already present, "
+        f"{counted(report.rows_invalid, 'row')} with problems)."
     )
 
 

@@ -26,6 +26,7 @@ from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.catalog import postcodes
 from consultation.clock import as_utc, now
+from consultation.common import counted
 from consultation.errors import ApiError, Conflict, NotFound, ValidationFailed
 from consultation.petitions import identity
 from consultation.petitions.duplicates import CountedPeople
@@ -294,7 +295,10 @@ def _refuse_if_needed(report: RowsReport, rows: list[_Row], mode: str) -> None:
     if mode not in MODES:
         raise ValidationFailed({"mode": [f"Must be one of: {', '.join(MODES)}."]})
     if report.problems and mode == "all_or_nothing":
-        raise RowsRejected(report, f"{report.rows_invalid} of {report.rows_total} rows have problems: nothing stored.")
+        verb = "has" if report.rows_invalid == 1 else "have"
+        raise RowsRejected(
+            report, f"{report.rows_invalid} of {counted(report.rows_total, 'row')} {verb} problems: nothing stored."
+        )
     if not rows:
         raise RowsRejected(report, "No row could be stored.")
 

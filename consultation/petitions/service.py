@@ -1,6 +1,6 @@
 """Petition rules: creating and changing petitions, signing online, confirming by email, reviewing signatures.
 
-Counting each person once (personal data stays in the signatures table; each organiser sees only their own):
+Counting each person once (signers' details are personal data, seen only by the owner, reviewers and admins):
 - One signature per normalised email per petition: a unique index on (petition, email key) decides, so two
   concurrent signings with one address cannot both insert; the loser finds the winner's row and resends.
 - A signature counts when it is confirmed (online; paper and imported rows are confirmed when entered), not

@@ -13,6 +13,8 @@ from statistics import median
 import pygal
 from pygal.style import Style
 
+from consultation.common import counted
+
 FONT = "'Source Sans Pro', sans-serif"
 TEXT_COLOUR = "#0b0c0c"
 STANCE_COLOURS = {"oppose": "#d4351c", "support": "#00703c", "neutral": "#505a5f", "uncoded": "#b1b4b6"}
@@ -77,7 +79,7 @@ def stance_chart(name: str, station_name: str, stance: dict[str, int]) -> Chart:
     )
     total = sum(stance.get(key, 0) for key in order)
     parts = ", ".join(f"{stance.get(key, 0):,} {STANCE_LABELS[key].lower()}" for key in order)
-    alt = f"Bar chart of the {total:,} responses about {station_name} by stance: {parts}."
+    alt = f"Bar chart of the {counted(total, 'response')} about {station_name} by stance: {parts}."
     rows = tuple((STANCE_LABELS[key], f"{stance.get(key, 0):,}") for key in order)
     return Chart(name, _svg(chart, name), alt, ("Stance", "Responses"), rows)
 
@@ -115,7 +117,11 @@ def timeline_chart(name: str, title: str, timeline: list[dict]) -> Chart:
 
 
 def sector_map(
-    name: str, station_name: str, station_point: tuple[float, float] | None, sectors: list[dict]
+    name: str,
+    station_name: str,
+    station_point: tuple[float, float] | None,
+    sectors: list[dict],
+    site_word: str = "site",
 ) -> Chart | None:
     """Postcode sectors placed by their British National Grid eastings and northings, sized by count.
 
@@ -175,18 +181,21 @@ def sector_map(
     chart.add("Signatures", points("signatures", "responses"))
     chart.add("Responses", points("responses", "signatures"))
     if station_point:
-        chart.add("Station", [{"value": station_point, "label": "Station", "node": {"r": 8}}])
+        label = site_word.capitalize()
+        chart.add(label, [{"value": station_point, "label": label, "node": {"r": 8}}])
     busiest = sorted(located, key=lambda item: -(item["responses"] + item["signatures"]))[:5]
     described = "; ".join(
-        f"{item['sector']} ({item['responses']:,} responses, {item['signatures']:,} signatures)" for item in busiest
+        f"{item['sector']} ({counted(item['responses'], 'response')}, {counted(item['signatures'], 'signature')})"
+        for item in busiest
     )
     across = round(2 * half / 1000)
     alt = (
-        f"Map about {across} km across, centred on {station_name}, of {len(shown)} postcode sectors placed by "
-        f"grid reference, each circle sized by how many responses (blue) or signatures (orange) came from it"
+        f"Map about {across} km across, centred on {station_name}, of {counted(len(shown), 'postcode sector')} "
+        f"placed by grid reference, each circle sized by how many responses (blue) or signatures (orange) came from it"
         + (f". The busiest are {described}" if described else "")
         + (
-            f". {len(located) - len(shown)} sectors further away are listed in the table only."
+            f". {counted(len(located) - len(shown), 'sector')} further away "
+            f"{'is' if len(located) - len(shown) == 1 else 'are'} listed in the table only."
             if len(shown) < len(located)
             else "."
         )

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from consultation.common import counted
 from consultation.extensions import db
 from consultation.submissions import service
 from consultation.submissions.models import Submission
@@ -37,7 +38,7 @@ def render_submission_command(submission_id, output):
     partial = path.with_name(path.name + ".partial")
     partial.write_bytes(job.pdf)
     partial.replace(path)  # a reader never sees a half-written file
-    click.echo(f"Wrote {path} ({job.pages} pages, {len(job.pdf):,} bytes, SHA-256 {job.sha256})")
+    click.echo(f"Wrote {path} ({counted(job.pages, 'page')}, {counted(len(job.pdf), 'byte')}, SHA-256 {job.sha256})")
 
 
 COMMANDS = (render_submission_command,)

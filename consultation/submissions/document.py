@@ -18,6 +18,7 @@ from consultation.analysis import service as analysis_service
 from consultation.catalog import postcodes
 from consultation.catalog.models import Station
 from consultation.catalog.service import get_consultation
+from consultation.catalog.wording import Wording, wording_for
 from consultation.clock import describe_london, to_london
 from consultation.intake.places import response_sectors
 from consultation.petitions import service as petitions_service
@@ -45,13 +46,8 @@ PETITION_MEASURES = (
     "late_paper",
     "set_aside_paper",
 )
-PROPOSAL_LABELS = {
-    "close": "Close the front counter",
-    "retain_24h": "Keep as the borough's 24-hour front counter",
-    "retain": "Keep the front counter",
-    "dispose": "Vacate and dispose of the site",
-    "relocate": "Move the front counter",
-}
+# How each published figure reads in a comparison sentence ("more crimes reported a day (4.1) than ...").
+FIGURE_UNITS = {"crimes_reported_per_day": "crimes reported a day", "visitors_per_day": "visitors a day"}
 POSTCODE_IN_ADDRESS = re.compile(r"\b([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})\b")
 
 
@@ -74,10 +70,13 @@ def _percent(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "none coded yet"
 
 
-def _comparison(station: Station, retained: list[Station], field_name: str, unit: str) -> str | None:
-    """How the station's figure stands against the counters that stay open, in a sentence a councillor can quote:
-    e.g. 'Dagenham has more crimes reported a day (4.1) than 17 of the 34 counters that stay open with a
-    published figure.' One counter, none or all of them read as such, not as '1 of the 1'."""
+def _comparison(
+    station: Station, retained: list[Station], field_name: str, unit: str, site: str = "site", sites: str = "sites"
+) -> str | None:
+    """How the station's figure stands against the sites that stay open, in a sentence a councillor can quote:
+    e.g. 'Dagenham has more crimes reported a day (4.1) than 17 of the 34 stations that stay open with a
+    published figure' (in the consultation's own word for its sites). One site, none or all of them read as
+    such, not as '1 of the 1'."""
     value = getattr(station, field_name)
     if value is None or station.proposal == "retain_24h":
         return None
@@ -87,11 +86,11 @@ def _comparison(station: Station, retained: list[Station], field_name: str, unit
     if len(published) == 1:
         other = published[0]
         return (
-            f"The one counter that stays open with a published figure, {other.name}, has "
+            f"The one {site} that stays open with a published figure, {other.name}, has "
             f"{getattr(other, field_name):g} {unit}; {station.name} has {value:g}."
         )
     fewer = sum(1 for other in published if getattr(other, field_name) < value)
-    those = f"the {len(published)} counters that stay open with a published figure"
+    those = f"the {len(published)} {sites} that stay open with a published figure"
     if fewer == len(published):
         return f"{station.name} has more {unit} ({value:g}) than every one of {those}."
     if fewer == 0:
@@ -147,11 +146,24 @@ def _sectors_for_map(session: Session, station: Station, petitions: list[dict]) 
     return sectors
 
 
-def _figures(station: Station) -> dict:
-    return {
-        "crimes": _number(station.crimes_reported_per_day),
-        "visitors": _number(station.visitors_per_day),
-    }
+def _figure_rows(wording: Wording, station: Station, counter: Station | None) -> list[dict]:
+    """The figures this consultation publishes, labelled in its words, beside the site that stays open."""
+    return [
+        {
+            "label": label,
+            "value": _number(getattr(station, field_name)),
+            "counter": _number(getattr(counter, field_name)) if counter is not None else None,
+        }
+        for field_name, label in wording.figures.items()
+    ]
+
+
+def _comparisons(wording: Wording, station: Station, retained: list[Station]) -> list[str]:
+    sentences = (
+        _comparison(station, retained, field_name, FIGURE_UNITS[field_name], wording.site, wording.sites)
+        for field_name in wording.figures
+    )
+    return [sentence for sentence in sentences if sentence]
 
 
 def _opening(text: str) -> str:
@@ -211,6 +223,7 @@ def build_document(
     groups = {group["key"]: group for group in aggregates["groups"]}
     labels = {theme["key"]: theme["label"] for theme in aggregates["themes"]}
     petitions = _petitions(session, submission)
+    wording = wording_for(consultation)
     document = DocumentData(context={})
 
     station_blocks = []
@@ -218,6 +231,7 @@ def build_document(
     for index, station in enumerate(stations, start=1):
         group = groups.get(station.slug)
         counter = next((other for other in retained if other.borough_id == station.borough_id), None)
+        other_counter = counter if counter is not None and counter.id != station.id else None
         block = {
             "number": index,
             "anchor": f"station-{station.slug}",
@@ -225,18 +239,11 @@ def build_document(
             "name": station.name,
             "borough": station.borough.name,
             "address": station.address,
-            "proposal": PROPOSAL_LABELS.get(station.proposal, station.proposal),
+            "proposal": wording.proposal(station.proposal),
             "proposal_detail": station.proposal_detail,
-            "figures": _figures(station),
-            "counter": {"name": counter.name, **_figures(counter)} if counter and counter.id != station.id else None,
-            "comparisons": [
-                text
-                for text in (
-                    _comparison(station, retained, "crimes_reported_per_day", "crimes reported a day"),
-                    _comparison(station, retained, "visitors_per_day", "visitors a day"),
-                )
-                if text
-            ],
+            "figures": _figure_rows(wording, station, other_counter),
+            "counter": {"name": other_counter.name} if other_counter is not None else None,
+            "comparisons": _comparisons(wording, station, retained),
             "responses": None,
             "themes": [],
             "petitions": [],
@@ -271,6 +278,7 @@ def build_document(
             station.name,
             point,
             _sectors_for_map(session, station, [p for p in petitions if station.slug in p["stations"]]),
+            wording.site,
         )
         if map_chart is not None:
             document.charts.append(map_chart)
@@ -284,6 +292,7 @@ def build_document(
         "organisation": submission.organisation,
         "addressed_to": submission.addressed_to,
         "signatory": {"name": submission.signatory_name, "role": submission.signatory_role},
+        "words": {"site": wording.site, "sites": wording.sites},
         "consultation": {
             "title": consultation.title,
             "body": consultation.consulting_body,

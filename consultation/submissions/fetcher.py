@@ -1,4 +1,4 @@
-"""The only way WeasyPrint may load anything while rendering a submission (DESIGN rule 5).
+"""The only way WeasyPrint may load anything while rendering a submission: rendering never reaches outside.
 
 Every resource the template needs is addressed with the private `project:` scheme and served from memory or
 from the project's own files: the stylesheet, the bundled fonts, the letterhead (bytes from the database) and

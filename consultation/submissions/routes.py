@@ -9,6 +9,7 @@ from consultation.accounts.permissions import OWNER_ROLES, READERS, requires
 from consultation.clock import arrival_time
 from consultation.extensions import db, limiter
 from consultation.submissions import service, tasks
+from consultation.submissions.letterhead import LETTERHEAD_MAX_BYTES
 from consultation.submissions.schemas import (
     LetterheadUploadSchema,
     RenderJobSchema,
@@ -76,8 +77,8 @@ class SubmissionLetterhead(MethodView):
     @blp.arguments(LetterheadUploadSchema, location="files")
     @blp.response(200, SubmissionSchema)
     def put(self, files, submission_id):
-        """Upload the letterhead: a PNG or JPEG of at most 1 MB, checked by its content"""
-        content = files["file"].stream.read(service.LETTERHEAD_MAX_BYTES + 1)
+        """Upload the letterhead: a PNG or JPEG of at most 1 MB and 10 megapixels, checked by its content"""
+        content = files["file"].stream.read(LETTERHEAD_MAX_BYTES + 1)
         return service.set_letterhead(db.session, current_user(), submission_id, content)
 
     @requires(OWNER_ROLES)

@@ -30,7 +30,10 @@ class SectionSchema(ma.Schema):
     body = ma.fields.String(
         required=True,
         validate=validate.Length(max=MAX_BODY),
-        metadata={"description": "Paragraphs, lists (- item), *emphasis*, **strong**, [links](shown as text)"},
+        metadata={
+            "description": "Paragraphs, lists (- item, at most 6 levels deep), *emphasis*, "
+            "**strong**, [links](shown as text)"
+        },
     )
 
 
@@ -53,6 +56,12 @@ class SubmissionUpdateSchema(ma.Schema):
     include_aggregates = ma.fields.Boolean(
         metadata={"description": "Include response counts, stance charts, themes and quotes"}
     )
+
+    @ma.validates_schema
+    def _something_to_change(self, data, **kwargs):
+        # As for responses: a change that names no field is refused, so it can never make an empty new version.
+        if not data:
+            raise ma.ValidationError("Give at least one field to change.", "_schema")
 
 
 class SubmissionCreateSchema(SubmissionUpdateSchema):

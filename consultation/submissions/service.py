@@ -1,9 +1,10 @@
 """Submissions: drawing them up, rendering them, filing them before the deadline, verifying a filed PDF.
 
-Who may do what (DESIGN rule 6): an organiser creates submissions for stations in their own boroughs and
-bundles only petitions they own; they see and change only their own. Reviewers and admins read every
-submission; admins may also change them. Filing (submissions/filing.py) is a job: while it runs the submission is
-locked (409 `submission_being_filed`); once filed, it is frozen: every change gets 409 `submission_filed`.
+Who may do what: an organiser creates submissions for stations in their own boroughs and bundles only petitions
+they own; they see and change only their own. Reviewers and admins read every submission; admins may also change
+them. Filing (submissions/filing.py) is a job, judged by the arrival time the route took once (17:30:00.000
+London time is late): while it runs the submission is locked (409 `submission_being_filed`); once filed, it is
+frozen: every change gets 409 `submission_filed`.
 """
 
 import logging
@@ -22,12 +23,11 @@ from consultation.clock import now
 from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
 from consultation.petitions import service as petitions_service
 from consultation.submissions import previews
+from consultation.submissions.letterhead import letterhead_type
+from consultation.submissions.markup import list_depth_problem
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender, SubmissionRenderPage
 from consultation.submissions.rendering import Progress, render_submission
 
-LETTERHEAD_MAX_BYTES = 1024 * 1024
-# Checked by content (the file's first bytes), never by its name or the type a client claims.
-LETTERHEAD_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 EDITABLE_FIELDS = (
     "title",
     "addressed_to",
@@ -137,6 +137,17 @@ def _check_petitions(session: Session, user: User, consultation: Consultation, i
     return checked
 
 
+def _check_sections(sections: list[dict]) -> None:
+    """Refuse a body the PDF could not show whole (lists nested too deep), naming its section."""
+    errors = {}
+    for index, section in enumerate(sections):
+        problem = list_depth_problem(section["body"])
+        if problem:
+            errors[f"sections.{index}.body"] = [problem]
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _apply(session: Session, user: User, submission: Submission, data: dict) -> None:
     consultation = submission.consultation
     for name in ("title", "addressed_to", "organisation", "include_aggregates"):
@@ -146,6 +157,7 @@ def _apply(session: Session, user: User, submission: Submission, data: dict) -> 
         submission.signatory_name = data["signatory"]["name"]
         submission.signatory_role = data["signatory"]["role"]
     if "sections" in data:
+        _check_sections(data["sections"])
         submission.sections = [{"heading": item["heading"], "body": item["body"]} for item in data["sections"]]
     if "stations" in data:
         submission.stations = _check_stations(user, consultation, data["stations"])
@@ -203,16 +215,6 @@ def delete_submission(session: Session, user: User, submission_id: int) -> None:
     record_audit(session, user, "delete", "submission", submission.id)
     session.delete(submission)
     session.commit()
-
-
-def letterhead_type(content: bytes) -> str:
-    """The image's media type from its first bytes; 422 for anything that is not a PNG or JPEG, or too large."""
-    if len(content) > LETTERHEAD_MAX_BYTES:
-        raise ValidationFailed({"file": ["The letterhead may be at most 1 MB."]})
-    for signature, media_type in LETTERHEAD_SIGNATURES.items():
-        if content.startswith(signature):
-            return media_type
-    raise ValidationFailed({"file": ["The letterhead must be a PNG or JPEG image (checked by its content)."]})
 
 
 def set_letterhead(session: Session, user: User, submission_id: int, content: bytes | None) -> Submission:

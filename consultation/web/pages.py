@@ -5,6 +5,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 
 from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import consultation_status, get_consultation, get_station, list_consultations
+from consultation.catalog.wording import wording_for
 from consultation.clock import arrival_time, iso_utc, now
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db, limiter
@@ -16,7 +17,7 @@ from consultation.web.helpers import CLOSED_CODES, RECEIPT_KEY, from_iso, privat
 
 def page_helpers() -> dict:
     return {
-        "proposal_words": presenters.proposal_words,
+        "wording_for": wording_for,
         "figure": presenters.figure,
         "london_text": presenters.london_text,
         "answer_field": forms.answer_field,

@@ -1,22 +1,11 @@
-"""Plain words for what the catalog stores: proposals, figures, deadlines and stations by borough."""
+"""Plain words for what the catalog stores: figures, deadlines and stations by borough (a consultation's own
+words for its sites and proposals come from `catalog.wording`)."""
 
 from datetime import datetime
 from itertools import groupby
 
 from consultation.catalog.models import Consultation, Station
 from consultation.clock import describe_london
-
-PROPOSAL_WORDS = {
-    "close": "Close the front counter",
-    "retain_24h": "Keep as the borough's 24-hour front counter",
-    "retain": "Keep the front counter open",
-    "dispose": "Vacate the site and sell it",
-    "relocate": "Move the front counter to another site",
-}
-
-
-def proposal_words(proposal: str) -> str:
-    return PROPOSAL_WORDS.get(proposal, proposal.replace("_", " ").capitalize())
 
 
 def figure(value: float | None) -> str:

@@ -50,3 +50,13 @@ def test_an_outward_code_lists_its_postcodes():
     found = postcodes.postcodes_in("RM10")
     assert "RM10 7TU" in found
     assert all(code.startswith("RM10 ") for code in found)
+
+
+@pytest.mark.parametrize(("typed", "expected"), [("rm10", "RM10"), (" SW1A ", "SW1A"), ("e1w", "E1W"), ("N1", "N1")])
+def test_postcode_districts_are_normalised(typed, expected):
+    assert postcodes.normalise_district(typed) == expected
+
+
+@pytest.mark.parametrize("typed", ["XYZ", "RM10 7TU", "10RM", "QQ1", "", None, 42])
+def test_text_that_cannot_be_a_postcode_district_normalises_to_none(typed):
+    assert postcodes.normalise_district(typed) is None

@@ -1,4 +1,4 @@
-"""DESIGN rule 1: the server's clock, read once when the request arrives, compared in Europe/London."""
+"""The deadline: the server's clock, read once when the request arrives, compared in Europe/London."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -52,6 +52,13 @@ def test_the_third_public_write_in_a_minute_is_refused_with_retry_after(limited_
     assert 0 < int(refused.headers["Retry-After"]) <= 61
 
 
+def test_an_accepted_write_carries_no_retry_after_but_keeps_the_budget_headers(limited_client):
+    accepted = _submit(limited_client)
+    assert accepted.status_code == 201
+    assert "Retry-After" not in accepted.headers
+    assert accepted.headers["X-RateLimit-Remaining"] == "1"
+
+
 def test_amending_and_withdrawing_share_the_public_write_budget(limited_client):
     receipt = _submit(limited_client).get_json()
     token = {"X-Edit-Token": receipt["edit_token"]}

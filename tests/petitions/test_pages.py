@@ -148,9 +148,9 @@ def test_signing_without_the_csrf_token_is_refused(file_app):
 def test_a_station_page_lists_the_petitions_about_it_with_their_totals(client, petition, sign, page):
     sign.signed_and_confirmed(petition)
     shown = page(client.get("/consult/police-2017/stations/dagenham").get_data(as_text=True))
-    assert "Petitions about this station" in shown.text
+    assert "Petitions about this site" in shown.text  # the consultation sets no words of its own
     assert shown.find_all("a", href=f"/petitions/{petition}")
     assert "Keep Dagenham open" in shown.text
     assert "1 signature, open until 17:00 on Sunday 1 October 2017" in shown.text
     other = page(client.get("/consult/police-2017/stations/barking").get_data(as_text=True))
-    assert "Petitions about this station" not in other.text
+    assert "Petitions about this site" not in other.text

@@ -220,6 +220,15 @@ def test_aggregates_export_as_csv_one_row_per_group_then_overall(client, auth, r
     assert records[-1]["include_late"] == "false" and records[-1]["campaigns"] == "each"
 
 
+def test_aggregates_by_borough_as_csv_name_each_borough(client, auth, rows):
+    records = read_csv(client.get(BASE + "/aggregates?format=csv&group_by=borough", headers=auth("reviewer")))
+    by_key = {record["key"]: record for record in records}
+    assert by_key["E09000002"]["borough_code"] == "E09000002"
+    assert by_key["E09000002"]["borough_name"] == "Barking and Dagenham"
+    assert all(record["borough_code"] == record["key"] for record in records[:-1])
+    assert records[-1]["key"] == "overall" and records[-1]["borough_code"] == ""
+
+
 def test_aggregates_export_as_json_is_the_aggregates_document(client, auth, rows):
     exported = client.get(BASE + "/aggregates?format=json&include_late=true", headers=auth("reviewer")).get_json()
     served = client.get(

@@ -13,7 +13,9 @@ def _station(name: str, crimes: float | None, proposal: str = "retain_24h") -> S
 
 def _says(value: float, *kept: float | None) -> str | None:
     retained = [_station(f"Kept{i}", crimes) for i, crimes in enumerate(kept)]
-    return _comparison(_station("Dagenham", value, "close"), retained, "crimes_reported_per_day", UNIT)
+    return _comparison(
+        _station("Dagenham", value, "close"), retained, "crimes_reported_per_day", UNIT, "counter", "counters"
+    )
 
 
 def test_some_of_the_counters_that_stay_open():

@@ -16,7 +16,7 @@ def test_the_demo_pdf_states_the_station_figures_from_the_catalog(demo_pdf):
     assert "4.1" in text and "1.8" in text
     assert "Barking Learning Centre (stays open)" in " ".join(text.split())
     words = " ".join(text.split())
-    assert "The one counter that stays open with a published figure, Barking Learning Centre, has 1.8" in words
+    assert "The one station that stays open with a published figure, Barking Learning Centre, has 1.8" in words
     assert "Dagenham, Rainham Road South has 4.1." in words
 
 

@@ -1,4 +1,4 @@
-"""DESIGN rule 5: rendering never reaches outside the project, user text is escaped, and a render has a time limit."""
+"""Rendering never reaches outside the project, user text is escaped, and a render has a time limit."""
 
 import io
 import multiprocessing

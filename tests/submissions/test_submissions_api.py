@@ -1,13 +1,22 @@
-"""The submissions API: who may draw up, see and change what (DESIGN rule 6), letterheads, render jobs."""
+"""The submissions API: who may draw up, see and change what (each organiser only their own), letterheads,
+render jobs."""
 
 import io
 
 import pytest
+from PIL import Image
 
 from tests.submissions.conftest import assert_error
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+def _image(width: int, height: int, image_format: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", (width, height), 255).save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+PNG = _image(600, 120, "PNG")
+JPEG = _image(600, 120, "JPEG")
 
 
 def test_an_organiser_draws_up_a_draft_submission_for_their_borough(create):
@@ -82,6 +91,14 @@ def test_changes_bump_the_version_and_a_reviewer_cannot_change(create, client, a
     )
 
 
+def test_an_empty_change_is_refused_and_makes_no_new_version(create, client, auth):
+    submission_id = create().get_json()["id"]
+    url = f"/api/v1/submissions/{submission_id}"
+    body = assert_error(client.patch(url, json={}, headers=auth("organiser")), 422, "validation_error")
+    assert body["errors"] == {"_schema": ["Give at least one field to change."]}
+    assert client.get(url, headers=auth("organiser")).get_json()["version"] == 1
+
+
 @pytest.mark.parametrize("content", [PNG, JPEG])
 def test_a_png_or_jpeg_letterhead_is_accepted_by_its_content(create, client, auth, content):
     submission_id = create().get_json()["id"]
@@ -112,6 +129,37 @@ def test_anything_but_a_png_or_jpeg_of_at_most_1mb_is_refused(create, client, au
     )
     body = assert_error(response, 422, "validation_error")
     assert "file" in body["errors"]
+
+
+def _upload_letterhead(client, auth, submission_id, content):
+    return client.put(
+        f"/api/v1/submissions/{submission_id}/letterhead",
+        data={"file": (io.BytesIO(content), "letterhead.png")},
+        headers=auth("organiser"),
+        content_type="multipart/form-data",
+    )
+
+
+def test_a_letterhead_of_too_many_pixels_is_refused_from_its_header_alone(create, client, auth):
+    # 12,000 x 12,000 pixels of one colour: about 420 kB as a PNG, over half a gigabyte once decoded. Only the
+    # header is real here (the pixel data is cut short), so the refusal cannot come from decoding it.
+    huge = _image(12_000, 12_000, "PNG")[:4096]
+    submission_id = create().get_json()["id"]
+    body = assert_error(_upload_letterhead(client, auth, submission_id, huge), 422, "validation_error")
+    assert body["errors"]["file"] == [
+        "The letterhead is 12,000 x 12,000 pixels; it may have at most 10,000,000 pixels (for example "
+        "4,000 x 2,500). Scale it down and upload it again."
+    ]
+    view = client.get(f"/api/v1/submissions/{submission_id}", headers=auth("organiser")).get_json()
+    assert view["has_letterhead"] is False and view["version"] == 1
+
+
+def test_a_letterhead_at_the_pixel_limit_is_accepted_and_a_broken_header_is_refused(create, client, auth):
+    submission_id = create().get_json()["id"]
+    assert _upload_letterhead(client, auth, submission_id, _image(4_000, 2_500, "PNG")).status_code == 200
+    broken = PNG[:8] + b"\x00" * 64
+    body = assert_error(_upload_letterhead(client, auth, submission_id, broken), 422, "validation_error")
+    assert "could not be read" in body["errors"]["file"][0]
 
 
 def test_render_returns_a_job_to_poll_and_the_finished_pdf_downloads(create, client, auth):

@@ -23,6 +23,7 @@ from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.catalog.service import get_consultation
 from consultation.clock import describe_london, now
+from consultation.common import counted
 from consultation.errors import ApiError, Conflict, ValidationFailed
 from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, find_previous, remember
@@ -147,7 +148,9 @@ def import_responses(
     report.rows_invalid = report.rows_total - report.rows_valid
     if report.rows_invalid and mode == "all_or_nothing":
         raise ImportRejected(
-            report, f"{report.rows_invalid} of {report.rows_total} rows have problems; nothing was imported."
+            report,
+            f"{report.rows_invalid} of {counted(report.rows_total, 'row')} "
+            f"{'has' if report.rows_invalid == 1 else 'have'} problems; nothing was imported.",
         )
     if not valid:
         raise ImportRejected(report, "No row could be imported.")

@@ -282,7 +282,13 @@ def aggregate_rows(document: dict) -> tuple[list[str], list[list]]:
         values += [document["counting"]["include_late"], document["counting"]["campaigns"]]
         return values
 
-    rows = [row(group["key"], group["name"], group.get("borough", {}), group) for group in document["groups"]]
+    def borough_of(group: dict) -> dict:
+        # A station group names its borough; a borough group is one.
+        if document["group_by"] == "borough":
+            return {"gss_code": group["key"], "name": group["name"]}
+        return group.get("borough") or {}
+
+    rows = [row(group["key"], group["name"], borough_of(group), group) for group in document["groups"]]
     rows.append(row("overall", "All groups", {}, document["overall"]))
     return header, rows
 
