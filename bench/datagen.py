@@ -69,6 +69,13 @@ def sqlalchemy_url(url: str) -> str:
     raise SystemExit("The benchmarks need a PostgreSQL URL.")
 
 
+def database_settings(url: str) -> dict:
+    """The app's settings for a database URL; the engine options follow the URL (SQLite's must not reach psycopg)."""
+    from config import _engine_options
+
+    return {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url)}
+
+
 def libpq_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
@@ -86,7 +93,7 @@ def ensure_database(url: str) -> None:
 def make_app(url: str):
     from consultation import create_app
 
-    return create_app("development", {"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "RATELIMIT_ENABLED": False})
+    return create_app("development", database_settings(sqlalchemy_url(url)) | {"RATELIMIT_ENABLED": False})
 
 
 def machine() -> str:

@@ -19,6 +19,7 @@ from consultation.intake.imports import ImportRejected, import_responses
 from consultation.intake.models import IMPORT_MODES
 from consultation.petitions.commands import COMMANDS as PETITION_COMMANDS
 from consultation.petitions.demo import seed_demo_petition
+from consultation.reporting.commands import REPORTING_COMMANDS
 from consultation.submissions.commands import COMMANDS as SUBMISSION_COMMANDS
 
 
@@ -200,5 +201,6 @@ def register_commands(app: Flask) -> None:
         *ANALYSIS_COMMANDS,
         *PETITION_COMMANDS,
         *SUBMISSION_COMMANDS,
+        *REPORTING_COMMANDS,
     ):
         app.cli.add_command(command)

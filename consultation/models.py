@@ -13,6 +13,7 @@ from consultation.boroughs import Borough
 from consultation.catalog.models import Consultation, Question, Questionnaire, Station
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
 from consultation.petitions.models import Petition, PetitionPack, Signature, petition_stations
+from consultation.reporting.models import ResponseCount, ThemeCount
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 
 __all__ = [
@@ -32,7 +33,9 @@ __all__ = [
     "Questionnaire",
     "Respondent",
     "Response",
+    "ResponseCount",
     "ResponseRevision",
+    "ThemeCount",
     "Station",
     "Submission",
     "SubmissionFiling",

@@ -1,0 +1,65 @@
+"""reporting: summary tables of response and theme counts, kept exact by triggers, filled by a recount
+
+The triggers are written once in consultation/reporting/summaries.py for both dialects; this revision installs
+the ones of that module's current version (a later change to them comes with its own revision). The backfill is
+the same full recount `flask check-summaries --repair` runs.
+
+Revision ID: 0009_e_summaries
+Revises: 0008_learning_vectors
+Create Date: 2026-12-03 13:00:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from consultation.reporting.summaries import RESPONSE_KEY, install_triggers, rebuild_summaries, remove_triggers
+
+# revision identifiers, used by Alembic.
+revision = "0009_e_summaries"
+down_revision = "0008_learning_vectors"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "response_counts",
+        sa.Column("consultation_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("station_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("channel", sa.String(length=10), nullable=False),
+        sa.Column("respondent_type", sa.String(length=30), nullable=False),
+        sa.Column("late", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("stance", sa.String(length=10), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("slot", sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column("responses", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            *RESPONSE_KEY,
+            "slot",
+            name=op.f("pk_response_counts"),
+        ),
+    )
+    op.create_table(
+        "theme_counts",
+        sa.Column("consultation_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("station_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("late", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("theme_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("slot", sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column("responses", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "consultation_id", "station_id", "late", "status", "theme_id", "slot", name=op.f("pk_theme_counts")
+        ),
+    )
+    connection = op.get_bind()
+    install_triggers(connection)
+    rebuild_summaries(connection)
+
+
+def downgrade():
+    remove_triggers(op.get_bind())
+    op.drop_table("theme_counts")
+    op.drop_table("response_counts")
