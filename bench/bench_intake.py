@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     loadguard.add_arguments(parser)
     arguments = parser.parse_args(argv)
     guard = loadguard.start(arguments)
-    if shutil.which("wrk") is None:
+    if not arguments.profile_only and shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
 
     _prepare(arguments.database_url)
