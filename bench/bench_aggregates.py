@@ -20,17 +20,13 @@ The target: every service call under 100 ms at 1,000,000 responses (the figures 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import datagen  # noqa: E402
-
-from bench import loadguard  # noqa: E402
 
 TARGET_SECONDS = 0.1  # group_by=borough and station, both campaign modes, at 1,000,000 responses
 
@@ -54,16 +50,6 @@ GROUP BY {group}, t.theme_id
 GROUP_COLUMNS = {"borough": "s.borough_id", "station": "r.station_id"}
 RAW_STANCE_BY_BOROUGH = RAW_STANCE.format(group=GROUP_COLUMNS["borough"])
 RAW_THEMES_BY_BOROUGH = RAW_THEMES.format(group=GROUP_COLUMNS["borough"])
-
-
-def _median_seconds(function, repeat: int) -> float:
-    function()  # warm-up: plans, buffers and the ORM's statement cache
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
 
 
 def _literal_sql(statement) -> str:
@@ -98,17 +84,8 @@ def _raw(session, sql: str, consultation_id: int) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", "--size", type=int, default=1_000_000, help="responses (--size 2000: a quick check)")
-    parser.add_argument("--database-url", default=datagen.DEFAULT_URL)
-    parser.add_argument("--reset", action="store_true")
-    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--no-explain", action="store_true", help="Skip the EXPLAIN ANALYZE plans.")
-    loadguard.add_arguments(parser)
-    args = parser.parse_args(argv)
-    guard = loadguard.start(args)
-
-    print(datagen.machine())
-    app = datagen.prepare(args.database_url, args.n, reset=args.reset)
+    args, guard, app = datagen.start(parser, argv)
 
     from consultation.accounts.service import create_user_with_token
     from consultation.catalog.service import get_consultation
@@ -160,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
         baselines = {}
         for group_by, column in GROUP_COLUMNS.items():
             baselines[group_by] = sum(
-                _median_seconds(lambda sql=sql: _raw(db.session, sql, consultation_id), args.repeat)
+                datagen.median_seconds(lambda sql=sql: _raw(db.session, sql, consultation_id), args.repeat)[0]
                 for sql in (RAW_STANCE.format(group=column), RAW_THEMES.format(group=column))
             )
         raw_total = db.session.scalar(
@@ -189,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
                     return document
 
                 document = service()
-                seconds = _median_seconds(service, args.repeat)
+                seconds = datagen.median_seconds(service, args.repeat)[0]
                 db.session.remove()
             slowest = max(slowest, seconds)
             ratio = guard.ratio(seconds / baselines[group_by])
@@ -206,14 +183,11 @@ def main(argv: list[str] | None = None) -> None:
                 assert response.status_code == 200, response.get_data(as_text=True)
                 return response.get_json()
 
-            seconds = _median_seconds(http, args.repeat)
+            seconds = datagen.median_seconds(http, args.repeat)[0]
             label = f"GET aggregates group_by={group_by} campaigns={campaigns}"
             print(f"{label:<46} {seconds:>8.3f} {guard.ratio(seconds / baselines[group_by]):>7}")
 
-    verdict = "PASS" if slowest <= TARGET_SECONDS else "FAIL"
-    if not guard.quiet:
-        verdict = "not judged (loaded machine)"
-    print(f"slowest service call: {slowest * 1000:.0f} ms -> {verdict} (target: under {TARGET_SECONDS * 1000:.0f} ms)")
+    guard.verdict("slowest service call", slowest, TARGET_SECONDS)
     guard.finish()
 
 

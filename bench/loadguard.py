@@ -47,6 +47,13 @@ class LoadGuard:
             return f"{format(value, spec)} loaded"
         return "withheld"
 
+    def verdict(self, what: str, seconds: float, target_seconds: float) -> None:
+        """A line judging a time against its target; not judged when the machine was busy at the start."""
+        verdict = "PASS" if seconds <= target_seconds else "FAIL"
+        if not self.quiet:
+            verdict = "not judged (loaded machine)"
+        print(f"{what}: {seconds * 1000:.0f} ms -> {verdict} (target: under {target_seconds * 1000:.0f} ms)")
+
     def finish(self) -> None:
         print(f"load average after: {describe(load_average())}", flush=True)
 

@@ -56,3 +56,14 @@ class UtcDateTime(ma.fields.Field):
 def utc() -> ma.fields.Field:
     """A dump-only UTC date-time field, documented as a nullable date-time string."""
     return UtcDateTime(dump_only=True, metadata={"type": "string", "format": "date-time", "nullable": True})
+
+
+def schema_object_filter(dialect_name: str):
+    """Alembic's include_object for one database: skips schema objects declared for other dialects only
+    (`info={"dialects": (...)}` beside their `ddl_if`), which alembic's comparison would otherwise report missing."""
+
+    def include_object(schema_object, name, type_, reflected, compare_to) -> bool:
+        dialects = getattr(schema_object, "info", {}).get("dialects")
+        return dialects is None or dialect_name in dialects
+
+    return include_object

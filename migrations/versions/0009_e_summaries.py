@@ -1,4 +1,5 @@
-"""reporting: summary tables of response and theme counts, kept exact by triggers, filled by a recount
+"""reporting: summary tables of response and theme counts, kept exact by triggers, filled by a recount;
+intake: answers.search_text, the free text as word search reads it (tsvector and GIN index on PostgreSQL)
 
 The triggers are written once in consultation/reporting/summaries.py for both dialects; this revision installs
 the ones of that module's current version (a later change to them comes with its own revision). The backfill is
@@ -13,6 +14,7 @@ Create Date: 2026-12-03 13:00:00
 import sqlalchemy as sa
 from alembic import op
 
+from consultation.intake.models import SEARCH_TEXT_SQL
 from consultation.reporting.summaries import RESPONSE_KEY, install_triggers, rebuild_summaries, remove_triggers
 
 # revision identifiers, used by Alembic.
@@ -57,9 +59,25 @@ def upgrade():
     connection = op.get_bind()
     install_triggers(connection)
     rebuild_summaries(connection)
+    _add_search_text(connection.dialect.name)
+
+
+def _add_search_text(dialect: str) -> None:
+    """answers.search_text, generated from the free text: a tsvector behind a GIN index on PostgreSQL (STORED), the
+    lower-case text on SQLite (VIRTUAL: SQLite adds only virtual generated columns to an existing table)."""
+    kind = "tsvector" if dialect == "postgresql" else "TEXT"
+    storage = "STORED" if dialect == "postgresql" else "VIRTUAL"
+    op.execute(
+        f"ALTER TABLE answers ADD COLUMN search_text {kind} GENERATED ALWAYS AS ({SEARCH_TEXT_SQL[dialect]}) {storage}"
+    )
+    if dialect == "postgresql":
+        op.create_index("ix_answers_search_text", "answers", ["search_text"], postgresql_using="gin")
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_answers_search_text", table_name="answers")
+    op.drop_column("answers", "search_text")
     remove_triggers(op.get_bind())
     op.drop_table("theme_counts")
     op.drop_table("response_counts")
