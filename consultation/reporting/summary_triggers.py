@@ -145,15 +145,15 @@ def _statements(dialect: str, trigger: Trigger) -> list[str]:
 def _postgresql_ddl(trigger: Trigger) -> list[str]:
     body = "; ".join(_statements("postgresql", trigger))
     if trigger.before_each_row:
-        timing, returns, each = f"BEFORE {trigger.event}", "OLD", "ROW"
+        timing, returns, each = f"BEFORE {trigger.event} ON {trigger.table}", "OLD", "ROW"
     else:
-        timing, returns, each = f"AFTER {trigger.event}", "NULL", "STATEMENT"
+        timing, returns, each = f"AFTER {trigger.event} ON {trigger.table}", "NULL", "STATEMENT"
         tables = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows"}
         timing += " REFERENCING " + tables.get(trigger.event, "OLD TABLE AS old_rows NEW TABLE AS new_rows")
     return [
         f"CREATE FUNCTION {trigger.name}() RETURNS trigger LANGUAGE plpgsql "
         f"AS $$ BEGIN {body}; RETURN {returns}; END $$",
-        f"CREATE TRIGGER {trigger.name} {timing} ON {trigger.table} FOR EACH {each} EXECUTE FUNCTION {trigger.name}()",
+        f"CREATE TRIGGER {trigger.name} {timing} FOR EACH {each} EXECUTE FUNCTION {trigger.name}()",
     ]
 
 
