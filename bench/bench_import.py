@@ -117,7 +117,7 @@ def main() -> None:
                 f"baseline: PostgreSQL COPY of the same {copied:,} stored rows (responses, answers, respondents, "
                 f"revisions) into empty copies of the tables with their indexes: {copy_seconds:.1f} s"
             )
-            print(f"ratio import / COPY: {guard.ratio(elapsed / copy_seconds, '.1f')}x the time")
+            print(f"import time / COPY time: {guard.ratio(elapsed / copy_seconds, '.1f', 'x')}")
     guard.finish()
 
 

@@ -156,11 +156,11 @@ def main() -> int:
         small, large = results[0], results[-1]
         print(
             f"cost of one new response, {large['size']:,} vs {small['size']:,} existing: "
-            f"{guard.ratio(large['median_ms'] / small['median_ms'])}x by the clock, "
-            f"{guard.ratio(large['cpu_ms'] / small['cpu_ms'])}x in "
+            f"{guard.ratio(large['median_ms'] / small['median_ms'], unit='x')} by the clock, "
+            f"{guard.ratio(large['cpu_ms'] / small['cpu_ms'], unit='x')} in "
             f"CPU time (statements {large['statements']:.0f} vs "
             f"{small['statements']:.0f}); the baseline grew "
-            f"{guard.ratio(large['baseline_ms'] / small['baseline_ms'], '.0f')}x"
+            f"{guard.ratio(large['baseline_ms'] / small['baseline_ms'], '.0f', 'x')}"
         )
     guard.finish()
     return 0

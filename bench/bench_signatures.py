@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"online signatures stored (all rounds, warm-up included): {pending:,}")
     print(
         f"median: {signing:,.0f} signatures/minute; {signing / PARLIAMENT_PEAK_PER_MINUTE:.1f}x the 2,000-a-minute "
-        f"mark; {guard.ratio(signing / floor)}x the floor ({floor:,.0f} inserts/minute)"
+        f"mark; {guard.ratio(signing / floor, unit='x')} the floor ({floor:,.0f} inserts/minute)"
     )
     guard.finish()
 

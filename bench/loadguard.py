@@ -39,12 +39,13 @@ class LoadGuard:
         self.started = load
         self.quiet = load[0] <= MAX_QUIET_LOAD
 
-    def ratio(self, value: float, spec: str = ".2f") -> str:
-        """The ratio as text; withheld (or marked 'loaded' under --force) when the machine was busy at the start."""
+    def ratio(self, value: float, spec: str = ".2f", unit: str = "") -> str:
+        """The ratio as text (with its unit, e.g. "x"); withheld, or marked 'loaded' under --force, when the machine
+        was busy at the start."""
         if self.quiet:
-            return format(value, spec)
+            return format(value, spec) + unit
         if self.force:
-            return f"{format(value, spec)} loaded"
+            return f"{format(value, spec)}{unit} loaded"
         return "withheld"
 
     def verdict(self, what: str, seconds: float, target_seconds: float) -> None:
