@@ -29,6 +29,7 @@ import datagen  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
+from bench import loadguard  # noqa: E402
 from consultation import create_app  # noqa: E402
 from consultation.analysis.demo import seed_demo_codebooks  # noqa: E402
 from consultation.analysis.models import ResponseAnalysis  # noqa: E402
@@ -76,7 +77,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--existing", type=int, default=1000)
     parser.add_argument("--burst", type=int, default=2000)
     parser.add_argument("--probes", type=int, default=15)
+    loadguard.add_arguments(parser)
     arguments = parser.parse_args(argv)
+    guard = loadguard.start(arguments)
 
     if arguments.database_url:
         datagen.ensure_database(arguments.database_url)
@@ -84,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-background-')}/embedded.db"
     app = create_app(
-        "development", {"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "BACKGROUND_JOBS": "thread"}
+        "development", datagen.database_settings(url) | {"RATELIMIT_ENABLED": False, "BACKGROUND_JOBS": "thread"}
     )
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -147,10 +150,11 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"throughput: background thread {background_rate:,.0f} responses coded/s; "
             f"direct analyse() of the same burst size {direct_rate:,.0f}/s; "
-            f"ratio {background_rate / direct_rate:.2f}"
+            f"ratio {guard.ratio(background_rate / direct_rate)}"
         )
         db.session.remove()
         db.engine.dispose()
+    guard.finish()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_engine_recode import make_texts  # noqa: E402
 
+from bench import loadguard  # noqa: E402
 from consultation.analysis.engine.embedding import DIMENSION, embed, load_model, model_status  # noqa: E402
 
 
@@ -44,7 +45,9 @@ def timed(label: str, n: int, run) -> np.ndarray:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1000)
+    loadguard.add_arguments(parser)
     args = parser.parse_args(argv)
+    guard = loadguard.start(args)
     status = model_status()
     if not status["available"]:
         print(f"no sentence model: {status['reason']}")
@@ -52,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     texts = list(dict.fromkeys(make_texts(args.n * 3)[0]))[: args.n]  # distinct texts, as the cache would see
     tokens = [len(x) for x in load_model().token_ids(texts)]
     print(
-        f"cores={os.cpu_count()} load={os.getloadavg()[0]:.1f} n={len(texts)} "
+        f"cores={os.cpu_count()} n={len(texts)} "
         f"mean_tokens={np.mean(tokens):.0f} max_tokens={max(tokens)} model={status['model']}"
     )
     embed(["warm up"])
@@ -61,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     ours = timed("engine: sorted by length, token-budget batches", len(texts), lambda: embed(texts, cache=cache))
     timed("engine again, every text cached", len(texts), lambda: embed(texts, cache=cache))
     print(f"largest difference from the baseline's vectors: {np.abs(baseline - ours).max():.2e}")
+    guard.finish()
     return 0
 
 

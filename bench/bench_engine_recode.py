@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import loadguard  # noqa: E402
 from consultation.analysis.engine import (  # noqa: E402
     CodebookSpec,
     StanceModel,
@@ -123,11 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--fit-n", type=int, default=5_000)
+    loadguard.add_arguments(ap)
     args = ap.parse_args(argv)
+    guard = loadguard.start(args)
     cb = CodebookSpec.from_dict({"themes": {f"k{i}": b for i, b in enumerate(BODIES)}})
     texts, stances, themes = make_texts(args.n)
     mean_chars = sum(map(len, texts)) / len(texts)
-    print(f"cores={os.cpu_count()} load={os.getloadavg()[0]:.1f} n={len(texts)} mean_chars={mean_chars:.0f}")
+    print(f"cores={os.cpu_count()} n={len(texts)} mean_chars={mean_chars:.0f}")
     t0, c0 = time.perf_counter(), time.process_time()
     sm = StanceModel(use_model=False).fit(texts[: args.fit_n], stances[: args.fit_n])
     t1, c1 = time.perf_counter(), time.process_time()
@@ -156,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     baseline = plain_baseline(texts, stances, themes, args.fit_n, [f"k{i}" for i in range(len(BODIES))])
     print(
         f"baseline, plain TF-IDF + logistic regression (stance and themes, no flags): {baseline:.1f}s wall, "
-        f"{len(texts) / baseline:,.0f} responses/s"
+        f"{len(texts) / baseline:,.0f} responses/s; engine/baseline time: {guard.ratio(predict_seconds / baseline)}"
     )
     t0, c0 = time.perf_counter(), time.process_time()
     groups = find_campaigns(list(enumerate(texts)))
@@ -165,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"find_campaigns n={len(texts)}: {t1 - t0:.1f}s wall ({c1 - c0:.1f}s cpu, {len(groups)} groups, largest {big})"
     )
+    guard.finish()
     return 0
 
 

@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import datagen  # noqa: E402
 
+from bench import loadguard  # noqa: E402
+
 SAMPLE_EVERY = 50_000
 
 
@@ -80,7 +82,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", default=datagen.DEFAULT_URL)
     parser.add_argument("--xlsx-n", type=int, default=100_000)
     parser.add_argument("--runs", default="service-csv,service-json,http-csv,service-xlsx")
+    loadguard.add_arguments(parser)
     args = parser.parse_args(argv)
+    guard = loadguard.start(args)
     runs = args.runs.split(",")
 
     print(datagen.machine())
@@ -144,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
                 sampler.report(f"service xlsx (first {args.xlsx_n:,})", time.perf_counter() - started, size)
             finally:
                 os.unlink(path)
+    guard.finish()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
-from config import _database_url  # noqa: E402
+from bench import loadguard  # noqa: E402
+from config import _database_url, _engine_options  # noqa: E402
 from consultation import create_app  # noqa: E402
 from consultation.catalog.demo import HISTORICAL_SLUG, seed_demo  # noqa: E402
 from consultation.catalog.service import get_consultation  # noqa: E402
@@ -72,10 +73,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--database", default=os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL"))
+    loadguard.add_arguments(parser)
     arguments = parser.parse_args()
+    guard = loadguard.start(arguments)
     directory = tempfile.mkdtemp(prefix="bench-import-")
     url = _database_url(arguments.database) if arguments.database else f"sqlite:///{directory}/bench.db"
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url)})
     with app.app_context():
         with db.engine.begin() as connection:
             if db.engine.dialect.name == "postgresql":
@@ -114,7 +117,8 @@ def main() -> None:
                 f"baseline: PostgreSQL COPY of the same {copied:,} stored rows (responses, answers, respondents, "
                 f"revisions) into empty copies of the tables with their indexes: {copy_seconds:.1f} s"
             )
-            print(f"ratio import / COPY: {elapsed / copy_seconds:.1f}x the time")
+            print(f"import time / COPY time: {guard.ratio(elapsed / copy_seconds, '.1f', 'x')}")
+    guard.finish()
 
 
 COPIED_TABLES = ("respondents", "responses", "answers", "response_revisions")

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench import datagen  # noqa: E402
+from bench import datagen, loadguard  # noqa: E402
 
 SLUG = "public-access-demo"
 BODY = {
@@ -135,7 +135,7 @@ def _profile(url: str, count: int, redis_url: str) -> None:
         {
             "SECRET_KEY": "bench-secret-" + "x" * 40,
             "PUBLIC_BASE_URL": "http://127.0.0.1",
-            "SQLALCHEMY_DATABASE_URI": datagen.sqlalchemy_url(url),
+            **datagen.database_settings(datagen.sqlalchemy_url(url)),
             "CELERY_BROKER_URL": redis_url,
             "RATELIMIT_ENABLED": False,
         },
@@ -183,13 +183,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=5510, help="floor on this port, ours on the next")
     parser.add_argument("--profile", type=int, default=0, help="also profile this many submissions in process")
     parser.add_argument("--profile-only", action="store_true", help="skip the load test")
+    loadguard.add_arguments(parser)
     arguments = parser.parse_args(argv)
-    if shutil.which("wrk") is None:
+    guard = loadguard.start(arguments)
+    if not arguments.profile_only and shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
 
     _prepare(arguments.database_url)
     if arguments.profile_only:
         _profile(arguments.database_url, arguments.profile or 300, arguments.redis_url)
+        guard.finish()
         return
     env = {
         "APP_ENV": "production",
@@ -253,10 +256,11 @@ def main(argv: list[str] | None = None) -> None:
     }
     for name, figures in median.items():
         print(f"median {name}: {figures['rps']:.0f} req/s, p50 {figures['p50']:.2f} ms, p99 {figures['p99']:.2f} ms")
-    print(f"ratio ours/floor (throughput): {median['ours']['rps'] / median['floor']['rps']:.2f}")
+    print(f"ratio ours/floor (throughput): {guard.ratio(median['ours']['rps'] / median['floor']['rps'])}")
 
     if arguments.profile:
         _profile(arguments.database_url, arguments.profile, arguments.redis_url)
+    guard.finish()
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ import sqlalchemy as sa  # noqa: E402
 from bench_recode import generate  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
+from bench import datagen, loadguard  # noqa: E402
+
 
 def database_url(url: str | None, size: int) -> str:
     if url is None:
@@ -58,7 +60,7 @@ def measure(size: int, arrivals: int, url: str | None, reset: bool, workers: int
     from consultation.extensions import db
     from consultation.intake.models import Response
 
-    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": database_url(url, size)})
+    app = create_app("development", datagen.database_settings(database_url(url, size)))
     with app.app_context():
         if db.engine.dialect.name == "postgresql" and reset:
             with db.engine.begin() as connection:
@@ -129,7 +131,9 @@ def main() -> int:
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: fresh SQLite files)")
     parser.add_argument("--reset", action="store_true", help="empty the PostgreSQL database's public schema first")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="for the first full run")
+    loadguard.add_arguments(parser)
     args = parser.parse_args()
+    guard = loadguard.start(args)
     if args.database_url and not args.reset:
         parser.error("--database-url needs --reset: each size starts from an empty database")
     random.seed(0)
@@ -152,10 +156,13 @@ def main() -> int:
         small, large = results[0], results[-1]
         print(
             f"cost of one new response, {large['size']:,} vs {small['size']:,} existing: "
-            f"{large['median_ms'] / small['median_ms']:.2f}x by the clock, {large['cpu_ms'] / small['cpu_ms']:.2f}x in "
+            f"{guard.ratio(large['median_ms'] / small['median_ms'], unit='x')} by the clock, "
+            f"{guard.ratio(large['cpu_ms'] / small['cpu_ms'], unit='x')} in "
             f"CPU time (statements {large['statements']:.0f} vs "
-            f"{small['statements']:.0f}); the baseline grew {large['baseline_ms'] / small['baseline_ms']:.0f}x"
+            f"{small['statements']:.0f}); the baseline grew "
+            f"{guard.ratio(large['baseline_ms'] / small['baseline_ms'], '.0f', 'x')}"
         )
+    guard.finish()
     return 0
 
 

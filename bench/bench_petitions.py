@@ -30,20 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from bench import datagen, loadguard  # noqa: E402
+
 SIGNER = {"postcode": "RM10 7TU", "consent": True}
 ANSWERS = {"connection": "live_nearby", "agreement": "disagree", "reporting": ["phone"], "why": "Too far."}
 COUNTED_SQL = (
     "SELECT count(*) FROM petition_signatures WHERE petition_id = :id AND confirmed_at IS NOT NULL "
     "AND NOT flagged AND invalidated_at IS NULL"
 )
-
-
-def _load() -> str:
-    try:
-        with open("/proc/loadavg") as loadavg:
-            return " ".join(loadavg.read().split()[:3])
-    except OSError:
-        return "unknown"
 
 
 def _post(port: int, path: str, body: dict) -> int:
@@ -72,7 +66,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=40)
     parser.add_argument("--port", type=int, default=0)
+    loadguard.add_arguments(parser)
     options = parser.parse_args()
+    guard = loadguard.start(options)
 
     from flask_migrate import upgrade
 
@@ -85,7 +81,7 @@ def main() -> None:
     from tests.petitions.conftest import tokens_sent
 
     outbox = Path(tempfile.mkdtemp(prefix="bench-outbox-"))
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": options.database_url, "MAIL_OUTBOX": str(outbox)})
+    app = create_app("testing", datagen.database_settings(options.database_url) | {"MAIL_OUTBOX": str(outbox)})
     with app.app_context():
         _drop_everything(db.engine)
         upgrade()
@@ -109,7 +105,7 @@ def main() -> None:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     port = server.server_port
-    print(f"database: {dialect}; threads: {options.threads}; load average before: {_load()}")
+    print(f"database: {dialect}; threads: {options.threads}")
     try:
         _phase(
             "petition signings (202)",
@@ -154,11 +150,12 @@ def main() -> None:
             sql_times.append(time.perf_counter() - started)
         print(
             f"petition_totals median {statistics.median(service_times) * 1000:.1f} ms "
-            f"(baseline raw SQL count {statistics.median(sql_times) * 1000:.1f} ms) over {counted} signatures"
+            f"(baseline raw SQL count {statistics.median(sql_times) * 1000:.1f} ms, ratio "
+            f"{guard.ratio(statistics.median(service_times) / statistics.median(sql_times))}) over {counted} signatures"
         )
         db.session.remove()
         _drop_everything(db.engine)
-    print(f"load average after: {_load()}")
+    guard.finish()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
+from bench import loadguard  # noqa: E402
+
 OPENERS = [
     "I strongly object to this proposal.",
     "I support the plan.",
@@ -236,10 +238,13 @@ def main() -> int:
     parser.add_argument("--reset", action="store_true", help="empty the PostgreSQL database's public schema first")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=7)
+    loadguard.add_arguments(parser)
     args = parser.parse_args()
+    guard = loadguard.start(args)
 
     from flask_migrate import upgrade
 
+    from config import _engine_options
     from consultation import create_app
     from consultation.analysis.demo import seed_demo_codebooks
     from consultation.analysis.service import analyse
@@ -248,7 +253,7 @@ def main() -> int:
     from consultation.extensions import db
 
     url = database_url(args.database_url)
-    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url})
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url)})
     with app.app_context():
         if db.engine.dialect.name == "postgresql" and args.reset:
             with db.engine.begin() as connection:
@@ -286,6 +291,7 @@ def main() -> int:
             for table in ("response_analyses", "theme_assignments", "coding_events", "campaigns")
         }
         print("rows: " + ", ".join(f"{table} {count:,}" for table, count in counts.items()))
+    guard.finish()
     return 0
 
 

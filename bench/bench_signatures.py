@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa  # noqa: E402
 
-from bench import bench_intake, datagen  # noqa: E402
+from bench import bench_intake, datagen, loadguard  # noqa: E402
 
 PARLIAMENT_PEAK_PER_MINUTE = 2000
 SIGN_SCRIPT = """
@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=5512, help="floor on this port, ours on the next")
+    loadguard.add_arguments(parser)
     arguments = parser.parse_args(argv)
+    guard = loadguard.start(arguments)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
 
@@ -135,8 +137,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"online signatures stored (all rounds, warm-up included): {pending:,}")
     print(
         f"median: {signing:,.0f} signatures/minute; {signing / PARLIAMENT_PEAK_PER_MINUTE:.1f}x the 2,000-a-minute "
-        f"mark; {signing / floor:.2f}x the floor ({floor:,.0f} inserts/minute)"
+        f"mark; {guard.ratio(signing / floor, unit='x')} the floor ({floor:,.0f} inserts/minute)"
     )
+    guard.finish()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import argparse
 import os
 import re
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -31,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import datagen  # noqa: E402
+
+from bench import loadguard  # noqa: E402
 
 
 def rss_mib() -> float:
@@ -110,9 +113,17 @@ def build(app, per_station: int):
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--per-station", type=int, default=70, help="generated responses per station")
+    parser.add_argument(
+        "--per-station",
+        "--size",
+        type=int,
+        default=70,
+        help="generated responses per station (--size 2: a quick check)",
+    )
     parser.add_argument("--runs", type=int, default=2, help="renders of each kind (alternating)")
+    loadguard.add_arguments(parser)
     options = parser.parse_args(argv)
+    guard = loadguard.start(options)
 
     from consultation import create_app
     from consultation.clock import now
@@ -173,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         return f"{len(pdf) / 1e6:.2f} MB"
 
     print(f"{'run':<34} {'wall s':>7} {'CPU s':>6} {'peak RSS MiB':>13} {'growth MiB':>11}  output")
+    cpu_seconds: dict[str, list[float]] = {}
     for run in range(1, options.runs + 1):
         for label, work in (
             ("ours (figures + render)", ours),
@@ -180,7 +192,14 @@ def main(argv: list[str] | None = None) -> None:
             ("plain WeasyPrint, same HTML", plain),
         ):
             result, seconds, cpu, peak, start = in_child(work)
+            cpu_seconds.setdefault(label, []).append(cpu)
             print(f"{label + f' #{run}':<34} {seconds:>7.2f} {cpu:>6.2f} {peak:>13.0f} {peak - start:>11.0f}  {result}")
+    plain_cpu = statistics.median(cpu_seconds["plain WeasyPrint, same HTML"])
+    for label in ("ours (figures + render)", "ours (render of the same HTML)"):
+        print(
+            f"{label} / plain WeasyPrint, median CPU: {guard.ratio(statistics.median(cpu_seconds[label]) / plain_cpu)}"
+        )
+    guard.finish()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -69,6 +70,45 @@ def sqlalchemy_url(url: str) -> str:
     raise SystemExit("The benchmarks need a PostgreSQL URL.")
 
 
+def database_settings(url: str) -> dict:
+    """The app's settings for a database URL; the engine options follow the URL (SQLite's must not reach psycopg)."""
+    from config import _engine_options
+
+    return {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url)}
+
+
+def add_arguments(parser) -> None:
+    """The options of the benchmarks that read datagen's data: its size, its database, a rebuild, the repeats."""
+    parser.add_argument("--size", "--n", type=int, default=1_000_000, help="responses (--size 2000: a quick check)")
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--reset", action="store_true", help="rebuild the data even when it is there")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs after one warm-up; the median is shown")
+
+
+def start(parser, argv):
+    """Parse the common options (and the caller's own), start the load guard, and build or reuse the data: the
+    parsed arguments, the guard and the app."""
+    from bench import loadguard
+
+    add_arguments(parser)
+    loadguard.add_arguments(parser)
+    args = parser.parse_args(argv)
+    guard = loadguard.start(args)
+    print(machine())
+    return args, guard, prepare(args.database_url, args.size, reset=args.reset)
+
+
+def median_seconds(function, repeat: int) -> tuple[float, object]:
+    """The median time of `repeat` runs after a warm-up run (plans, buffers, statement caches); and its result."""
+    result = function()
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings), result
+
+
 def libpq_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
@@ -86,7 +126,7 @@ def ensure_database(url: str) -> None:
 def make_app(url: str):
     from consultation import create_app
 
-    return create_app("development", {"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "RATELIMIT_ENABLED": False})
+    return create_app("development", database_settings(sqlalchemy_url(url)) | {"RATELIMIT_ENABLED": False})
 
 
 def machine() -> str:

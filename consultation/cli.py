@@ -25,6 +25,7 @@ from consultation.intake.models import IMPORT_MODES
 from consultation.outbox_commands import COMMANDS as MAIL_COMMANDS
 from consultation.petitions.commands import COMMANDS as PETITION_COMMANDS
 from consultation.petitions.demo import seed_demo_petition
+from consultation.reporting.commands import REPORTING_COMMANDS
 from consultation.submissions.commands import COMMANDS as SUBMISSION_COMMANDS
 
 
@@ -241,6 +242,7 @@ def register_commands(app: Flask) -> None:
         *PETITION_COMMANDS,
         *SUBMISSION_COMMANDS,
         *MAIL_COMMANDS,
+        *REPORTING_COMMANDS,
     ):
         _say_refusals(command)
         app.cli.add_command(command)

@@ -66,3 +66,14 @@ def counted(number: int, singular: str, plural: str | None = None) -> str:
     "1 responses"."""
     noun = singular if number == 1 else (plural or f"{singular}s")
     return f"{number:,} {noun}"
+
+
+def schema_object_filter(dialect_name: str):
+    """Alembic's include_object for one database: skips schema objects declared for other dialects only
+    (`info={"dialects": (...)}` beside their `ddl_if`), which alembic's comparison would otherwise report missing."""
+
+    def include_object(schema_object, name, type_, reflected, compare_to) -> bool:
+        dialects = getattr(schema_object, "info", {}).get("dialects")
+        return dialects is None or dialect_name in dialects
+
+    return include_object

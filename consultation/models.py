@@ -14,6 +14,7 @@ from consultation.catalog.models import Consultation, Question, Questionnaire, S
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
 from consultation.outbox import OutboxMessage
 from consultation.petitions.models import Petition, PetitionPack, Signature, petition_stations
+from consultation.reporting.models import ResponseCount, ThemeCount
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 
 __all__ = [
@@ -34,7 +35,9 @@ __all__ = [
     "Questionnaire",
     "Respondent",
     "Response",
+    "ResponseCount",
     "ResponseRevision",
+    "ThemeCount",
     "Station",
     "Submission",
     "SubmissionFiling",

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from consultation.common import schema_object_filter
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -101,6 +103,7 @@ def run_migrations_online():
         conf_args.setdefault("render_item", render_item)
         conf_args.setdefault("render_as_batch", True)
         conf_args.setdefault("compare_type", True)
+        conf_args.setdefault("include_object", schema_object_filter(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -57,8 +57,13 @@ def app():
             _drop_everything(db.engine)
 
 
+# Emptied last: on SQLite, deleting responses and their analyses runs the summary triggers, which write here.
+SUMMARY_TABLES = ("response_counts", "theme_counts")
+
+
 def _table_names() -> list[str]:
-    return [table.name for table in reversed(db.metadata.sorted_tables)]
+    names = [table.name for table in reversed(db.metadata.sorted_tables) if table.name not in SUMMARY_TABLES]
+    return names + list(SUMMARY_TABLES)
 
 
 @pytest.fixture(autouse=True)
@@ -75,6 +80,81 @@ def clean_database(app):
             else:
                 for name in _table_names():
                     connection.execute(sa.text(f'DELETE FROM "{name}"'))
+
+
+class DemoSnapshot:
+    """The whole demo (what `flask seed-demo` loads: consultations, codebooks, the petition, about 3,700 generated
+    responses imported and analysed, the draft submission) seeded once per session and kept as a copy, which
+    `full_demo` restores into the emptied database of each test that asks for it: seconds instead of a minute.
+
+    SQLite (in memory, one connection) copies the whole database with its backup API. PostgreSQL keeps each table's
+    rows as COPY data and loads them back in dependency order (the summary triggers rebuild the summary tables as
+    the rows arrive), then moves each id sequence past its table's largest id."""
+
+    def __init__(self, output: str):
+        self.output = output  # what the first `seed-demo` printed
+        self.tables = [name for name in _table_names()[::-1] if name not in SUMMARY_TABLES]
+        tables = db.metadata.sorted_tables
+        self.numbered = [table.name for table in tables if "id" in table.c and isinstance(table.c.id.type, sa.Integer)]
+        self.rows: dict[str, bytes] = {}
+        self.copy = None
+        raw = db.engine.raw_connection()
+        try:
+            if db.engine.dialect.name == "postgresql":
+                with raw.driver_connection.cursor() as cursor:
+                    for name in self.tables:
+                        with cursor.copy(f'COPY "{name}" TO STDOUT') as copy:
+                            self.rows[name] = b"".join(bytes(block) for block in copy)
+            else:
+                import sqlite3
+
+                self.copy = sqlite3.connect(":memory:", check_same_thread=False)
+                raw.driver_connection.backup(self.copy)
+        finally:
+            raw.close()
+
+    def restore_into_empty_database(self) -> None:
+        """Restore the copy unless the database already holds it (the test that seeded it is still running)."""
+        if db.session.scalar(sa.text("SELECT count(*) FROM consultations")) == 0:
+            self.restore()
+
+    def restore(self) -> None:
+        db.session.remove()
+        forget_structures()
+        raw = db.engine.raw_connection()
+        try:
+            if self.copy is not None:
+                self.copy.backup(raw.driver_connection)
+                return
+            with raw.driver_connection.cursor() as cursor:
+                for name in self.tables:
+                    with cursor.copy(f'COPY "{name}" FROM STDIN') as copy:
+                        copy.write(self.rows[name])
+                for name in self.numbered:
+                    cursor.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), max(id)) FROM \"{name}\" "
+                        "HAVING max(id) IS NOT NULL"
+                    )
+            raw.driver_connection.commit()
+        finally:
+            raw.close()
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(app):
+    """Seeds the whole demo once per session (in the database of the test that first asks) and keeps a copy."""
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        db.session.remove()
+        return DemoSnapshot(result.output)
+
+
+@pytest.fixture
+def full_demo(app, demo_snapshot):
+    """The database as `flask seed-demo` leaves it, restored from the session's copy; `.output` is what it printed."""
+    demo_snapshot.restore_into_empty_database()
+    return demo_snapshot
 
 
 def _follow_the_session_app(app) -> None:

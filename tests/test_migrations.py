@@ -4,12 +4,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from consultation.common import schema_object_filter
 from consultation.extensions import db
 
 
 def _differences():
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={"compare_type": True, "include_object": schema_object_filter(connection.dialect.name)},
+        )
         return compare_metadata(context, db.metadata)
 
 

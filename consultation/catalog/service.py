@@ -17,14 +17,20 @@ from consultation.errors import Conflict, NotFound, ValidationFailed
 SCALE_KINDS = ("single_choice", "multiple_choice", "agreement_scale")
 
 
+def window_open(opens_at, closes_at, at):
+    """The deadline rule, stated once: open from opens_at (inclusive) until closes_at (exclusive).
+
+    Written with `&` so it reads Python datetimes (giving a bool) and SQL columns (giving a WHERE clause) alike:
+    intake's one-statement insert re-checks the window in SQL with this same expression."""
+    return (opens_at <= at) & (closes_at > at)
+
+
 def consultation_status(consultation: Consultation, at: datetime | None = None) -> str:
     """'not_open' before opens_at, 'open' until closes_at, 'closed' from closes_at on (exclusive end)."""
     at = at or now()
-    if at < consultation.opens_at:
-        return "not_open"
-    if at >= consultation.closes_at:
-        return "closed"
-    return "open"
+    if window_open(consultation.opens_at, consultation.closes_at, at):
+        return "open"
+    return "not_open" if at < consultation.opens_at else "closed"
 
 
 def list_consultations(session: Session) -> list[Consultation]:

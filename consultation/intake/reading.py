@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from consultation.accounts.models import User
@@ -17,6 +17,7 @@ from consultation.catalog.models import Station
 from consultation.catalog.service import get_consultation
 from consultation.clock import as_utc, iso_utc, supported_instant
 from consultation.errors import Forbidden, ValidationFailed
+from consultation.intake import search
 from consultation.intake.models import MAX_LIST_LIMIT, Response
 from consultation.intake.service import attach_answer_values, question_codes
 
@@ -29,6 +30,8 @@ class ResponsePage:
     responses: list[dict]
     next_cursor: str | None
     include_personal_data: bool
+    match_count: int | None = None  # with a word search: how many responses match, over all pages
+    match_count_exact: bool | None = None  # False when match_count is the database's estimate
 
 
 def encode_cursor(received_at: datetime, response_id: int) -> str:
@@ -49,6 +52,52 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ValidationFailed({"cursor": ["Not a valid cursor: use next_cursor from the previous page."]}) from None
 
 
+def _filters(
+    session: Session,
+    user: User,
+    consultation,
+    *,
+    station: str | None,
+    borough: str | None,
+    channel: str | None,
+    late: bool | None,
+    status: str | None,
+    received_from: datetime | None,
+    received_to: datetime | None,
+    q: str | None,
+) -> list[ColumnElement]:
+    """WHERE clauses on responses joined to their station: the caller's reach, then each filter asked for."""
+    clauses: list[ColumnElement] = [Response.consultation_id == consultation.id]
+    allowed = visible_borough_ids(user)
+    if allowed is not None:
+        clauses.append(Station.borough_id.in_(allowed))
+    if station is not None:
+        station_row = next((row for row in consultation.stations if row.slug == station), None)
+        if station_row is None:
+            raise ValidationFailed({"station": [f"No station {station!r} in this consultation."]})
+        ensure_borough_access(user, station_row.borough_id)
+        clauses.append(Response.station_id == station_row.id)
+    if borough is not None:
+        borough_row = session.scalar(select(Borough).where(Borough.gss_code == borough))
+        if borough_row is None:
+            raise ValidationFailed({"borough": [f"No borough with GSS code {borough!r}."]})
+        ensure_borough_access(user, borough_row.id)
+        clauses.append(Station.borough_id == borough_row.id)
+    if channel is not None:
+        clauses.append(Response.channel == channel)
+    if late is not None:
+        clauses.append(Response.late.is_(late))
+    if status is not None:
+        clauses.append(Response.status == status)
+    if received_from is not None:
+        clauses.append(Response.received_at >= as_utc(received_from))
+    if received_to is not None:
+        clauses.append(Response.received_at < as_utc(received_to))
+    if q is not None:
+        clauses.append(search.matching(session, q))
+    return clauses
+
+
 def list_responses(
     session: Session,
     user: User,
@@ -61,51 +110,39 @@ def list_responses(
     status: str | None = None,
     received_from: datetime | None = None,
     received_to: datetime | None = None,
+    q: str | None = None,
     cursor: str | None = None,
     limit: int = 100,
     include_personal_data: bool = False,
 ) -> ResponsePage:
-    """One page of a consultation's responses, oldest first; personal data only when asked for, and audited."""
+    """One page of a consultation's responses, oldest first; `q` keeps those whose free text holds every word (and
+    the page then says how many match); personal data only when asked for, and audited."""
     if include_personal_data and not has_role(user, PERSONAL_DATA_ROLES):
         raise Forbidden("Only reviewers and admins may read respondents' personal data.")
     if not 1 <= limit <= MAX_LIST_LIMIT:
         raise ValidationFailed({"limit": [f"Must be between 1 and {MAX_LIST_LIMIT}."]})
     consultation = get_consultation(session, slug)
+    asked = {
+        "station": station,
+        "borough": borough,
+        "channel": channel,
+        "late": late,
+        "status": status,
+        "received_from": received_from,
+        "received_to": received_to,
+        "q": q,
+    }
+    clauses = _filters(session, user, consultation, **asked)
     query = (
         select(Response)
         .join(Station, Station.id == Response.station_id)
-        .where(Response.consultation_id == consultation.id)
+        .where(*clauses)
         .options(selectinload(Response.answers), joinedload(Response.station))
         .order_by(Response.received_at, Response.id)
         .limit(limit + 1)
     )
     if include_personal_data:
         query = query.options(joinedload(Response.respondent))
-    allowed = visible_borough_ids(user)
-    if allowed is not None:
-        query = query.where(Station.borough_id.in_(allowed))
-    if station is not None:
-        station_row = next((row for row in consultation.stations if row.slug == station), None)
-        if station_row is None:
-            raise ValidationFailed({"station": [f"No station {station!r} in this consultation."]})
-        ensure_borough_access(user, station_row.borough_id)
-        query = query.where(Response.station_id == station_row.id)
-    if borough is not None:
-        borough_row = session.scalar(select(Borough).where(Borough.gss_code == borough))
-        if borough_row is None:
-            raise ValidationFailed({"borough": [f"No borough with GSS code {borough!r}."]})
-        ensure_borough_access(user, borough_row.id)
-        query = query.where(Station.borough_id == borough_row.id)
-    if channel is not None:
-        query = query.where(Response.channel == channel)
-    if late is not None:
-        query = query.where(Response.late.is_(late))
-    if status is not None:
-        query = query.where(Response.status == status)
-    if received_from is not None:
-        query = query.where(Response.received_at >= as_utc(received_from))
-    if received_to is not None:
-        query = query.where(Response.received_at < as_utc(received_to))
     if cursor:
         after_at, after_id = decode_cursor(cursor)
         query = query.where(
@@ -113,30 +150,41 @@ def list_responses(
         )
     rows = list(session.scalars(query).unique())
     page, more = rows[:limit], len(rows) > limit
+    matches = None
+    if q is not None:
+        matches = search.count_matches(
+            session, select(Response.id).join(Station, Station.id == Response.station_id).where(*clauses)
+        )
     attach_answer_values(page, question_codes(consultation))
     # Plain data before any commit: a commit expires ORM objects, and dumping them would reload each one.
     items = [_review_item(consultation.slug, response, include_personal_data) for response in page]
     if include_personal_data:
-        filters = {
-            "station": station,
-            "borough": borough,
-            "channel": channel,
-            "late": late,
-            "status": status,
-            "received_from": iso_utc(received_from) if received_from else None,
-            "received_to": iso_utc(received_to) if received_to else None,
-        }
-        record_audit(
-            session,
-            user,
-            "read_personal_data",
-            "consultation_responses",
-            slug,
-            {"filters": {k: v for k, v in filters.items() if v is not None}, "references": [r.reference for r in page]},
-        )
-        session.commit()
+        _audit_personal_data(session, user, slug, asked, page)
     next_cursor = encode_cursor(page[-1].received_at, page[-1].id) if more else None
-    return ResponsePage(items, next_cursor, include_personal_data)
+    return ResponsePage(
+        items,
+        next_cursor,
+        include_personal_data,
+        match_count=matches.count if matches else None,
+        match_count_exact=matches.exact if matches else None,
+    )
+
+
+def _audit_personal_data(session: Session, user: User, slug: str, asked: dict, page: list[Response]) -> None:
+    filters = {
+        name: iso_utc(value) if isinstance(value, datetime) else value
+        for name, value in asked.items()
+        if value is not None
+    }
+    record_audit(
+        session,
+        user,
+        "read_personal_data",
+        "consultation_responses",
+        slug,
+        {"filters": filters, "references": [response.reference for response in page]},
+    )
+    session.commit()
 
 
 def _review_item(slug: str, response: Response, include_personal_data: bool) -> dict:

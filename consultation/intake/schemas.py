@@ -119,6 +119,10 @@ class ResponseListQuerySchema(ma.Schema):
     status = ma.fields.String(validate=validate.OneOf(RESPONSE_STATUSES))
     received_from = InstantField(metadata={"description": "Inclusive, with a UTC offset"})
     received_to = InstantField(metadata={"description": "Exclusive, with a UTC offset"})
+    q = ma.fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Words that one free-text answer must all hold (English stems on PostgreSQL)"},
+    )
     cursor = ma.fields.String(validate=validate.Length(max=200), metadata={"description": "next_cursor of a page"})
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_LIST_LIMIT))
     include_personal_data = ma.fields.Boolean(
@@ -155,6 +159,12 @@ class ResponsePageSchema(ma.Schema):
     responses = ma.fields.List(ma.fields.Nested(ResponseReviewSchema))
     next_cursor = ma.fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page"})
     include_personal_data = ma.fields.Boolean()
+    match_count = ma.fields.Integer(
+        allow_none=True, metadata={"description": "With q: how many responses match, over all pages"}
+    )
+    match_count_exact = ma.fields.Boolean(
+        allow_none=True, metadata={"description": "With q: false when match_count is an estimate (past 10,000)"}
+    )
 
 
 class ImportUploadSchema(ma.Schema):

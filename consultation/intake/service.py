@@ -7,7 +7,6 @@ its `opens_at`. Times are compared as aware UTC; London time only appears in mes
 
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,21 +23,12 @@ from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
 from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, derived_secret, find_previous
 from consultation.intake.models import Answer, Response, ResponseRevision
-from consultation.intake.storing import (
-    OnlineResponseRow,
-    answer_fields,
-    key_fields,
-    store_in_one_statement,
-    store_with_orm,
-)
+from consultation.intake.references import normalise_reference
+from consultation.intake.storing import OnlineResponseRow, answer_fields, key_fields, store_online_response
 from consultation.intake.structure import IntakeStructure, forget_structures, intake_structure
 from consultation.intake.validation import CheckedAnswer, check_answers, check_respondent, rules_for
 from consultation.metrics import count_accepted_responses
 
-# Easy to read aloud and to copy from paper: no 0/O, 1/I/L, and no U (so no accidental words).
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-REFERENCE_LENGTH = 10  # 30**10, about 5.9e14 references: collisions are rare, and retried when they happen
-REFERENCE_ATTEMPTS = 5
 CLOSED_STATUS = 409  # the request is fine; the consultation's state (closed, not open) refuses it
 
 
@@ -79,35 +69,6 @@ class SubmissionReceipt:
     station: str
     response_id: int
     replayed: bool = False
-
-
-def new_reference() -> str:
-    """e.g. 'PA7K-M9TQ-X4': ten characters from REFERENCE_ALPHABET, grouped for reading aloud."""
-    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-    return f"{chars[:4]}-{chars[4:8]}-{chars[8:]}"
-
-
-def new_references(count: int) -> list[str]:
-    """`count` references at once for bulk imports: one read of the system's randomness, not one per character."""
-    references: list[str] = []
-    while len(references) < count:
-        # Bytes below 240 (= 8 x 30) map onto the alphabet without bias; the rest are thrown away.
-        data = secrets.token_bytes((count - len(references)) * REFERENCE_LENGTH * 2)
-        chars = "".join(REFERENCE_ALPHABET[byte % len(REFERENCE_ALPHABET)] for byte in data if byte < 240)
-        for start in range(0, len(chars) - REFERENCE_LENGTH + 1, REFERENCE_LENGTH):
-            if len(references) == count:
-                break
-            code = chars[start : start + REFERENCE_LENGTH]
-            references.append(f"{code[:4]}-{code[4:8]}-{code[8:]}")
-    return references
-
-
-def normalise_reference(text: str) -> str:
-    """Accepts 'pa7k m9tq x4' or 'PA7KM9TQX4' as typed by a person; returns the stored form."""
-    compact = re.sub(r"[\s-]+", "", str(text)).upper()
-    if len(compact) != REFERENCE_LENGTH:
-        return compact
-    return f"{compact[:4]}-{compact[4:8]}-{compact[8:]}"
 
 
 def hash_edit_token(token: str) -> str:
@@ -237,11 +198,13 @@ def _submit(
     except ValidationFailed:
         check_open(get_consultation(session, structure.slug), received_at)  # closed says more than a bad field
         raise
-    store = store_in_one_statement if session.get_bind().dialect.name == "postgresql" else store_with_orm
-    for _attempt in range(REFERENCE_ATTEMPTS):
-        reference = new_reference()
-        edit_token = derived_secret(idempotency, "edit-token") if idempotency else secrets.token_urlsafe(32)
-        row = OnlineResponseRow(
+    edit_token = derived_secret(idempotency, "edit-token") if idempotency else secrets.token_urlsafe(32)
+
+    allocated: list[str] = []
+
+    def make_row(reference: str) -> OnlineResponseRow:
+        allocated.append(reference)
+        return OnlineResponseRow(
             consultation_id=structure.consultation_id,
             slug=structure.slug,
             station_id=station_id,
@@ -255,22 +218,23 @@ def _submit(
             snapshot=answers_snapshot(checked_answers),
             idempotency=key_fields(idempotency, reference, received_at),
         )
-        try:
-            response_id = store(session, row, idempotency)
-        except IntegrityError:
-            session.rollback()
-            replay = _replay_if_known(session, idempotency)
-            if replay is not None:  # the key was used before, or a concurrent retry with it won the race
-                return replay
-            if session.scalar(select(Response.id).where(Response.reference == reference)) is None:
-                raise
-            continue  # the reference was taken: draw another
-        if response_id is None:
-            return None
-        count_accepted_responses("online")
-        events.responses_changed([response_id])
-        return SubmissionReceipt(reference, received_at, edit_token, station, response_id)
-    raise ApiError(503, "service_unavailable", "Could not allocate a unique reference; please try again.")
+
+    try:
+        response_id, row = store_online_response(session, make_row)
+    except IntegrityError as error:
+        session.rollback()
+        replay = _replay_if_known(session, idempotency)
+        if replay is not None:  # the key was used before, or a concurrent retry with it won the race
+            return replay
+        if not allocated or session.scalar(select(Response.id).where(Response.reference == allocated[0])) is None:
+            raise
+        # Another writer stored the same reference since it was allocated (about one chance in 10**14).
+        raise ApiError(503, "service_unavailable", "Could not store the response; please try again.") from error
+    if response_id is None:
+        return None
+    count_accepted_responses("online")
+    events.responses_changed([response_id])
+    return SubmissionReceipt(row.reference, received_at, edit_token, station, response_id)
 
 
 def get_response_by_reference(session: Session, reference: str) -> Response:

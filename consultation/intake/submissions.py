@@ -6,14 +6,14 @@ only that it arrived, when, and about which stations, so reviewers see it among 
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consultation.accounts.permissions import resolve_stations
 from consultation.catalog.service import get_consultation
 from consultation.clock import as_utc
 from consultation.intake.models import Response, ResponseRevision
-from consultation.intake.service import check_open, new_references
+from consultation.intake.references import allocate_references
+from consultation.intake.service import check_open
 
 
 def record_submission_responses(
@@ -27,9 +27,7 @@ def record_submission_responses(
     consultation = get_consultation(session, slug)
     check_open(consultation, received_at)
     stations = resolve_stations(None, consultation.stations, station_slugs)
-    candidates = new_references(len(stations) * 2)  # twice as many as needed, so one taken is skipped
-    taken = set(session.scalars(select(Response.reference).where(Response.reference.in_(candidates))))
-    references = iter([reference for reference in candidates if reference not in taken])
+    references = iter(allocate_references(session, len(stations)))
     responses = []
     for station in stations:
         response = Response(

@@ -82,7 +82,7 @@ def test_every_borough_has_exactly_one_24_hour_counter(session, demo):
         assert counters == 1, borough.name
 
 
-def test_seed_demo_is_idempotent(runner, client, demo):
+def test_seed_demo_is_idempotent(runner, client, full_demo):
     before = client.get("/api/v1/consultations/public-access-demo").get_json()
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consultation.errors import ValidationFailed
-from consultation.intake import events, service
+from consultation.intake import events, references, service
 from consultation.intake.models import Answer, Respondent, Response, ResponseRevision
 from tests.intake.conftest import GOOD_ANSWERS, assert_error
 
@@ -143,18 +143,17 @@ def test_an_unknown_consultation_is_a_404(submit, consultation, during):
 
 
 def test_references_use_only_unambiguous_characters():
-    references = {service.new_reference() for _ in range(2000)}
-    assert len(references) == 2000
-    assert all(REFERENCE.match(reference) for reference in references)
-    assert not set("".join(references)) & set("01OILU")
+    drawn = references.draw_references(2000)
+    assert len(set(drawn)) == 2000
+    assert all(REFERENCE.match(reference) for reference in drawn)
+    assert not set("".join(drawn)) & set("01OILU")
 
 
-def test_references_drawn_in_bulk_for_imports_have_the_same_form_and_spread():
-    references = service.new_references(5000)
-    assert len(references) == len(set(references)) == 5000
-    assert all(REFERENCE.match(reference) for reference in references)
-    counts = {char: 0 for char in service.REFERENCE_ALPHABET}
-    for char in "".join(references).replace("-", ""):
+def test_references_drawn_in_bulk_have_an_even_spread_of_characters():
+    drawn = references.draw_references(5000)
+    assert len(drawn) == len(set(drawn)) == 5000
+    counts = {char: 0 for char in references.REFERENCE_ALPHABET}
+    for char in "".join(drawn).replace("-", ""):
         counts[char] += 1
     assert min(counts.values()) > 0.8 * 50000 / 30  # no character is starved by the byte mapping
 
@@ -165,13 +164,19 @@ def test_a_reference_typed_by_a_person_is_found(session, consultation, during):
     assert service.get_response_by_reference(session, typed).id == receipt.response_id
 
 
-def test_a_reference_collision_draws_a_new_reference(session, consultation, during, monkeypatch):
+def test_a_reference_already_stored_is_drawn_again(session, consultation, during, monkeypatch):
     first = service.submit_response(session, slug="library-hours", station="barking", answers=GOOD_ANSWERS)
-    drawn = iter([first.reference, "ABCD-EFGH-JK"])
-    monkeypatch.setattr(service, "new_reference", lambda: next(drawn))
+    draws = iter([[first.reference], ["ABCD-EFGH-JK"]])
+    monkeypatch.setattr(references, "draw_references", lambda count: next(draws))
     second = service.submit_response(session, slug="library-hours", station="barking", answers=GOOD_ANSWERS)
     assert second.reference == "ABCD-EFGH-JK"
     assert session.scalar(select(func.count(Response.id))) == 2
+
+
+def test_allocated_references_are_distinct_among_themselves_and_from_stored_ones(session, monkeypatch):
+    draws = iter([["AAAA-AAAA-AA", "AAAA-AAAA-AA", "BBBB-BBBB-BB"], ["CCCC-CCCC-CC"]])
+    monkeypatch.setattr(references, "draw_references", lambda count: next(draws))
+    assert references.allocate_references(session, 3) == ["AAAA-AAAA-AA", "BBBB-BBBB-BB", "CCCC-CCCC-CC"]
 
 
 def test_the_service_refuses_bad_answers_with_keys_the_web_form_can_place(session, consultation, during):

@@ -10,14 +10,12 @@ import pytest
 from pypdf import PdfReader
 
 from consultation.accounts.models import User
-from consultation.analysis.demo import seed_demo_codebooks
-from consultation.catalog.demo import DEMO_SLUG, seed_demo
+from consultation.catalog.demo import DEMO_SLUG
 from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import get_consultation
 from consultation.clock import london_wall_time, now
 from consultation.extensions import db
 from consultation.petitions import service as petitions_service
-from consultation.petitions.demo import seed_demo_petition
 from consultation.reporting.service import compute_aggregates
 from consultation.submissions import demo as submissions_demo
 from consultation.submissions.models import Submission
@@ -91,13 +89,10 @@ def create(client, auth, consultation):
 
 
 @pytest.fixture(scope="session")
-def demo_pdf(app):
+def demo_pdf(app, demo_snapshot):
     """The demo submission rendered once, with the figures the tests expect it to state (read through services)."""
     with app.app_context():
-        seed_demo(db.session)
-        seed_demo_codebooks(db.session)
-        seed_demo_petition(db.session, DEMO_SLUG)
-        submissions_demo.seed(db.session)
+        demo_snapshot.restore_into_empty_database()
         submission = db.session.query(Submission).filter_by(title=submissions_demo.SUBMISSION_TITLE).one()
         consultation = get_consultation(db.session, DEMO_SLUG)
         groups = {g["key"]: g for g in compute_aggregates(db.session, consultation, group_by="station")["groups"]}

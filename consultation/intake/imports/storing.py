@@ -2,36 +2,22 @@
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consultation.bulk import insert_rows
 from consultation.intake.imports.rows import CheckedRow
 from consultation.intake.models import Answer, Respondent, Response, ResponseRevision
-from consultation.intake.service import new_references
+from consultation.intake.references import allocate_references
 from consultation.intake.validation import PERSONAL_FIELDS
 
 BATCH_SIZE = 5000
-
-
-def new_unique_references(session: Session, count: int) -> list[str]:
-    """`count` new references, unique among themselves and against the database."""
-    chosen: set[str] = set()
-    while len(chosen) < count:
-        candidates = set(new_references(count - len(chosen))) - chosen
-        batch = sorted(candidates)
-        for start in range(0, len(batch), 500):
-            chunk = batch[start : start + 500]
-            candidates -= set(session.scalars(select(Response.reference).where(Response.reference.in_(chunk))))
-        chosen |= candidates
-    return list(chosen)
 
 
 def store_rows(
     session: Session, consultation_id: int, rows: list[CheckedRow], stored_at: datetime, progress
 ) -> list[int]:
     """Bulk inserts (COPY on PostgreSQL, executemany elsewhere): no ORM objects, no per-row flush."""
-    references = new_unique_references(session, len(rows))
+    references = allocate_references(session, len(rows))
     respondents, responses = Respondent.__table__, Response.__table__
     answers, revisions = Answer.__table__, ResponseRevision.__table__
     response_ids: list[int] = []

@@ -15,10 +15,11 @@ Counting rules (the README repeats them for readers of the API):
 - A theme's `share` is its count over the group's counted total (themes are not exclusive; shares may sum past 1).
 
 Each call runs a fixed number of queries whatever the number of groups or responses, and never loops over response
-rows in Python: the lookups (consultation, themes); one scan of responses that groups them by station and campaign
-and adds those cells up per group and overall (distinct campaigns are counted among the cells, not the rows); one
-scan of theme assignments by station (themes add up, so boroughs and overall are sums of stations); and, under
-campaigns=once, one statement over the campaign members (ranked with row_number()) saying what to take off.
+rows in Python. The counts and the themes are read from the summary tables (`reporting/models.py`), which the
+database keeps exact as responses, analyses and theme assignments change (`reporting/summaries.py`): a few thousand
+rows however many responses there are. Only campaigns=once reads responses, and only the campaign members (a few
+per cent of rows, ranked with row_number()), to say what to take off: which member represents a campaign depends
+on the selection, so it cannot be kept in advance.
 """
 
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from consultation.catalog.models import Consultation, Station
 from consultation.errors import Forbidden, NotFound, ValidationFailed
 from consultation.intake.models import CHANNELS, RESPONDENT_TYPES, Response
 from consultation.reporting.constants import CAMPAIGN_MODES, GROUP_BY
+from consultation.reporting.models import NO_CAMPAIGN, ResponseCount, ThemeCount
 
 UNSPECIFIED_TYPE = "unspecified"
 POSTGRES_WORK_MEM = "64MB"
@@ -93,11 +95,16 @@ def resolve_scope(
 
 def response_filters(consultation: Consultation, scope: Scope, *, include_late: bool) -> list[ColumnElement]:
     """WHERE clauses on `responses` shared by aggregates, quotes and exports."""
-    clauses = [Response.consultation_id == consultation.id, Response.status == "active"]
+    return selection_filters(Response, consultation, scope, include_late=include_late)
+
+
+def selection_filters(table, consultation: Consultation, scope: Scope, *, include_late: bool) -> list[ColumnElement]:
+    """The counted selection (active, on time unless asked, stations in scope) on `responses` or a summary table."""
+    clauses = [table.consultation_id == consultation.id, table.status == "active"]
     if not include_late:
-        clauses.append(Response.late.is_(false()))
+        clauses.append(table.late.is_(false()))
     if scope.restricted:
-        clauses.append(Response.station_id.in_(scope.station_ids) if scope.stations else false())
+        clauses.append(table.station_id.in_(scope.station_ids) if scope.stations else false())
     return clauses
 
 
@@ -105,35 +112,37 @@ def _group_key(group_by: str):
     return Station.borough_id if group_by == "borough" else Response.station_id
 
 
-def _tally(condition: ColumnElement, label: str):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(label)
+def _tally(column: ColumnElement, value: str, label: str):
+    return func.coalesce(func.sum(case((column == value, ResponseCount.responses), else_=0)), 0).label(label)
 
 
 def _counts_query(filters: list[ColumnElement], group_by: str):
-    """One scan of responses (with their analysis) for every count but themes, per group and overall.
+    """Every count but themes, per group and overall, from the maintained summary (a few thousand rows at most).
 
-    The scan groups by station and campaign ("cells", a few thousand rows); the outer selects add the cells up
-    per group and overall, and count distinct campaigns among them, so no DISTINCT runs over the million rows
-    (it would stop PostgreSQL from aggregating in parallel).
+    The inner select adds up the summary's slots and keys into "cells" by station and campaign; the outer selects
+    add the cells up per group and overall, and count distinct campaigns among them. Cells whose responses all
+    left the selection (withdrawn, re-judged late) add up to zero and are dropped, so they name no campaign.
     """
-    columns = [Response.station_id.label("station_id"), ResponseAnalysis.campaign_id, func.count().label("total")]
-    columns += [_tally(ResponseAnalysis.stance == stance, f"stance_{stance}") for stance in STANCES]
-    columns += [_tally(Response.channel == channel, f"channel_{channel}") for channel in CHANNELS]
-    columns += [_tally(Response.respondent_type == kind, f"type_{kind}") for kind in RESPONDENT_TYPES]
+    columns = [
+        ResponseCount.station_id.label("station_id"),
+        ResponseCount.campaign_id,
+        func.sum(ResponseCount.responses).label("total"),
+    ]
+    columns += [_tally(ResponseCount.stance, stance, f"stance_{stance}") for stance in STANCES]
+    columns += [_tally(ResponseCount.channel, channel, f"channel_{channel}") for channel in CHANNELS]
+    columns += [_tally(ResponseCount.respondent_type, kind, f"type_{kind}") for kind in RESPONDENT_TYPES]
     cells = (
         select(*columns)
-        .select_from(Response)
-        .outerjoin(ResponseAnalysis, ResponseAnalysis.response_id == Response.id)
         .where(*filters)
-        .group_by(Response.station_id, ResponseAnalysis.campaign_id)
+        .group_by(ResponseCount.station_id, ResponseCount.campaign_id)
+        .having(func.sum(ResponseCount.responses) != 0)
         .cte("cells")
     )
+    in_campaign = cells.c.campaign_id != NO_CAMPAIGN
     sums = [func.sum(cells.c[name]).label(name) for name in COUNT_FIELDS]
     sums += [
-        func.coalesce(func.sum(case((cells.c.campaign_id.is_not(None), cells.c.total), else_=0)), 0).label(
-            "responses_in_campaigns"
-        ),
-        func.count(func.distinct(cells.c.campaign_id)).label("distinct_campaigns"),
+        func.coalesce(func.sum(case((in_campaign, cells.c.total), else_=0)), 0).label("responses_in_campaigns"),
+        func.count(func.distinct(case((in_campaign, cells.c.campaign_id)))).label("distinct_campaigns"),
     ]
     if group_by == "borough":
         grouped = (
@@ -149,14 +158,13 @@ def _counts_query(filters: list[ColumnElement], group_by: str):
 
 
 def _station_themes_query(filters: list[ColumnElement], theme_ids: list[int]):
-    """One scan of theme assignments: responses per station and theme. The consultation's theme ids restrict the
-    assignments by index (ix_theme_assignments_theme) before they meet the responses."""
+    """Responses per station and theme, from the maintained theme summary."""
+    total = func.sum(ThemeCount.responses)
     return (
-        select(Response.station_id, ThemeAssignment.theme_id, func.count())
-        .select_from(ThemeAssignment)
-        .join(Response, Response.id == ThemeAssignment.response_id)
-        .where(ThemeAssignment.theme_id.in_(theme_ids), *filters)
-        .group_by(Response.station_id, ThemeAssignment.theme_id)
+        select(ThemeCount.station_id, ThemeCount.theme_id, total)
+        .where(ThemeCount.theme_id.in_(theme_ids), *filters)
+        .group_by(ThemeCount.station_id, ThemeCount.theme_id)
+        .having(total != 0)
     )
 
 
@@ -319,11 +327,13 @@ def compute_aggregates(
     scope = resolve_scope(session, consultation, user, borough_code=borough_code, station_slug=station_slug)
     filters = response_filters(consultation, scope, include_late=include_late)
     themes = codebook_themes(session, consultation)
+    count_filters = selection_filters(ResponseCount, consultation, scope, include_late=include_late)
+    theme_filters = selection_filters(ThemeCount, consultation, scope, include_late=include_late)
 
     _tune(session)
     counts: dict = {}
     campaign_counts: dict = {}
-    for row in session.execute(_counts_query(filters, group_by)).mappings():
+    for row in session.execute(_counts_query(count_filters, group_by)).mappings():
         counts[row["group_id"]] = {name: int(row[name] or 0) for name in COUNT_FIELDS}
         campaign_counts[row["group_id"]] = {
             "responses_in_campaigns": int(row["responses_in_campaigns"] or 0),
@@ -338,7 +348,7 @@ def compute_aggregates(
     theme_counts: dict[int, dict] = {}
     overall_themes: dict = {}
     theme_ids = [theme.id for theme in themes]
-    station_themes = session.execute(_station_themes_query(filters, theme_ids)) if theme_ids else []
+    station_themes = session.execute(_station_themes_query(theme_filters, theme_ids)) if theme_ids else []
     for station_id, theme_id, count in station_themes:
         group_id = group_of_station.get(station_id, station_id)
         theme_counts[group_id] = _add(theme_counts.get(group_id, {}), {theme_id: count})

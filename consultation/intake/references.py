@@ -1,0 +1,59 @@
+"""Response references: what a respondent reads aloud or copies from paper to find their response again.
+
+Every writer of responses (the online form and API, imports, filed submissions) takes its references from
+`allocate_references`: drawn at random, and any already stored drawn again. The unique constraint on
+`responses.reference` stays the last word: two writers drawing the same ten characters at the same instant
+(about one chance in 10**14 per pair) would see the second write refused, never a duplicate stored.
+"""
+
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consultation.intake.models import Response
+
+# Easy to read aloud and to copy from paper: no 0/O, 1/I/L, and no U (so no accidental words).
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_LENGTH = 10  # 30**10, about 5.9e14 references
+# Bytes below 240 (= 8 x 30) map onto the alphabet without bias; the rest are thrown away.
+UNBIASED_BYTES = 256 - 256 % len(REFERENCE_ALPHABET)
+LOOKUP_CHUNK = 500
+
+
+def draw_references(count: int) -> list[str]:
+    """`count` random references, e.g. 'PA7K-M9TQ-X4', from one read of the system's randomness."""
+    references: list[str] = []
+    while len(references) < count:
+        data = secrets.token_bytes((count - len(references)) * REFERENCE_LENGTH * 2)
+        alphabet = REFERENCE_ALPHABET
+        chars = "".join(alphabet[byte % len(alphabet)] for byte in data if byte < UNBIASED_BYTES)
+        for start in range(0, len(chars) - REFERENCE_LENGTH + 1, REFERENCE_LENGTH):
+            if len(references) == count:
+                break
+            code = chars[start : start + REFERENCE_LENGTH]
+            references.append(f"{code[:4]}-{code[4:8]}-{code[8:]}")
+    return references
+
+
+def allocate_references(session: Session, count: int) -> list[str]:
+    """`count` new references, distinct among themselves and from every stored response's."""
+    chosen: list[str] = []
+    while len(chosen) < count:
+        candidates = [reference for reference in dict.fromkeys(draw_references(count - len(chosen)))]
+        candidates = [reference for reference in candidates if reference not in chosen]
+        taken: set[str] = set()
+        for start in range(0, len(candidates), LOOKUP_CHUNK):
+            chunk = candidates[start : start + LOOKUP_CHUNK]
+            taken.update(session.scalars(select(Response.reference).where(Response.reference.in_(chunk))))
+        chosen.extend(reference for reference in candidates if reference not in taken)
+    return chosen
+
+
+def normalise_reference(text: str) -> str:
+    """Accepts 'pa7k m9tq x4' or 'PA7KM9TQX4' as typed by a person; returns the stored form."""
+    compact = re.sub(r"[\s-]+", "", str(text)).upper()
+    if len(compact) != REFERENCE_LENGTH:
+        return compact
+    return f"{compact[:4]}-{compact[4:8]}-{compact[8:]}"

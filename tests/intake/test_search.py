@@ -1,0 +1,118 @@
+"""Word search in the response listing: `q` keeps the responses whose free text holds every word, with a count."""
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from consultation.accounts.models import User
+from consultation.extensions import db
+from consultation.intake import reading, search, service
+from tests.intake.conftest import GOOD_ANSWERS, assert_error
+
+URL = "/api/v1/consultations/library-hours/responses"
+TEXTS = [
+    ("dagenham", "Keep the station open"),
+    ("barking", "The counter helps elderly people"),
+    ("woodford", "This station closed before"),
+    ("dagenham", "Elderly neighbours use the station"),
+    ("barking", "Online reporting works"),
+]
+on_postgresql = pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgres"),
+    reason="stems are PostgreSQL's full-text search; SQLite's embedded search matches parts of words",
+)
+
+
+@pytest.fixture
+def texts(session, tokens, consultation):
+    start = datetime(2017, 6, 1, 9, 0, tzinfo=UTC)
+    receipts = []
+    for hour, (station, why) in enumerate(TEXTS):
+        receipts.append(
+            service.submit_response(
+                session,
+                slug="library-hours",
+                station=station,
+                answers={**GOOD_ANSWERS, "why": why},
+                received_at=start + timedelta(hours=hour),
+            )
+        )
+    return receipts
+
+
+def _search(client, auth, query: str) -> dict:
+    response = client.get(f"{URL}?{query}", headers=auth("reviewer"))
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def _whys(body: dict) -> list[str]:
+    return [item["answers"]["why"] for item in body["responses"]]
+
+
+def test_every_word_must_be_in_the_text_in_any_order_and_case(client, auth, texts):
+    body = _search(client, auth, "q=ELDERLY%20counter")
+    assert _whys(body) == ["The counter helps elderly people"]
+    assert (body["match_count"], body["match_count_exact"]) == (1, True)
+
+
+def test_a_word_search_keeps_the_other_filters_and_counts_over_all_pages(client, auth, texts):
+    body = _search(client, auth, "q=station&limit=1")
+    assert _whys(body) == ["Keep the station open"]
+    assert (body["match_count"], body["match_count_exact"]) == (3, True)
+    assert body["next_cursor"] is not None
+    body = _search(client, auth, "q=station&station=dagenham")
+    assert _whys(body) == ["Keep the station open", "Elderly neighbours use the station"]
+    assert body["match_count"] == 2
+
+
+def test_without_a_search_the_page_carries_no_count(client, auth, texts):
+    body = _search(client, auth, "limit=2")
+    assert body["match_count"] is None and body["match_count_exact"] is None
+
+
+def test_a_search_that_matches_nothing_is_an_empty_page(client, auth, texts):
+    body = _search(client, auth, "q=helicopter")
+    assert body["responses"] == [] and body["match_count"] == 0
+
+
+@pytest.mark.parametrize("query", ["q=", "q=%21%21%21", "q=" + "word%20" * 9, "q=" + "x" * 201])
+def test_a_query_without_words_or_too_long_is_a_validation_error(client, auth, texts, query):
+    body = assert_error(client.get(f"{URL}?{query}", headers=auth("reviewer")), 422, "validation_error")
+    assert "q" in body["errors"]
+
+
+def test_the_listing_service_takes_the_query_as_a_plain_parameter(session, texts):
+    reviewer = session.query(User).filter_by(role="reviewer").one()
+    page = reading.list_responses(session, reviewer, slug="library-hours", q="neighbours")
+    assert [item["answers"]["why"] for item in page.responses] == ["Elderly neighbours use the station"]
+    assert (page.match_count, page.match_count_exact) == (1, True)
+
+
+def test_an_amended_answer_is_found_by_its_new_words(client, auth, session, texts, freeze):
+    freeze(datetime(2017, 6, 2, 9, 0, tzinfo=UTC))
+    receipt = texts[4]
+    service.amend_response(
+        session,
+        reference=receipt.reference,
+        edit_token=receipt.edit_token,
+        answers={**GOOD_ANSWERS, "why": "Buses to the station are slow"},
+    )
+    assert _search(client, auth, "q=buses")["match_count"] == 1
+    assert _search(client, auth, "q=online%20reporting")["match_count"] == 0
+
+
+@on_postgresql
+def test_postgresql_matches_words_by_their_english_stem(client, auth, texts):
+    assert _whys(_search(client, auth, "q=closing")) == ["This station closed before"]
+
+
+@on_postgresql
+def test_past_the_exact_limit_postgresql_says_the_count_is_an_estimate(client, auth, texts, monkeypatch):
+    monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 1)
+    body = _search(client, auth, "q=station")
+    assert body["match_count_exact"] is False
+    assert body["match_count"] >= 2
+    assert len(body["responses"]) == 3
+    db.session.remove()
