@@ -66,6 +66,12 @@ class ThemeCreateSchema(ThemeInputSchema):
     )
 
 
+class AcceptThemeSchema(ThemeCreateSchema):
+    """A discovered theme as suggested (its suggested_label and suggested_description); the key is optional."""
+
+    key = ma.fields.String(validate=THEME_KEY, metadata={"description": "Made from the label when left out"})
+
+
 class ThemeUpdateSchema(ma.Schema):
     label = ma.fields.String(validate=validate.Length(min=1, max=200))
     description = ma.fields.String(validate=validate.Length(max=5000))

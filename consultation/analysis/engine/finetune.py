@@ -238,7 +238,7 @@ def tune(
     stances: Sequence[str | None],
     theme_sets: Sequence[Sequence[str] | None],
     *,
-    layers: int = TUNED_LAYERS,
+    layers: int | None = None,
     steps: int | None = None,
     batch: int = BATCH_TEXTS,
     rate: float = LEARNING_RATE,
@@ -249,6 +249,7 @@ def tune(
     from autograd import value_and_grad
 
     model = load_model()
+    layers = TUNED_LAYERS if layers is None else layers
     texts, stances, theme_sets = list(texts)[:MAX_CODINGS], list(stances)[:MAX_CODINGS], list(theme_sets)[:MAX_CODINGS]
     target, weight = pair_targets(stances, theme_sets)
     if model is None or len(texts) < 2 or weight.sum() == 0:

@@ -12,6 +12,7 @@ from consultation.analysis.engine import discover_themes, redact
 from consultation.analysis.service.agreement import agreement
 from consultation.analysis.service.codebook import (
     DEFAULT_STANCES,
+    accept_discovered_theme,
     add_theme,
     deactivate_theme,
     engine_codebook,
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_STANCES",
     "Inputs",
     "RunSummary",
+    "accept_discovered_theme",
     "add_theme",
     "analysis_status",
     "agreement",
