@@ -41,6 +41,8 @@ MIN_STEPS = 20
 MAX_STEPS = 200
 # The codings a job reads at most (the pair targets are an n x n matrix).
 MAX_CODINGS = 2000
+# Tuned vectors kept in memory per encoder (1.5 KB each); past this many they are dropped and recomputed on demand.
+MAX_TUNED_KEPT = 50_000
 # A side of the stance, or a theme, needs this many codings before its pairs are used.
 MIN_PER_LABEL = 3
 _GELU_A = math.sqrt(2.0 / math.pi)
@@ -186,18 +188,7 @@ class TunedEncoder:
 
     def learning_vectors(self, texts: Sequence[str]) -> np.ndarray:
         """(n, 384) tuned unit learning vectors: frozen lower layers, then the tuned ones (plain numpy)."""
-        lower = lower_states(texts, self.layers)
-        out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
-        order = sorted(range(len(lower)), key=lambda i: len(lower[i].states))
-        for start in range(0, len(order), 32):
-            chunk = order[start : start + 32]
-            x, mask, frozen = _stack([lower[i] for i in chunk])
-            learning = frozen.copy()
-            for weights in self.weights:
-                x = run_layer(_nested(weights), x, mask)
-                learning += mean_pool(x, mask)
-            out[chunk] = learning / np.maximum(np.linalg.norm(learning, axis=1, keepdims=True), 1e-12)
-        return out
+        return _top(lower_states(texts, self.layers), [_nested(w) for w in self.weights])[1]
 
     def to_bytes(self) -> bytes:
         """The tuned weights as float16 in a compressed ``.npz`` (about 3.5 MB a layer)."""
@@ -215,6 +206,23 @@ class TunedEncoder:
             layers, codings, steps, before, after = data["meta"].tolist()
             weights = [[data[f"l{i}_{j}"].astype(np.float32) for j in range(12)] for i in range(int(layers))]
         return cls(int(layers), weights, int(codings), int(steps), before, after)
+
+
+def _top(lower: Sequence[Lower], layers: Sequence[tuple]) -> tuple[np.ndarray, np.ndarray]:
+    """(sentence, learning) unit vectors, each (n, 384), of texts below ``layers``, run through them."""
+    sentence = np.zeros((len(lower), DIMENSION), dtype=np.float32)
+    learning = np.zeros((len(lower), DIMENSION), dtype=np.float32)
+    order = sorted(range(len(lower)), key=lambda i: len(lower[i].states))
+    for start in range(0, len(order), 32):
+        chunk = order[start : start + 32]
+        x, mask, frozen = _stack([lower[i] for i in chunk])
+        total = frozen.copy()
+        for weights in layers:
+            x = run_layer(weights, x, mask)
+            total += mean_pool(x, mask)
+        sentence[chunk] = mean_pool(x, mask)
+        learning[chunk] = total / np.maximum(np.linalg.norm(total, axis=1, keepdims=True), 1e-12)
+    return sentence, learning
 
 
 def _round_trip(weights: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
@@ -309,13 +317,25 @@ class TunedVectors(MutableMapping):
 
     def stored_pairs(self, texts: Sequence[str], progress=None) -> np.ndarray:
         texts = [t or "" for t in texts]
-        pairs = _stored(texts, self.base, progress).copy()
         keys = [text_key(t) for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self.tuned}.items())
-        if missing:
-            vectors = self.encoder.learning_vectors([t for _, t in missing])
-            for (key, _), vector in zip(missing, vectors, strict=True):
-                self.tuned[key] = vector
+        base = self._target()
+        if len(self.tuned) > MAX_TUNED_KEPT:
+            self.tuned.clear()
+        untuned = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.tuned}
+        if untuned:
+            # one pass through the lower layers serves both the frozen pair (when not stored) and the tuned vector
+            unstored = {k for k in untuned if base.get(k) is None}
+            lower = lower_states(list(untuned.values()), self.encoder.layers)
+            tuned = _top(lower, [_nested(w) for w in self.encoder.weights])[1]
+            if unstored:
+                rows = [i for i, k in enumerate(untuned) if k in unstored]
+                model = load_model()
+                top = [model.layers[i] for i in range(_first_tuned(self.encoder.layers), _LAYERS)]
+                sentence, learning = _top([lower[i] for i in rows], top)
+                for row, pair in zip(rows, np.hstack([sentence, learning]), strict=True):
+                    base[list(untuned)[row]] = pair
+            self.tuned.update(zip(untuned, tuned, strict=True))
+        pairs = _stored(texts, self.base, progress).copy()
         pairs[:, DIMENSION:] = np.array([self.tuned[k] for k in keys]).reshape(len(keys), DIMENSION)
         return pairs
 
