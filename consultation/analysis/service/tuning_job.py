@@ -18,6 +18,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from consultation.analysis.engine import model_available
+from consultation.analysis.engine.constants import TUNED_PARTS
 from consultation.analysis.engine.finetune import planned_steps, tune
 from consultation.analysis.models import AnalysisTuning
 from consultation.analysis.service import tuning
@@ -51,7 +52,7 @@ def _job_alive(row: AnalysisTuning) -> bool:
 
 def tuning_due(session: Session, consultation_id: int, version: str, codings: int) -> bool:
     """Whether a tuning job should start: enough codings, none running, and new codings or theme keys since."""
-    if codings < tuning.MIN_CODINGS_TO_TUNE or not model_available():
+    if codings < tuning.MIN_CODINGS_TO_TUNE or not TUNED_PARTS or not model_available():
         return False
     row = session.get(AnalysisTuning, consultation_id)
     if row is None:
