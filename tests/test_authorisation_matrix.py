@@ -94,6 +94,7 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/consultations/{slug}/codebook":               Entry(READERS),
     "PUT /api/v1/consultations/{slug}/codebook":               Entry(STAFF, json=CODEBOOK),
     "POST /api/v1/consultations/{slug}/codebook/themes":       Entry("401 403 403 201 201", json={"key": "parking", "label": "Parking"}),  # noqa: E501
+    "POST /api/v1/consultations/{slug}/codebook/discovered":   Entry("401 403 403 201 201", json={"label": "Parking"}),
     "PATCH /api/v1/consultations/{slug}/codebook/themes/{key}": Entry(STAFF, json={"label": "Getting there"}),
     "DELETE /api/v1/consultations/{slug}/codebook/themes/{key}": Entry("401 403 403 204 204"),
     "GET /api/v1/consultations/{slug}/analysis/agreement":     Entry(STAFF),

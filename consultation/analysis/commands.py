@@ -11,8 +11,9 @@ from sqlalchemy import select
 from consultation.analysis import demo
 from consultation.analysis.background import sweep
 from consultation.analysis.engine import CodebookSpec, cross_validate, evaluate, model_status
+from consultation.analysis.engine.comparison import compare_tuning
 from consultation.analysis.engine.embedding import FileCache
-from consultation.analysis.engine.experiments import compare_selection, pool_size
+from consultation.analysis.engine.experiments import compare_selection, pool_size, tuned_on
 from consultation.analysis.service import analyse
 from consultation.analysis.service.locking import DEFAULT_WAIT_SECONDS
 from consultation.analysis.tasks import configured_workers
@@ -108,12 +109,18 @@ READABLE = click.Path(exists=True, dir_okay=False, readable=True)
     help="Instead: N codings chosen by the next-to-code ranking against N random ones (five seeds).",
 )
 @click.option(
+    "--tune",
+    is_flag=True,
+    help="Tune the sentence model's top layers on the codings: with --cv, score tuned against frozen and the "
+    "TF-IDF + LR and MiniLM + LR baselines; with --compare-selection or --train, score the tuned engine.",
+)
+@click.option(
     "--embedding-cache",
     type=click.Path(dir_okay=False),
     default=None,
     help="An .npz file that keeps sentence vectors between runs (created when missing).",
 )
-def evaluate_command(test_path, train_path, codebook_path, cv, seed, no_model, selection_budget, embedding_cache):
+def evaluate_command(test_path, train_path, codebook_path, cv, seed, no_model, selection_budget, tune, embedding_cache):
     """Score the analysis against labelled responses and print one JSON object."""
     test = _read_jsonl(test_path, "--test")
     codebook = _read_codebook(codebook_path)
@@ -122,6 +129,8 @@ def evaluate_command(test_path, train_path, codebook_path, cv, seed, no_model, s
     cache = FileCache(embedding_cache) if embedding_cache and use_model else None
     if (cv or selection_budget) and train_path:
         raise click.UsageError("--cv and --compare-selection work over --test alone; leave out --train.")
+    if tune and not use_model:
+        raise click.UsageError("--tune needs the sentence model (make install adds it); leave out --no-model.")
     if cv and cv > len(test):
         raise click.BadParameter(f"{cv} folds need at least {cv} records.", param_hint="--cv")
     if selection_budget:
@@ -129,12 +138,17 @@ def evaluate_command(test_path, train_path, codebook_path, cv, seed, no_model, s
             raise click.BadParameter(
                 f"two thirds of --test ({pool_size(len(test))}) are the pool to pick {selection_budget} from."
             )
-        result = compare_selection(test, codebook, budget=selection_budget, use_model=use_model, cache=cache)
+        result = compare_selection(
+            test, codebook, budget=selection_budget, use_model=use_model, cache=cache, tune_encoder=tune
+        )
+    elif cv and tune:
+        result = compare_tuning(test, codebook, folds=cv, seed=seed, cache=cache)
     elif cv:
         result = cross_validate(test, codebook, folds=cv, seed=seed, use_model=use_model, cache=cache)
     else:
         train = _read_jsonl(train_path, "--train") if train_path else None
-        result = evaluate(test, codebook, train, use_model=use_model, cache=cache)
+        encoder = tuned_on(train) if tune and train else None
+        result = evaluate(test, codebook, train, use_model=use_model, cache=cache, encoder=encoder)
     if cache is not None:
         cache.save()
     mode = "embeddings" if use_model else "words only"

@@ -177,3 +177,34 @@ class CodingClaim(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
+class AnalysisTuning(db.Model):
+    """A consultation's sentence model tuned on its reviewers' codings, and the state of its tuning job.
+
+    One row per consultation. The stored weights (the tuned top layers, float16, a few MB) are used while the
+    codebook's theme keys still match `codebook_version`; a new job replaces them only once it has finished, so
+    the last good tuning (or, before the first, the untuned model) keeps coding meanwhile.
+    """
+
+    __tablename__ = "analysis_tunings"
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    # the job: queued, running, done or failed; its progress in training steps
+    state: Mapped[str] = mapped_column(String(20), nullable=False)
+    steps_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    steps_total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    job_codings: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the stored tuning: what it was tuned on, its weights and how far the loss fell
+    codebook_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    codings: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    weights: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    tuned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    loss_before: Mapped[float | None] = mapped_column(Float, nullable=True)
+    loss_after: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -7,6 +7,7 @@ from consultation.accounts.auth import current_user
 from consultation.accounts.permissions import READERS, STAFF, requires
 from consultation.analysis import service, tasks
 from consultation.analysis.schemas import (
+    AcceptThemeSchema,
     AgreementSchema,
     AnalysisRunArgsSchema,
     AnalysisRunSchema,
@@ -50,6 +51,17 @@ class CodebookThemes(MethodView):
     def post(self, data, slug):
         """Add a theme, or promote a discovered cluster with from_cluster and example_references (reviewer, admin)"""
         return service.add_theme(db.session, current_user(), slug, data)
+
+
+@blp.route("/consultations/<slug>/codebook/discovered")
+class AcceptDiscoveredTheme(MethodView):
+    @requires(STAFF)
+    @blp.arguments(AcceptThemeSchema)
+    @blp.response(201, ThemeSchema)
+    def post(self, data, slug):
+        """Accept a discovered theme into the codebook in one step: its suggested label and description (reviewer,
+        admin)"""
+        return service.accept_discovered_theme(db.session, current_user(), slug, data)
 
 
 @blp.route("/consultations/<slug>/codebook/themes/<key>")

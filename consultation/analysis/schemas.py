@@ -66,6 +66,12 @@ class ThemeCreateSchema(ThemeInputSchema):
     )
 
 
+class AcceptThemeSchema(ThemeCreateSchema):
+    """A discovered theme as suggested (its suggested_label and suggested_description); the key is optional."""
+
+    key = ma.fields.String(validate=THEME_KEY, metadata={"description": "Made from the label when left out"})
+
+
 class ThemeUpdateSchema(ma.Schema):
     label = ma.fields.String(validate=validate.Length(min=1, max=200))
     description = ma.fields.String(validate=validate.Length(max=5000))
@@ -240,6 +246,29 @@ class SentenceModelSchema(ma.Schema):
     mode = ma.fields.String(metadata={"description": "What the analysis runs on"})
 
 
+class TuningStatusSchema(ma.Schema):
+    state = ma.fields.String(
+        metadata={
+            "enum": ["none", "queued", "running", "done", "failed", "stale"],
+            "description": "The latest tuning job of the sentence model on the reviewers' codings",
+        }
+    )
+    steps_done = ma.fields.Integer()
+    steps_total = ma.fields.Integer()
+    progress = ma.fields.Float(metadata={"description": "Share of the job's training steps done, 0 to 1"})
+    job_codings = ma.fields.Integer(metadata={"description": "Coded responses the latest job learns from"})
+    started_at = utc()
+    finished_at = utc()
+    error = ma.fields.String(allow_none=True)
+    in_use = ma.fields.Boolean(metadata={"description": "Whether a tuned model codes now (else the untuned one)"})
+    tuned_on_codings = ma.fields.Integer()
+    tuned_at = utc()
+    loss_before = ma.fields.Float(allow_none=True)
+    loss_after = ma.fields.Float(allow_none=True)
+    next_at_codings = ma.fields.Integer(metadata={"description": "Coded responses at which it is tuned again"})
+    min_codings = ma.fields.Integer(metadata={"description": "Coded responses needed before the first tuning"})
+
+
 class AnalysisStatusSchema(ma.Schema):
     consultation = ma.fields.String()
     sentence_model = ma.fields.Nested(SentenceModelSchema)
@@ -250,6 +279,7 @@ class AnalysisStatusSchema(ma.Schema):
     embedded = ma.fields.Integer(metadata={"description": "Sentence vectors stored (all consultations)"})
     model_version = ma.fields.String(allow_none=True, metadata={"description": "Of the latest machine coding"})
     last_analysed_at = utc()
+    tuning = ma.fields.Nested(TuningStatusSchema)
 
 
 class AnalysisRunArgsSchema(ma.Schema):

@@ -152,7 +152,12 @@ class ClusterSchema(ma.Schema):
     size = ma.fields.Integer()
     top_terms = ma.fields.List(ma.fields.String())
     suggested_key = ma.fields.String()
-    suggested_label = ma.fields.String()
+    suggested_label = ma.fields.String(metadata={"description": "The key phrase closest to the cluster's centre"})
+    suggested_description = ma.fields.String()
+    key_phrases = ma.fields.List(
+        ma.fields.String(), metadata={"description": "Phrases of its most central responses nearest its centre"}
+    )
+    coherence = ma.fields.Float(metadata={"description": "Mean similarity of its responses to its centre, 0 to 1"})
     examples = ma.fields.List(ma.fields.Nested(ExampleSchema))
 
 

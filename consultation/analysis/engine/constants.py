@@ -111,3 +111,8 @@ COVERED_WORD_OVERLAP = 0.1
 # Discovery tries at least one cluster per this many responses: themes in consultation codebooks typically
 # cover 5-15% of the responses each.
 CLUSTER_SIZE_HINT = 15
+
+# Which models read a consultation's tuned sentence vectors once it has enough codings (finetune.py): the parts
+# where tuning gained in cross-validation on our labelled sets (see the README's analysis section). Stance gained
+# on the dev set; themes gained 0.009 micro-F1 there but lost 0.011 on another domain, so themes stay frozen.
+TUNED_PARTS = ("stance",)

@@ -15,7 +15,7 @@ from .active import rank_for_coding, stance_uncertainty, theme_uncertainty
 from .codebook import CodebookSpec
 from .embedding import embed, model_available, model_status
 from .flags import detect_flags, redact
-from .scoring import evaluate, proposal_text
+from .scoring import caches_for, evaluate, proposal_text
 from .stance import StanceModel
 from .themes import ThemeModel
 
@@ -37,7 +37,8 @@ class Engine:
 
     ``use_model`` None uses the sentence model when it is installed; ``cache`` is any mutable mapping from
     :func:`~.embedding.text_key` to vectors (a dict, or a store the caller persists), shared by both models;
-    None uses the process's own cache.
+    None uses the process's own cache. ``encoder``, the sentence model tuned on the consultation's codings
+    (finetune.py), gives the models named in ``constants.TUNED_PARTS`` its vectors; None codes untuned.
     """
 
     def __init__(
@@ -46,13 +47,16 @@ class Engine:
         proposal: str | None = None,
         use_model: bool | None = None,
         cache: MutableMapping | None = None,
+        encoder=None,
     ):
         self.codebook = codebook
         self.use_model = model_available() if use_model is None else use_model
         self.cache = cache
         self.proposal = proposal_text(codebook) if proposal is None else proposal
-        self.stance = StanceModel(proposal=self.proposal, use_model=self.use_model, cache=self.cache)
-        self.themes = ThemeModel(codebook, use_model=self.use_model, cache=self.cache)
+        self.encoder = encoder if self.use_model else None
+        stance_cache, theme_cache = caches_for(self.encoder, cache)
+        self.stance = StanceModel(proposal=self.proposal, use_model=self.use_model, cache=stance_cache)
+        self.themes = ThemeModel(codebook, use_model=self.use_model, cache=theme_cache)
 
     @property
     def status(self) -> dict:
@@ -118,4 +122,6 @@ class Engine:
 
     def evaluate(self, test_records: Sequence[dict], train_records: Sequence[dict] | None = None) -> dict:
         """Score this engine's settings on labelled records (training on ``train_records`` first)."""
-        return evaluate(test_records, self.codebook, train_records, use_model=self.use_model, cache=self.cache)
+        return evaluate(
+            test_records, self.codebook, train_records, use_model=self.use_model, cache=self.cache, encoder=self.encoder
+        )

@@ -11,6 +11,7 @@ import numpy as np
 from .codebook import CodebookSpec
 from .constants import CLUSTER_SIZE_HINT, COVERED_SIMILARITY, COVERED_WORD_OVERLAP
 from .embedding import embed, model_available
+from .keyphrases import CENTRAL_TEXTS, coherence, describe, key_phrases
 from .text import STOPWORDS, content_stems, stem, tokens
 from .zero_shot import ThemeZeroShot
 
@@ -51,9 +52,11 @@ def discover_themes(
 ) -> list[dict]:
     """Cluster responses that the codebook does not cover well and describe each cluster.
 
-    Returns a list (largest first) of ``{"top_terms", "size", "example_ids", "example_texts",
-    "suggested_key", "suggested_label"}``. With a codebook, only responses whose best similarity to a theme is
-    below :data:`COVERED_SIMILARITY` (or ``coverage_threshold``) are clustered, and terms from the codebook's
+    Returns a list (largest first) of ``{"top_terms", "key_phrases", "coherence", "size", "example_ids",
+    "example_texts", "suggested_key", "suggested_label", "suggested_description"}``; with the sentence model the
+    label and description come from the cluster's key phrases (keyphrases.py), without it from its top terms.
+    With a codebook, only responses whose best similarity to a theme is below :data:`COVERED_SIMILARITY` (or
+    ``coverage_threshold``) are clustered, and terms from the codebook's
     own labels/descriptions are left out of the top terms. With the sentence model, responses are grouped by
     meaning (k-means on their sentence vectors), so two ways of saying one thing land together; without it,
     by shared words. Top terms always come from the words.
@@ -102,10 +105,43 @@ def discover_themes(
     space = embed([texts[i] for i in idx], cache=cache) if use_model else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed, space)
+        return _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed, space, cache)
 
 
-def _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed, space=None) -> list[dict]:
+def _describe_cluster(c, top, members, central, texts, ids, idx, known, ex, space, X, cache) -> dict:
+    """A cluster's key phrases (KeyBERT-style, with the sentence model), label, description and coherence."""
+    phrases: list[str] = []
+    if space is not None:
+        central_texts = [texts[idx[i]] for i in central[:CENTRAL_TEXTS]]
+        phrases = key_phrases(central_texts, space[members].mean(axis=0), known_stems=known, cache=cache)
+        tightness = coherence(space[members])
+    else:
+        rows = X[members].toarray()
+        rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+        tightness = coherence(rows)
+    if phrases:
+        label = phrases[0]
+        words = label.split()
+    else:
+        words = [w for w in top[0].split()][:2]
+        if len(top) > 1 and len(words) < 2:
+            words.append(top[1].split()[0])
+        label = " ".join(words)
+    key = re.sub(r"[^a-z0-9]+", "_", "_".join(words).lower()).strip("_") or f"cluster_{c}"
+    return {
+        "top_terms": top,
+        "key_phrases": phrases,
+        "coherence": round(tightness, 3),
+        "size": int(len(members)),
+        "example_ids": [ids[idx[i]] for i in ex],
+        "example_texts": [texts[idx[i]] for i in ex],
+        "suggested_key": key[:60],
+        "suggested_label": label.capitalize(),
+        "suggested_description": describe(phrases or top[:3]),
+    }
+
+
+def _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed, space=None, cache=None):
     """k-means on ``space`` (sentence vectors) or, without it, on the TF-IDF rows ``X``; k by silhouette."""
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
@@ -158,21 +194,9 @@ def _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_example
             dist = np.asarray(X[members] @ centre).ravel()
         else:
             dist = space[members] @ km.cluster_centers_[c]
-        ex = members[np.argsort(-dist)[:n_examples]]
-        words = [w for w in top[0].split()][:2]
-        if len(top) > 1 and len(words) < 2:
-            words.append(top[1].split()[0])
-        key = re.sub(r"[^a-z0-9]+", "_", "_".join(words).lower()).strip("_") or f"cluster_{c}"
-        out.append(
-            {
-                "top_terms": top,
-                "size": int(len(members)),
-                "example_ids": [ids[idx[i]] for i in ex],
-                "example_texts": [texts[idx[i]] for i in ex],
-                "suggested_key": key,
-                "suggested_label": " ".join(words).capitalize(),
-            }
-        )
+        central = members[np.argsort(-dist)]
+        ex = central[:n_examples]
+        out.append(_describe_cluster(c, top, members, central, texts, ids, idx, known, ex, space, X, cache))
     out.sort(key=lambda d: -d["size"])
     seen: dict[str, int] = {}
     for d in out:

@@ -15,13 +15,24 @@ import numpy as np
 
 from .codebook import CodebookSpec
 from .core import Engine
+from .finetune import tune
+from .scoring import evaluate
 
 SCORES = ("stance_macro_f1", "theme_micro_f1")
 
 
-def _score(codebook, pool, chosen, test, use_model, cache) -> dict:
-    engine = Engine(codebook, use_model=use_model, cache=cache)
-    result = engine.evaluate(test, [pool[i] for i in chosen])
+def tuned_on(records: Sequence[dict]):
+    """The sentence model's top layers tuned on labelled records (finetune.py); None when nothing to learn."""
+    records = [r for r in records if r.get("text")]
+    return tune(
+        [r["text"] for r in records], [r.get("stance") for r in records], [r.get("themes", []) for r in records]
+    )
+
+
+def _score(codebook, pool, chosen, test, use_model, cache, tune_encoder=False) -> dict:
+    train = [pool[i] for i in chosen]
+    encoder = tuned_on(train) if tune_encoder and use_model is not False else None
+    result = evaluate(test, codebook, train, use_model=use_model, cache=cache, encoder=encoder)
     return {key: result[key] for key in SCORES}
 
 
@@ -39,8 +50,11 @@ def compare_selection(
     pool_share: float = 2 / 3,
     use_model: bool | None = None,
     cache=None,
+    tune_encoder: bool = False,
 ) -> dict:
-    """Mean scores after ``budget`` codings chosen at random and by the ranking, over ``seeds``."""
+    """Mean scores after ``budget`` codings chosen at random and by the ranking, over ``seeds``; with
+    ``tune_encoder`` the sentence model is tuned on the chosen codings before scoring (the ranking itself runs on
+    the frozen model, as a consultation does before it has enough codings to tune)."""
     records = list(records)
     cache = {} if cache is None else cache
     runs: dict[str, list[dict]] = {"random": [], "ranked": []}
@@ -50,7 +64,7 @@ def compare_selection(
         pool, test = [records[i] for i in order[:cut]], [records[i] for i in order[cut:]]
         budget_here = min(budget, len(pool))
         random_pick = np.random.default_rng(seed + 1000).choice(len(pool), size=budget_here, replace=False)
-        runs["random"].append(_score(codebook, pool, list(random_pick), test, use_model, cache))
+        runs["random"].append(_score(codebook, pool, list(random_pick), test, use_model, cache, tune_encoder))
         chosen: list[int] = []
         while len(chosen) < budget_here:
             engine = Engine(codebook, use_model=use_model, cache=cache)
@@ -63,8 +77,15 @@ def compare_selection(
                 n=min(step, budget_here - len(chosen)),
             )
             chosen.extend(rest[r] for r in ranked)
-        runs["ranked"].append(_score(codebook, pool, chosen, test, use_model, cache))
-    out: dict = {"budget": budget, "step": step, "seeds": list(seeds), "n": len(records), "pool": cut}
+        runs["ranked"].append(_score(codebook, pool, chosen, test, use_model, cache, tune_encoder))
+    out: dict = {
+        "tuned": tune_encoder,
+        "budget": budget,
+        "step": step,
+        "seeds": list(seeds),
+        "n": len(records),
+        "pool": cut,
+    }
     for name, scores in runs.items():
         out[name] = {
             key: {

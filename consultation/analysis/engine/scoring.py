@@ -16,7 +16,9 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from .codebook import CodebookSpec
+from .constants import TUNED_PARTS
 from .embedding import embed, model_available, model_status
+from .finetune import TunedVectors
 from .flags import detect_flags
 from .stance import STANCES, StanceModel
 from .themes import ThemeModel
@@ -47,6 +49,14 @@ def _flag_scores(records: Sequence[dict], detected: list[dict], kind: str) -> di
     return {"precision": precision, "recall": recall, "f1": f1, "support": support, "flagged": flagged}
 
 
+def caches_for(encoder, cache, tuned_parts: Sequence[str] = TUNED_PARTS) -> tuple:
+    """The embedding caches of the stance and the theme model: tuned vectors for the parts named, when tuned."""
+    if encoder is None:
+        return cache, cache
+    tuned = TunedVectors(encoder, cache)
+    return (tuned if "stance" in tuned_parts else cache), (tuned if "themes" in tuned_parts else cache)
+
+
 def theme_matrix(theme_sets: Sequence[Sequence[str]], keys: Sequence[str]) -> np.ndarray:
     return np.array([[k in set(themes) for k in keys] for themes in theme_sets], dtype=bool).reshape(
         len(theme_sets), len(keys)
@@ -60,17 +70,21 @@ def evaluate(
     train_codebook: CodebookSpec | None = None,
     use_model: bool | None = None,
     cache=None,
+    encoder=None,
+    tuned_parts: Sequence[str] = TUNED_PARTS,
 ) -> dict:
     """Code ``test_records`` (training on ``train_records`` first when given) and score against their labels.
 
     If ``train_codebook`` differs from ``codebook``, only stance is trained (theme keys would not mean the same
-    thing) and themes are coded zero-shot. ``use_model`` False scores the words-only engine.
+    thing) and themes are coded zero-shot. ``use_model`` False scores the words-only engine. With a tuned
+    ``encoder`` (finetune.py), the models named in ``tuned_parts`` ("stance", "themes") read its vectors.
     """
     use_model = model_available() if use_model is None else use_model
     test_records = list(test_records)
     texts = [r.get("text", "") for r in test_records]
-    stance_model = StanceModel(proposal=proposal_text(codebook), use_model=use_model, cache=cache)
-    theme_model = ThemeModel(codebook, use_model=use_model, cache=cache)
+    stance_cache, theme_cache = caches_for(encoder, cache, tuned_parts if use_model else ())
+    stance_model = StanceModel(proposal=proposal_text(codebook), use_model=use_model, cache=stance_cache)
+    theme_model = ThemeModel(codebook, use_model=use_model, cache=theme_cache)
     train_records = list(train_records or [])
     if train_records:
         train_texts = [r.get("text", "") for r in train_records]

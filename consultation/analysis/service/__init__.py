@@ -14,6 +14,7 @@ from consultation.analysis.service.agreement import agreement
 from consultation.analysis.service.claims import CLAIM_LIFETIME, claim_next, release_claim
 from consultation.analysis.service.codebook import (
     DEFAULT_STANCES,
+    accept_discovered_theme,
     add_theme,
     deactivate_theme,
     engine_codebook,
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_STANCES",
     "Inputs",
     "RunSummary",
+    "accept_discovered_theme",
     "add_theme",
     "analysis_status",
     "agreement",

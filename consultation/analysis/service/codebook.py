@@ -164,8 +164,9 @@ def _redacted_examples(session: Session, consultation: Consultation, references:
     return [found[reference] for reference in references]
 
 
-def add_theme(session: Session, user: User, slug: str, data: dict) -> Theme:
-    """Add a theme; with `from_cluster` or `example_references` it is a promoted discovery (origin 'discovered')."""
+def add_theme(session: Session, user: User, slug: str, data: dict, *, accepted: bool = False) -> Theme:
+    """Add a theme; with `from_cluster` or `example_references`, or `accepted` (a discovered theme a reviewer
+    accepted as suggested), it is a promoted discovery (origin 'discovered')."""
     consultation = get_consultation(session, slug)
     problems = _check_key(data["key"])
     if problems:
@@ -176,7 +177,7 @@ def add_theme(session: Session, user: User, slug: str, data: dict) -> Theme:
         hint = "" if clash.is_active else " It is inactive: PATCH it with is_active true to bring it back."
         raise Conflict(f"The codebook already has a theme {data['key']!r}.{hint}", errors={"key": ["Taken."]})
     references = data.get("example_references", [])
-    promoted = bool(data.get("from_cluster") or references)
+    promoted = accepted or bool(data.get("from_cluster") or references)
     examples = _clean_examples(data.get("examples", []) + _redacted_examples(session, consultation, references))
     theme = Theme(
         key=data["key"],
@@ -189,6 +190,8 @@ def add_theme(session: Session, user: User, slug: str, data: dict) -> Theme:
     codebook.themes.append(theme)
     _touch(codebook)
     details = {"origin": theme.origin}
+    if accepted:
+        details["accepted_suggestion"] = True
     if data.get("from_cluster"):
         details["from_cluster"] = data["from_cluster"]
     if references:
@@ -197,6 +200,27 @@ def add_theme(session: Session, user: User, slug: str, data: dict) -> Theme:
     record_audit(session, user, "create", "theme", f"{slug}/{theme.key}", details)
     session.commit()
     return theme
+
+
+def key_from_label(label: str, taken: set[str]) -> str:
+    """A theme key made from a label ("Free bet offers" -> free_bet_offers), with a number when it is taken."""
+    base = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+    base = re.sub(r"^[^a-z]+", "", base)[: KEY_MAX_LENGTH - 3].strip("_") or "theme"
+    key, number = base, 1
+    while key in taken:
+        number += 1
+        key = f"{base}_{number}"
+    return key
+
+
+def accept_discovered_theme(session: Session, user: User, slug: str, data: dict) -> Theme:
+    """Accept a discovered theme into the codebook in one step: its label and description as suggested, the key
+    made from the label unless given (audited as the creation of a discovered theme)."""
+    consultation = get_consultation(session, slug)
+    codebook = find_codebook(session, consultation)
+    taken = {theme.key for theme in codebook.themes} if codebook is not None else set()
+    key = data.get("key") or key_from_label(data["label"], taken)
+    return add_theme(session, user, slug, {**data, "key": key}, accepted=True)
 
 
 def _get_theme(session: Session, consultation: Consultation, key: str) -> Theme:

@@ -16,13 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consultation.analysis.engine import CodebookSpec, StanceModel, ThemeModel
-from consultation.analysis.engine.scoring import proposal_text
+from consultation.analysis.engine.scoring import caches_for, proposal_text
 from consultation.analysis.engine.zero_shot import theme_texts
 from consultation.analysis.models import ResponseAnalysis, Theme, ThemeAssignment
 from consultation.analysis.service import tuning
 from consultation.analysis.service.codebook import engine_codebook
 from consultation.analysis.service.embeddings import StoredVectors, preload_texts
 from consultation.analysis.service.inputs import QuestionPlan, load_inputs, question_plan
+from consultation.analysis.service.tuned_store import load_encoder, tuned_tag
 from consultation.catalog.models import Consultation
 from consultation.intake.models import Answer, Response
 
@@ -57,7 +58,7 @@ def signal_size(available: int) -> int:
     return min(tuning.MAX_SIGNAL, int(tuning.MIN_SIGNAL * tuning.SIGNAL_GROWTH**steps))
 
 
-def _reviewer_codings(session: Session, consultation: Consultation) -> list[tuple[int, str]]:
+def reviewer_codings(session: Session, consultation: Consultation) -> list[tuple[int, str]]:
     rows = session.execute(
         select(ResponseAnalysis.response_id, ResponseAnalysis.coded_at)
         .join(Response, Response.id == ResponseAnalysis.response_id)
@@ -140,20 +141,23 @@ def get_models(
     """
     plan = plan or question_plan(session, consultation)
     codebook = engine_codebook(session, consultation)
-    codings = _reviewer_codings(session, consultation)
-    codings_key = json.dumps([tuning.PIPELINE_GENERATION, _codebook_fingerprint(codebook), codings])
+    codings = reviewer_codings(session, consultation)
+    tag = tuned_tag(session, consultation.id, codebook)
+    codings_key = json.dumps([tuning.PIPELINE_GENERATION, _codebook_fingerprint(codebook), codings, tag])
     with _models_lock:
         cached = _models_by_consultation.get(consultation.id)
         if cached is not None and not recount_signal and cached.codings_key == codings_key:
             return cached
     signal_count = signal_size(_signal_candidates(session, consultation, plan, None))
-    fingerprint = json.dumps([tuning.PIPELINE_GENERATION, _codebook_fingerprint(codebook), codings, signal_count])
+    fingerprint = json.dumps([tuning.PIPELINE_GENERATION, _codebook_fingerprint(codebook), codings, signal_count, tag])
     version = f"p{tuning.PIPELINE_GENERATION}-{hashlib.sha1(fingerprint.encode()).hexdigest()[:16]}"
     with _models_lock:
         cached = _models_by_consultation.get(consultation.id)
         if cached is not None and cached.version == version:
             return cached
-    models = _fit_models(session, consultation, plan, codebook, [rid for rid, _ in codings], signal_count, version)
+    coded_ids = [rid for rid, _ in codings]
+    encoder = load_encoder(session, consultation.id, tag)
+    models = _fit_models(session, consultation, plan, codebook, coded_ids, signal_count, version, encoder)
     models.codings_key = codings_key
     with _models_lock:
         _models_by_consultation[consultation.id] = models
@@ -169,41 +173,47 @@ def forget_models(consultation_id: int | None = None) -> None:
             _models_by_consultation.pop(consultation_id, None)
 
 
-def _fit_models(session, consultation, plan, codebook, coded_ids, signal_count, version) -> Models:
+def reviewer_examples_of(session: Session, plan: QuestionPlan, coded_ids: list[int]) -> list[tuple[str, str, list]]:
+    """(text, stance or None, theme keys) of each reviewer-coded response with text, in the order of `coded_ids`."""
+    if not coded_ids:
+        return []
+    inputs = load_inputs(session, plan, coded_ids)
+    coded_stances = dict(
+        session.execute(
+            select(ResponseAnalysis.response_id, ResponseAnalysis.stance).where(
+                ResponseAnalysis.response_id.in_(coded_ids)
+            )
+        ).all()
+    )
+    coded_themes: dict[int, list[str]] = {}
+    for response_id, key in session.execute(
+        select(ThemeAssignment.response_id, Theme.key)
+        .join(Theme, Theme.id == ThemeAssignment.theme_id)
+        .where(ThemeAssignment.response_id.in_(coded_ids), ThemeAssignment.source == "reviewer")
+    ):
+        coded_themes.setdefault(response_id, []).append(key)
+    return [
+        (inputs[rid].text, coded_stances.get(rid), coded_themes.get(rid, [])) for rid in coded_ids if inputs[rid].text
+    ]
+
+
+def _fit_models(session, consultation, plan, codebook, coded_ids, signal_count, version, encoder) -> Models:
     vectors = StoredVectors()
-    stance_model = StanceModel(proposal=proposal_text(codebook), cache=vectors)
-    theme_model = ThemeModel(codebook, cache=vectors) if codebook.themes else None
+    stance_cache, theme_cache = caches_for(encoder, vectors)
+    stance_model = StanceModel(proposal=proposal_text(codebook), cache=stance_cache)
+    theme_model = ThemeModel(codebook, cache=theme_cache) if codebook.themes else None
     texts: list[str] = []
     stances: list[str] = []
     weights: list[float] = []
     coded_theme_texts: list[str] = []
     theme_sets: list[list[str]] = []
-    if coded_ids:
-        inputs = load_inputs(session, plan, coded_ids)
-        coded_stances = dict(
-            session.execute(
-                select(ResponseAnalysis.response_id, ResponseAnalysis.stance).where(
-                    ResponseAnalysis.response_id.in_(coded_ids)
-                )
-            ).all()
-        )
-        coded_themes: dict[int, list[str]] = {}
-        for response_id, key in session.execute(
-            select(ThemeAssignment.response_id, Theme.key)
-            .join(Theme, Theme.id == ThemeAssignment.theme_id)
-            .where(ThemeAssignment.response_id.in_(coded_ids), ThemeAssignment.source == "reviewer")
-        ):
-            coded_themes.setdefault(response_id, []).append(key)
-        for response_id in coded_ids:
-            text = inputs[response_id].text
-            if not text:
-                continue
-            if coded_stances.get(response_id):
-                texts.append(text)
-                stances.append(coded_stances[response_id])
-                weights.append(tuning.REVIEWER_WEIGHT)
-            coded_theme_texts.append(text)
-            theme_sets.append(coded_themes.get(response_id, []))
+    for text, stance, themes in reviewer_examples_of(session, plan, coded_ids):
+        if stance:
+            texts.append(text)
+            stances.append(stance)
+            weights.append(tuning.REVIEWER_WEIGHT)
+        coded_theme_texts.append(text)
+        theme_sets.append(themes)
     reviewer_examples = len(coded_theme_texts)
     agreement_examples = 0
     if signal_count:

@@ -22,6 +22,7 @@ from consultation.analysis.service.fitting import get_models
 from consultation.analysis.service.inputs import chunks, input_hash, load_inputs, question_plan
 from consultation.analysis.service.locking import DEFAULT_WAIT_SECONDS, analysis_lock
 from consultation.analysis.service.machine import code_in_worker, code_texts, pool_for
+from consultation.analysis.service.tuning_job import request_tuning
 from consultation.analysis.service.writing import (
     Batch,
     RunSummary,
@@ -35,6 +36,8 @@ from consultation.catalog.models import Consultation
 from consultation.intake.models import Response
 
 Progress = Callable[[int, int], None]
+# The model version each consultation was last checked for a due tuning at, in this process.
+_tuning_checked: dict[int, str] = {}
 
 
 def analyse(
@@ -51,9 +54,14 @@ def analyse(
 
     One run per consultation at a time (service/locking.py): a second waits up to `lock_wait` seconds."""
     with analysis_lock(session, consultation.id, wait=lock_wait):
-        return _analyse_holding_lock(
+        summary = _analyse_holding_lock(
             session, consultation, response_ids=response_ids, force=force, workers=workers, progress=progress
         )
+    # A new model version means new training data: the moment to see whether tuning the sentence model is due.
+    if _tuning_checked.get(consultation.id) != summary.model_version:
+        _tuning_checked[consultation.id] = summary.model_version
+        request_tuning(session, consultation)
+    return summary
 
 
 def _analyse_holding_lock(

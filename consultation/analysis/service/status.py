@@ -5,12 +5,14 @@ from sqlalchemy.orm import Session
 
 from consultation.analysis.engine import model_status
 from consultation.analysis.models import ResponseAnalysis, TextEmbedding
+from consultation.analysis.service.tuning_job import tuning_status
 from consultation.catalog.service import get_consultation
 from consultation.intake.models import Response
 
 
 def analysis_status(session: Session, slug: str) -> dict:
-    """The sentence model's availability, and the consultation's responses: analysed, pending, reviewer-coded."""
+    """The sentence model's availability, the consultation's responses (analysed, pending, reviewer-coded) and the
+    tuning of the sentence model on its codings (the job's progress, and whether a tuned model codes)."""
     consultation = get_consultation(session, slug)
     active = select(Response.id).where(Response.consultation_id == consultation.id, Response.status == "active")
     responses = session.scalar(select(func.count()).select_from(active.subquery())) or 0
@@ -39,4 +41,5 @@ def analysis_status(session: Session, slug: str) -> dict:
         "embedded": session.scalar(select(func.count()).select_from(TextEmbedding)) or 0,
         "model_version": version,
         "last_analysed_at": last,
+        "tuning": tuning_status(session, consultation),
     }

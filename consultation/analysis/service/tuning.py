@@ -30,3 +30,7 @@ NEXT_TO_CODE_CODED_LIMIT = 2000
 NEXT_TO_CODE_EMBED_LIMIT = 40
 # A theme counts as "unsure" in the reason when its score is within 40% of the line from its assignment line.
 NEXT_TO_CODE_UNSURE = 0.6
+# Tuning the sentence model on the reviewers' codings (engine/finetune.py): from this many coded responses with
+# text, and again each time they have grown by RETUNE_GROWTH (or the codebook's theme keys changed).
+MIN_CODINGS_TO_TUNE = 40
+RETUNE_GROWTH = 1.5

@@ -51,6 +51,9 @@ def discover(session: Session, slug: str, *, max_clusters: int = 8) -> dict:
                 "top_terms": list(cluster["top_terms"]),
                 "suggested_key": cluster["suggested_key"],
                 "suggested_label": cluster["suggested_label"],
+                "suggested_description": cluster["suggested_description"],
+                "key_phrases": list(cluster["key_phrases"]),
+                "coherence": cluster["coherence"],
                 "examples": examples,
             }
         )
