@@ -88,7 +88,7 @@ def key_fields(idempotency: IdempotencyRequest | None, reference: str, received_
     }
 
 
-def _received_at():
+def _arrival_param():
     return bindparam("received_at", type_=UTCDateTime())
 
 
@@ -98,12 +98,12 @@ def _open_consultation():
     return select(consultation.c.id).where(
         consultation.c.id == bindparam("consultation_id"),
         consultation.c.slug == bindparam("slug"),
-        window_open(consultation.c.opens_at, consultation.c.closes_at, _received_at()),
+        window_open(consultation.c.opens_at, consultation.c.closes_at, _arrival_param()),
     )
 
 
 def _respondent_insert(guard):
-    values = [bindparam(field, type_=Text()) for field in PERSONAL_FIELDS] + [_received_at()]
+    values = [bindparam(field, type_=Text()) for field in PERSONAL_FIELDS] + [_arrival_param()]
     chosen = select(*values).where(guard, bindparam("has_respondent", type_=Boolean()))
     return insert(Respondent).from_select([*PERSONAL_FIELDS, "created_at"], chosen).returning(Respondent.id)
 
@@ -116,14 +116,14 @@ def _response_insert(open_consultation, respondent_id):
         respondent_id,
         bindparam("respondent_type"),
         literal("online"),
-        _received_at(),
+        _arrival_param(),
         literal(False),
         literal("active"),
         bindparam("consent_to_publish"),
         bindparam("edit_token_hash"),
         literal(1),
-        _received_at(),
-        _received_at(),
+        _arrival_param(),
+        _arrival_param(),
     ]
     chosen = select(*values).select_from(open_consultation)
     return insert(Response).from_select(RESPONSE_FIELDS, chosen).returning(Response.id)
@@ -137,7 +137,7 @@ def _revision_insert(response_id, source=None):
         bindparam("station_id"),
         bindparam("snapshot", type_=JSON()),
         literal("active"),
-        _received_at(),
+        _arrival_param(),
     )
     if source is not None:
         chosen = chosen.select_from(source)
@@ -153,7 +153,7 @@ def _key_insert(guard):
         bindparam("caller_hash"),
         literal(201),
         bindparam("key_body", type_=JSON()),
-        _received_at(),
+        _arrival_param(),
     ).where(guard, bindparam("has_key", type_=Boolean()))
     fields = ["scope", "key", "request_hash", "caller_hash", "response_status", "response_body", "created_at"]
     return insert(IdempotencyKey).from_select(fields, chosen)

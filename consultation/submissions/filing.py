@@ -25,7 +25,8 @@ from consultation.accounts.service import record_audit
 from consultation.clock import as_utc, now
 from consultation.errors import ApiError, ValidationFailed
 from consultation.intake import events as intake_events
-from consultation.intake.service import REFERENCE_ALPHABET, check_open
+from consultation.intake.references import REFERENCE_ALPHABET
+from consultation.intake.service import check_open
 from consultation.intake.submissions import record_submission_responses
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 from consultation.submissions.rendering import RenderedPdf, render_submission
