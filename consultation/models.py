@@ -9,6 +9,7 @@ from consultation.analysis.models import (
     Theme,
     ThemeAssignment,
 )
+from consultation.background_jobs import BackgroundJob
 from consultation.boroughs import Borough
 from consultation.catalog.models import Consultation, Question, Questionnaire, Station
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
@@ -16,6 +17,7 @@ from consultation.petitions.models import Petition, PetitionPack, Signature, pet
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 
 __all__ = [
+    "BackgroundJob",
     "Campaign",
     "Codebook",
     "CodingEvent",
