@@ -9,6 +9,7 @@ from consultation.analysis.models import (
     Theme,
     ThemeAssignment,
 )
+from consultation.background_jobs import BackgroundJob
 from consultation.boroughs import Borough
 from consultation.catalog.models import Consultation, Question, Questionnaire, Station
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
@@ -18,6 +19,7 @@ from consultation.reporting.models import ResponseCount, ThemeCount
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 
 __all__ = [
+    "BackgroundJob",
     "Campaign",
     "Codebook",
     "CodingEvent",

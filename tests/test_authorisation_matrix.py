@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
+from consultation.accounts.models import User
+from consultation.background_jobs import create_job
 from consultation.extensions import celery, db
 from consultation.submissions.models import Submission
 from consultation.submissions.service import request_render
@@ -98,10 +101,12 @@ MATRIX: dict[str, Entry] = {
     "PATCH /api/v1/consultations/{slug}/codebook/themes/{key}": Entry(STAFF, json={"label": "Getting there"}),
     "DELETE /api/v1/consultations/{slug}/codebook/themes/{key}": Entry("401 403 403 204 204"),
     "GET /api/v1/consultations/{slug}/analysis/agreement":     Entry(STAFF),
-    "GET /api/v1/consultations/{slug}/analysis/next-to-code?n=5": Entry(READERS),
+    "POST /api/v1/consultations/{slug}/analysis/next-to-code?n=5": Entry("401 202 202 202 202"),
+    # a job is read only by the user who asked for it (the reviewer here): a stranger's id is a 404
+    "GET /api/v1/consultations/{slug}/analysis/next-to-code/{next_job}": Entry("401 404 404 200 404"),
     "GET /api/v1/consultations/{slug}/analysis/status":        Entry(READERS),
     "POST /api/v1/consultations/{slug}/analysis/run":          Entry("401 403 403 202 202"),
-    "GET /api/v1/consultations/{slug}/analysis/next-to-code": Entry(READERS),
+    "POST /api/v1/consultations/{slug}/analysis/next-to-code": Entry("401 202 202 202 202"),
     "GET /api/v1/responses/{reference}/coding":                Entry(READERS_OF_A),
     "GET /api/v1/responses/{reference_b}/coding":              Entry("401 403 200 200 200"),
     "PUT /api/v1/responses/{reference}/coding":                Entry(STAFF, json={"stance": "oppose", "themes": ["access"]}),  # noqa: E501
@@ -116,7 +121,8 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/consultations/{slug}/exports/responses?include_personal_data=true": Entry(STAFF),
     "GET /api/v1/consultations/{slug}/exports/aggregates":     Entry(READERS),
     "GET /api/v1/consultations/{slug}/exports/aggregates?format=json&borough=" + BOROUGH_A: Entry(READERS_OF_A),
-    "GET /api/v1/consultations/{slug}/themes/discover":        Entry(STAFF),
+    "POST /api/v1/consultations/{slug}/themes/discover":       Entry("401 403 403 202 202"),
+    "GET /api/v1/consultations/{slug}/themes/discover/{discover_job}": Entry("401 403 403 200 404"),
     "GET /api/v1/consultations/{slug}/campaigns":              Entry(STAFF),
     # petitions: {petition_id} is the organiser of A's petition about a station in A, {petition_b} B's
     "GET /api/v1/petitions":                                   Entry(PUBLIC),
@@ -162,6 +168,7 @@ def route_of(key: str) -> str:
     """'GET /api/v1/responses/{reference_b}?x=1' -> 'GET /api/v1/responses/{reference}', as the spec names it."""
     method, _, target = key.partition(" ")
     path = target.split("?")[0].replace("{reference_b}", "{reference}").replace("{petition_b}", "{petition_id}")
+    path = path.replace("{next_job}", "{job_id}").replace("{discover_job}", "{job_id}")
     return f"{method} {path}"
 
 
@@ -217,7 +224,12 @@ def build_world(client, auth) -> dict:
     assert response.status_code == 201, response.get_json()
     submission_id = response.get_json()["id"]
     job_id = request_render(db.session, None, db.session.get(Submission, submission_id)).id
+    reviewer = db.session.scalar(select(User).where(User.name == "Test reviewer")).id
+    discover_job = create_job(db.session, kind="discover", params={"slug": slug, "max_clusters": 8}, user_id=reviewer)
+    next_job = create_job(db.session, kind="next_to_code", params={"slug": slug, "n": 5}, user_id=reviewer)
     return {
+        "discover_job": discover_job.id,
+        "next_job": next_job.id,
         "submission_id": submission_id,
         "job_id": job_id,
         "petition_id": petitions["a"],

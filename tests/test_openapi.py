@@ -81,7 +81,7 @@ REPORTING_PATHS = (
     "/api/v1/consultations/{slug}/quotes",
     "/api/v1/consultations/{slug}/exports/responses",
     "/api/v1/consultations/{slug}/exports/aggregates",
-    "/api/v1/consultations/{slug}/themes/discover",
+    "/api/v1/consultations/{slug}/themes/discover/{job_id}",
     "/api/v1/consultations/{slug}/campaigns",
 )
 

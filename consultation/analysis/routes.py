@@ -17,11 +17,12 @@ from consultation.analysis.schemas import (
     CodingInputSchema,
     CodingSchema,
     NextToCodeArgsSchema,
-    NextToCodeSchema,
     ThemeCreateSchema,
     ThemeSchema,
     ThemeUpdateSchema,
 )
+from consultation.background_jobs import JobSchema, get_job, queue_job, with_poll_url
+from consultation.catalog.service import get_consultation
 from consultation.extensions import db
 
 blp = Blueprint("analysis", __name__, url_prefix="/api/v1", description="Codebooks, coding and analysis")
@@ -98,14 +99,29 @@ class Agreement(MethodView):
 class NextToCode(MethodView):
     @requires(READERS)
     @blp.arguments(NextToCodeArgsSchema, location="query")
-    @blp.response(200, NextToCodeSchema)
-    def get(self, args, slug):
-        """The uncoded responses whose coding would teach the machine most, and why (organisers: their boroughs)
+    @blp.response(202, JobSchema)
+    def post(self, args, slug):
+        """Work out, in the background, the uncoded responses whose coding would teach the machine most, and why
+        (organisers: their boroughs); poll the job, whose result is the list once done
 
         Ranked by how unsure the machine is of the stance or a theme, and by how unlike the response is to those
         already coded; each listed response also counts as seen for the next, so the list is varied.
         """
-        return service.next_to_code(db.session, current_user(), slug, args["n"])
+        user = current_user()
+        get_consultation(db.session, slug)
+        params = {"slug": slug, "n": args["n"], "user_id": user.id}
+        job = queue_job(db.session, tasks.next_to_code_job, kind=tasks.NEXT_TO_CODE, params=params, user_id=user.id)
+        return with_poll_url(job, "analysis.NextToCodeJob", slug=slug)
+
+
+@blp.route("/consultations/<slug>/analysis/next-to-code/<job_id>")
+class NextToCodeJob(MethodView):
+    @requires(READERS)
+    @blp.response(200, JobSchema)
+    def get(self, slug, job_id):
+        """A next-to-code job: queued, running, done (`result` as NextToCodeSchema) or failed"""
+        job = get_job(db.session, job_id, kind=tasks.NEXT_TO_CODE, user_id=current_user().id)
+        return with_poll_url(job, "analysis.NextToCodeJob", slug=slug)
 
 
 @blp.route("/consultations/<slug>/analysis/status")

@@ -21,7 +21,10 @@ from sqlalchemy.orm import Session
 from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.analysis.background import analyse_batch, analyse_consultation_slug, sweep
+from consultation.analysis.schemas import NextToCodeSchema
+from consultation.analysis.service import next_to_code
 from consultation.analysis.service.locking import AnalysisBusy
+from consultation.background_jobs import run_job
 from consultation.catalog.service import get_consultation
 from consultation.errors import ApiError
 from consultation.extensions import celery, db
@@ -33,6 +36,7 @@ BUSY_RETRY_SECONDS = 30
 BROKER_BACK_OFF_SECONDS = 30
 TASK_LOCK_WAIT = 5.0  # seconds a task waits for a consultation's lock before it retries later
 SWEEP_TASK = "analysis.sweep_pending"
+NEXT_TO_CODE = "next_to_code"
 
 
 def configured_workers() -> int:
@@ -73,6 +77,18 @@ class _BrokerBackOff:
     costs a request the connection timeout, and the sweep codes whatever was not sent."""
 
     until = 0.0
+
+
+@celery.task(name="analysis.next_to_code", **RELIABLE)
+def next_to_code_job(job_id: str) -> str:
+    """The next-to-code ranking for the user who asked (their boroughs); the result is stored on the job row."""
+
+    def work(params: dict) -> dict:
+        user = db.session.get(User, params["user_id"])
+        ranked = next_to_code(db.session, user, params["slug"], params["n"])
+        return NextToCodeSchema().dump(ranked)
+
+    return run_job(db.session, job_id, work)
 
 
 def queue_analysis(sender, *, response_ids: list[int]) -> None:

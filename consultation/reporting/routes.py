@@ -6,9 +6,10 @@ from flask_smorest import Blueprint
 
 from consultation.accounts.auth import current_user
 from consultation.accounts.permissions import READERS, STAFF, requires
+from consultation.background_jobs import JobSchema, get_job, queue_job, with_poll_url
 from consultation.catalog.service import get_consultation
 from consultation.extensions import db
-from consultation.reporting import service
+from consultation.reporting import service, tasks
 from consultation.reporting.constants import MEDIA_TYPES
 from consultation.reporting.downloads import send_table
 from consultation.reporting.schemas import (
@@ -17,7 +18,6 @@ from consultation.reporting.schemas import (
     AggregatesSchema,
     CampaignListSchema,
     DiscoveryArgsSchema,
-    DiscoverySchema,
     QuotesQuerySchema,
     QuotesSchema,
     ResponsesExportQuerySchema,
@@ -117,10 +117,24 @@ class AggregatesExport(MethodView):
 class ThemeDiscovery(MethodView):
     @requires(STAFF)
     @blp.arguments(DiscoveryArgsSchema, location="query")
-    @blp.response(200, DiscoverySchema)
-    def get(self, args, slug):
-        """Clusters of responses the codebook misses, with top terms and redacted examples (reviewer, admin)"""
-        return service.discover(db.session, slug, max_clusters=args["max_clusters"])
+    @blp.response(202, JobSchema)
+    def post(self, args, slug):
+        """Find clusters of responses the codebook misses, in the background: poll the job; once done its result
+        holds the clusters, with top terms and redacted examples (reviewer, admin)"""
+        get_consultation(db.session, slug)
+        params = {"slug": slug, "max_clusters": args["max_clusters"]}
+        job = queue_job(db.session, tasks.discover_job, kind=tasks.DISCOVER, params=params, user_id=current_user().id)
+        return with_poll_url(job, "reporting.ThemeDiscoveryJob", slug=slug)
+
+
+@blp.route("/<slug>/themes/discover/<job_id>")
+class ThemeDiscoveryJob(MethodView):
+    @requires(STAFF)
+    @blp.response(200, JobSchema)
+    def get(self, slug, job_id):
+        """A discovery job: queued, running, done (`result` is the clusters, as DiscoverySchema) or failed"""
+        job = get_job(db.session, job_id, kind=tasks.DISCOVER, user_id=current_user().id)
+        return with_poll_url(job, "reporting.ThemeDiscoveryJob", slug=slug)
 
 
 @blp.route("/<slug>/campaigns")

@@ -1,4 +1,4 @@
-"""background work: filing is a job (a filing render holds the arrival time, reference and draft hash), and the
+"""background work: jobs with a status to poll (discovery, next-to-code); filing is a job (a filing render holds the arrival time, reference and draft hash), and the
 analysis lock row carries its holder's heartbeat
 
 Revision ID: 0010_jobs
@@ -18,6 +18,22 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('background_jobs',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('params', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('requested_by_user_id', sa.Integer(), nullable=True),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['requested_by_user_id'], ['users.id'], name=op.f('fk_background_jobs_requested_by_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_background_jobs'))
+    )
+    with op.batch_alter_table('background_jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_background_jobs_requested_by_user_id'), ['requested_by_user_id'], unique=False)
     with op.batch_alter_table('submission_renders', schema=None) as batch_op:
         batch_op.add_column(sa.Column('purpose', sa.String(length=10), server_default='draft', nullable=False))
         batch_op.add_column(sa.Column('draft_sha256', sa.String(length=64), nullable=True))
@@ -35,5 +51,8 @@ def downgrade():
         batch_op.drop_column('received_at')
         batch_op.drop_column('draft_sha256')
         batch_op.drop_column('purpose')
+    with op.batch_alter_table('background_jobs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_background_jobs_requested_by_user_id'))
+    op.drop_table('background_jobs')
     # a submission left half-way through a filing goes back to being a draft the older code knows
     op.execute("UPDATE submissions SET status = 'draft' WHERE status = 'filing'")

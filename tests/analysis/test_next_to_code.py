@@ -10,6 +10,16 @@ from tests.analysis.analysis_support import demo_consultation, make_response
 URL = "/api/v1/consultations/public-access-demo/analysis/next-to-code"
 
 
+def ranked(client, headers, query: str = "", url: str = URL):
+    """Ask for the ranking (202, a job: it never runs in the request) and poll the job; its result once done."""
+    started = client.post(f"{url}{query}", headers=headers)
+    if started.status_code != 202:
+        return started
+    polled = client.get(started.get_json()["poll_url"], headers=headers)
+    assert polled.status_code == 200 and polled.get_json()["status"] == "done", polled.get_json()
+    return polled.get_json()["result"]
+
+
 def test_novelty_of_each_pick_counts_the_coded_and_the_picks_before_it():
     vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     coded = np.array([[0.6, 0.8]])
@@ -43,9 +53,7 @@ def test_next_to_code_lists_uncoded_responses_with_their_scores_and_why(client, 
         json={"stance": "oppose", "themes": ["travel_distance"]},
         headers=auth("reviewer"),
     )
-    answer = client.get(f"{URL}?n=5", headers=auth("reviewer"))
-    assert answer.status_code == 200
-    body = answer.get_json()
+    body = ranked(client, auth("reviewer"), "?n=5")
     assert len(body["items"]) == 5 and body["coded"] == 1 and body["pool"] == 15
     assert body["closeness"] in {"sentence_model", "words"}
     references = [item["reference"] for item in body["items"]]
@@ -68,25 +76,26 @@ def test_next_to_code_lists_uncoded_responses_with_their_scores_and_why(client, 
 
 def test_organisers_see_only_responses_from_their_boroughs(client, auth, session):
     _, _, barkingside = _seed(session)
-    mine = client.get(f"{URL}?n=50", headers=auth("organiser")).get_json()
+    mine = ranked(client, auth("organiser"), "?n=50")
     assert mine["pool"] == 15 and barkingside.reference not in {item["reference"] for item in mine["items"]}
-    theirs = client.get(f"{URL}?n=50", headers=auth("other_organiser")).get_json()
+    theirs = ranked(client, auth("other_organiser"), "?n=50")
     assert [item["reference"] for item in theirs["items"]] == [barkingside.reference]
 
 
 def test_next_to_code_refuses_a_bad_count_and_strangers(client, auth, session):
     demo_consultation(session)
-    refused = client.get(f"{URL}?n=0", headers=auth("reviewer"))
+    refused = ranked(client, auth("reviewer"), "?n=0")
     assert refused.status_code == 422 and refused.get_json()["code"] == "validation_error"
-    assert client.get(f"{URL}?n=many", headers=auth("reviewer")).status_code == 422
-    assert client.get(URL).status_code == 401
-    missing = client.get("/api/v1/consultations/no-such-thing/analysis/next-to-code", headers=auth("reviewer"))
+    assert ranked(client, auth("reviewer"), "?n=many").status_code == 422
+    assert ranked(client, {}).status_code == 401
+    missing = ranked(client, auth("reviewer"), url="/api/v1/consultations/no-such-thing/analysis/next-to-code")
     assert missing.status_code == 404
+    assert client.get(f"{URL}/0123456789abcdef", headers=auth("reviewer")).status_code == 404
 
 
 def test_next_to_code_before_any_analysis_is_an_empty_list(client, auth, session):
     demo_consultation(session)
-    body = client.get(URL, headers=auth("reviewer")).get_json()
+    body = ranked(client, auth("reviewer"))
     assert body["items"] == [] and body["pool"] == 0
 
 
@@ -109,7 +118,7 @@ def test_next_to_code_reads_the_stored_vectors_and_embeds_nothing_again(client, 
             headers=auth("reviewer"),
         )
         assert reply.status_code == 200, reply.get_json()
-    assert client.get(f"{URL}?n=5", headers=auth("reviewer")).status_code == 200  # fits the models on the codings
+    assert ranked(client, auth("reviewer"), "?n=5")["items"]  # fits the models on the codings
     embedded: list[str] = []
     real_encode = embedding.MiniLM.encode
 
@@ -119,6 +128,5 @@ def test_next_to_code_reads_the_stored_vectors_and_embeds_nothing_again(client, 
 
     monkeypatch.setattr(embedding.MiniLM, "encode", counting_encode)
     embedding.process_cache.clear()
-    answer = client.get(f"{URL}?n=5", headers=auth("reviewer"))
-    assert answer.status_code == 200 and answer.get_json()["closeness"] == "sentence_model"
+    assert ranked(client, auth("reviewer"), "?n=5")["closeness"] == "sentence_model"
     assert embedded == [], f"next-to-code embedded {len(embedded)} texts the run had stored"

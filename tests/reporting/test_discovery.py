@@ -1,9 +1,24 @@
 """Discovery: clusters of what the codebook misses, shown with redacted examples, promotable into a theme."""
 
+import pytest
+
 from consultation.analysis.service import analyse
 from tests.analysis.analysis_support import demo_consultation, make_response
 
 URL = "/api/v1/consultations/public-access-demo/themes/discover"
+
+
+def discover(client, headers, query: str = ""):
+    """Start discovery (202, a job: it never runs in the request) and poll the job; its result once done."""
+    started = client.post(f"{URL}{query}", headers=headers)
+    if started.status_code != 202:
+        return started
+    assert started.get_json()["status"] in ("queued", "done")
+    polled = client.get(started.get_json()["poll_url"], headers=headers)
+    assert polled.status_code == 200 and polled.get_json()["status"] == "done", polled.get_json()
+    return polled.get_json()["result"]
+
+
 PARKING = [
     "Parking near here is impossible, no spaces and the car park charges are outrageous.",
     "There is never any parking, the car park is always full and the spaces are tiny.",
@@ -33,9 +48,7 @@ def test_discovery_clusters_uncovered_responses_with_redacted_examples_only(clie
     responses = [make_response(session, consultation, text, commit=False) for text in texts]
     session.commit()
     analyse(session, consultation)
-    result = client.get(URL, headers=auth("reviewer"))
-    assert result.status_code == 200, result.get_json()
-    body = result.get_json()
+    body = discover(client, auth("reviewer"))
     assert body["analysed_responses"] == len(texts)
     clusters = body["clusters"]
     assert clusters and all(cluster["size"] >= 1 and cluster["top_terms"] for cluster in clusters)
@@ -55,7 +68,7 @@ def test_a_discovered_cluster_is_promoted_into_a_theme(client, auth, session):
     responses = [make_response(session, consultation, text, commit=False) for text in PARKING + LITTER]
     session.commit()
     analyse(session, consultation)
-    cluster = client.get(URL, headers=auth("reviewer")).get_json()["clusters"][0]
+    cluster = discover(client, auth("reviewer"))["clusters"][0]
     body = {
         "key": "local_concern",
         "label": cluster["suggested_label"] or "Local concern",
@@ -74,12 +87,32 @@ def test_a_discovered_cluster_is_promoted_into_a_theme(client, auth, session):
 
 def test_discovery_with_nothing_analysed_returns_no_clusters(client, auth, session):
     demo_consultation(session)
-    body = client.get(URL, headers=auth("reviewer")).get_json()
+    body = discover(client, auth("reviewer"))
     assert body == {"consultation": "public-access-demo", "analysed_responses": 0, "clusters": []}
 
 
 def test_discovery_is_for_reviewers_and_admins_and_checks_its_arguments(client, auth, session):
     demo_consultation(session)
-    assert client.get(URL, headers=auth("organiser")).status_code == 403
-    bad = client.get(f"{URL}?max_clusters=99", headers=auth("reviewer"))
+    assert discover(client, auth("organiser")).status_code == 403
+    bad = discover(client, auth("reviewer"), "?max_clusters=99")
     assert bad.status_code == 422 and "max_clusters" in bad.get_json()["errors"]
+
+
+def test_discovery_runs_as_a_job_never_in_the_request_and_only_its_requester_reads_it(
+    client, auth, session, monkeypatch
+):
+    from consultation.reporting import tasks
+
+    demo_consultation(session)
+    queued = []
+    monkeypatch.setattr(tasks.discover_job, "delay", lambda job_id: queued.append(job_id))
+    monkeypatch.setattr(tasks.service, "discover", lambda *args, **kwargs: pytest.fail("discovered in the request"))
+    started = client.post(URL, headers=auth("reviewer"))
+    assert started.status_code == 202 and started.get_json()["status"] == "queued"
+    assert queued == [started.get_json()["id"]]
+    poll_url = started.get_json()["poll_url"]
+    assert client.get(poll_url, headers=auth("reviewer")).get_json()["result"] is None
+    assert client.get(poll_url, headers=auth("admin")).status_code == 404  # someone else's job
+    monkeypatch.undo()
+    assert tasks.discover_job(queued[0]) == "done"  # what the worker runs
+    assert client.get(poll_url, headers=auth("reviewer")).get_json()["result"]["clusters"] == []
