@@ -57,7 +57,10 @@ def seed_demo_command():
         click.echo(f"Created the draft demo submission {seeded['submission']} (render it with render-submission)")
     staff = seed_demo_staff(db.session)
     if staff:
-        click.echo(f"Created the demo staff: {', '.join(staff)} (sign in with: flask sign-in-link --email ...)")
+        click.echo(
+            f"Created the demo staff: {', '.join(staff)} "
+            "(sign in with: .venv/bin/flask --app app sign-in-link --email ...)"
+        )
 
 
 @click.command("create-token")

@@ -9,6 +9,33 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+
+def _own_services_per_worker() -> None:
+    """Under pytest-xdist (`make test` runs two workers) each worker gets its own PostgreSQL database (the one
+    TEST_DATABASE_URL names, suffixed with the worker's id, created when missing) and its own Redis database
+    numbers, so two workers never empty each other's tables or queues. Set before anything reads them."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    index = int(worker[2:])
+    if index:  # the first worker keeps the numbers the tests default to
+        os.environ["TEST_REDIS_URL"] = f"redis://127.0.0.1:6379/{8 + 2 * index}"
+        os.environ["SUBMISSIONS_TEST_REDIS_URL"] = f"redis://127.0.0.1:6379/{9 + 2 * index}"
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    own = f"{name}_{worker}"
+    with psycopg.connect(url, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", (own,)).fetchone():
+            connection.execute(f'CREATE DATABASE "{own}"')
+    os.environ["TEST_DATABASE_URL"] = f"{base}/{own}"
+
+
+_own_services_per_worker()
+
 import pytest
 import sqlalchemy as sa
 import time_machine

@@ -1,6 +1,6 @@
 """Counts in words: "1 response", never "1 responses", in the core helper, the templates, the PDF and the CLI."""
 
-from consultation.accounts.service import user_for_token
+from consultation.accounts.tokens import user_for_token
 from consultation.catalog.demo import HISTORICAL_SLUG
 from consultation.clock import now
 from consultation.common import counted

@@ -4,18 +4,21 @@ Links are built from PUBLIC_BASE_URL (in development, the address `make run` ser
 
 import click
 from flask import current_app
+from sqlalchemy import select
 
 from consultation.accounts import sign_in as links
+from consultation.accounts.models import User
 from consultation.accounts.permissions import ADMIN, ORGANISER, REVIEWER, ROLES
 from consultation.accounts.service import create_user, normalise_email
 from consultation.clock import now
 from consultation.errors import ApiError
 from consultation.extensions import db
 
-# The demo's staff, one of each role; the organiser acts for Barking and Dagenham.
+# The demo's staff, one of each role; the organiser acts for Barking and Dagenham, and is the account that owns the
+# demo petition and submission when those were seeded first (same name and role, no address yet).
 DEMO_STAFF = (
     ("reviewer@demo.example", "Demo reviewer", REVIEWER, ()),
-    ("organiser@demo.example", "Demo organiser (Barking and Dagenham)", ORGANISER, ("E09000002",)),
+    ("organiser@demo.example", "Barking and Dagenham demo organiser", ORGANISER, ("E09000002",)),
     ("admin@demo.example", "Demo admin", ADMIN, ()),
 )
 
@@ -66,9 +69,14 @@ def seed_demo_staff(session) -> list[str]:
     """The demo reviewer, organiser and admin, unless they exist; returns the addresses created."""
     created = []
     for email, name, role, boroughs in DEMO_STAFF:
-        if links.active_user_by_email(session, email) is None:
+        if links.active_user_by_email(session, email) is not None:
+            continue
+        existing = session.scalar(select(User).where(User.name == name, User.role == role, User.email.is_(None)))
+        if existing is not None:
+            existing.email = normalise_email(email)
+        else:
             create_user(session, None, name=name, role=role, borough_codes=boroughs, email=email)
-            created.append(email)
+        created.append(email)
     session.commit()
     return created
 

@@ -31,6 +31,7 @@ def _packs_page(petition_id: int, *, values=None, errors=None, status=200):
         "console/organiser/packs.html",
         petition=petition,
         packs=packs.list_packs(db.session, user, petition_id),
+        may_change=permissions.may_change_owned(user, petition),
         values=values or {},
         summary=summary,
         field_errors=field_errors,
@@ -42,6 +43,8 @@ def packs_page(petition_id: int):
     """The petition's packs with their tallies, and the form that registers a new one (owner)."""
     if request.method != "POST":
         return _packs_page(petition_id)
+    # Reviewers read the packs; only the owner (or an admin) registers one: refused before the form is read.
+    permissions.ensure_may_change(staff_user(), service.get_petition(db.session, petition_id), "petition")
     values = {name: request.form.get(name, "").strip() for name in ("code", "issued-to", "issued-date", "issued-time")}
     try:
         data = load(

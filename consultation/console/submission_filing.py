@@ -17,6 +17,7 @@ from consultation.console.organiser_base import staff_user
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db
 from consultation.submissions import service, tasks
+from consultation.submissions.letterhead import LETTERHEAD_MAX_BYTES
 
 CLOSED_CODES = ("consultation_closed", "consultation_not_open")
 REFRESH_SECONDS = 2
@@ -48,7 +49,7 @@ def letterhead(submission_id: int):
         upload = request.files.get("letterhead")
         if upload is None or not upload.filename:
             raise ValidationFailed({"letterhead": ["Choose a PNG or JPEG image."]})
-        content = upload.stream.read(service.LETTERHEAD_MAX_BYTES + 1)
+        content = upload.stream.read(LETTERHEAD_MAX_BYTES + 1)
         service.set_letterhead(db.session, user, submission_id, content)
     return redirect(url_for("organiser.submission", submission_id=submission_id), code=303)
 

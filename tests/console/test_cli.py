@@ -44,3 +44,13 @@ def test_sign_in_link_prints_a_link_for_an_active_user_only(runner, boroughs):
     assert LINK.search(runner.invoke(args=["sign-in-link", "--email", "ann@example.org"]).output)
     missing = runner.invoke(args=["sign-in-link", "--email", "bob@example.org"])
     assert missing.exit_code != 0 and "No active staff user" in missing.output
+
+
+def test_the_demo_organiser_who_signs_in_owns_the_demo_petition_and_submission(full_demo):
+    from consultation.petitions.models import Petition
+    from consultation.submissions.models import Submission
+
+    organiser = db.session.scalar(select(User).where(User.email == "organiser@demo.example"))
+    assert organiser is not None and organiser.role == "organiser"
+    assert db.session.scalars(select(Petition.owner_id)).all() == [organiser.id]
+    assert set(db.session.scalars(select(Submission.owner_id))) == {organiser.id}

@@ -90,7 +90,7 @@ def test_the_purge_command_forgets_only_keys_older_than_asked(runner, session, f
     freeze(datetime(2026, 2, 1, tzinfo=UTC))
     result = runner.invoke(args=["purge-idempotency-keys", "--older-than-days", "7"])
     assert result.exit_code == 0, result.output
-    assert "Removed 1 idempotency keys" in result.output
+    assert "Removed 1 idempotency key older than 7 days" in result.output
     assert session.scalars(select(IdempotencyKey.key)).all() == ["recent"]
 
 

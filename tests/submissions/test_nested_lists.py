@@ -4,7 +4,7 @@ import io
 
 from pypdf import PdfReader
 
-from consultation.accounts.service import user_for_token
+from consultation.accounts.tokens import user_for_token
 from consultation.clock import now
 from consultation.extensions import db
 from consultation.submissions import service

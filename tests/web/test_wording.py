@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from consultation.accounts.service import user_for_token
+from consultation.accounts.tokens import user_for_token
 from consultation.clock import now
 from consultation.extensions import db
 from consultation.submissions import service as submissions

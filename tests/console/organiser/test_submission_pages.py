@@ -168,7 +168,11 @@ def test_a_letterhead_is_checked_by_its_content(sign_in, submission_id):
     url = f"/staff/submissions/{submission_id}/letterhead"
     not_image = client.post(url, data={"letterhead": (io.BytesIO(b"GIF89a"), "logo.png")})
     assert not_image.status_code == 422
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 10), "navy").save(buffer, format="PNG")
+    png = buffer.getvalue()
     assert client.post(url, data={"letterhead": (io.BytesIO(png), "logo.png")}).status_code == 303
     assert db.session.get(Submission, submission_id).letterhead == png
     assert client.post(url, data={"remove": "yes"}).status_code == 303
