@@ -72,6 +72,7 @@ class Visited:
         self.seen: set[str] = set()
 
     def check(self, endpoint: str) -> None:
+        self.page.wait_for_load_state("load")  # after a click, the page and its stylesheets have arrived
         results = Axe().run(self.page, options=WCAG_AA)
         assert results.violations_count == 0, f"{endpoint}: {results.generate_report()}"
         self.seen.add(endpoint)

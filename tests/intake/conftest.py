@@ -106,3 +106,15 @@ def submit(client):
 
 def csv_upload(text: str, filename: str = "responses.csv") -> dict:
     return {"file": (io.BytesIO(text.encode()), filename)}
+
+
+@pytest.fixture
+def without_analysis():
+    """Intake alone: analysis's receiver is disconnected for the test (tests run background tasks inline, so it
+    would code each response inside the request being measured), and connected again afterwards."""
+    from consultation.analysis.tasks import queue_analysis
+    from consultation.intake.events import responses_committed
+
+    responses_committed.disconnect(queue_analysis)
+    yield
+    responses_committed.connect(queue_analysis)

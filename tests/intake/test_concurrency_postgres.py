@@ -64,7 +64,7 @@ def _post(port: int, body: dict, headers: dict | None = None) -> tuple[int, dict
         connection.close()
 
 
-def test_200_concurrent_submissions_are_each_stored_exactly_once(server, session):
+def test_200_concurrent_submissions_are_each_stored_exactly_once(server, session, without_analysis):
     start = threading.Barrier(THREADS)
 
     def submit(number: int):

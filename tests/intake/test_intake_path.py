@@ -32,7 +32,7 @@ def test_once_responses_exist_the_structure_is_cached_until_this_process_changes
 
 
 def test_a_submission_with_a_cached_structure_writes_in_one_statement_on_postgresql(
-    session, submit, consultation, during, count_queries
+    session, submit, consultation, during, count_queries, without_analysis
 ):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("the one-statement write is PostgreSQL's (SQLite runs the same inserts one after the other)")

@@ -34,6 +34,8 @@ SCREENSHOT = Path(__file__).resolve().parents[3] / "docs" / "console-submission-
 
 
 def assert_accessible(page, name: str) -> None:
+    # After a click the next page may still be arriving: check it once it and its stylesheets have loaded.
+    page.wait_for_load_state("load")
     results = Axe().run(page, options=WCAG_AA)
     assert results.violations_count == 0, f"{name}: {results.generate_report()}"
     if os.environ.get("WEB_SCREENSHOT_DIR"):
