@@ -67,7 +67,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 16 * 1024 * 1024))
     # A submission PDF that takes longer than this to lay out is stopped with a clear error.
-    SUBMISSION_RENDER_TIME_LIMIT = float(os.environ.get("SUBMISSION_RENDER_TIME_LIMIT", 120))
+    SUBMISSION_RENDER_TIME_LIMIT = float(os.environ.get("SUBMISSION_RENDER_TIME_LIMIT", 300))
 
     # Petitions: signing limits per client address (the UK Parliament petitions site's defaults), and mail.
     PETITION_SIGNING_RATE_LIMIT = os.environ.get("PETITION_SIGNING_RATE_LIMIT", "1 per minute;5 per 5 minutes")

@@ -27,7 +27,7 @@ from consultation.submissions.models import Submission
 
 PDF_VARIANT = "pdf/a-3b"
 TEMPLATE = "pdf/submission.html"
-DEFAULT_TIME_LIMIT = 120.0
+DEFAULT_TIME_LIMIT = 300.0  # an all-borough document (112 pages) takes about 100 s of CPU: room for a busy worker
 CHILD_NAME = "submission-render"
 # What the fork server imports once, so each render's child starts with WeasyPrint loaded.
 PRELOAD = ["consultation.submissions.rendering"]
