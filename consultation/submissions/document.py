@@ -218,76 +218,97 @@ def build_document(
     consultation = get_consultation(session, submission.consultation.slug)
     by_slug = {station.slug: station for station in consultation.stations}
     stations = [by_slug[slug] for slug in submission.stations if slug in by_slug]
-    retained = [station for station in consultation.stations if station.proposal == "retain_24h"]
     aggregates = compute_aggregates(session, consultation, group_by="station")
     groups = {group["key"]: group for group in aggregates["groups"]}
-    labels = {theme["key"]: theme["label"] for theme in aggregates["themes"]}
     petitions = _petitions(session, submission)
-    wording = wording_for(consultation)
     document = DocumentData(context={})
+    scope = {
+        "consultation": consultation,
+        "wording": wording_for(consultation),
+        "retained": [station for station in consultation.stations if station.proposal == "retain_24h"],
+        "groups": groups,
+        "labels": {theme["key"]: theme["label"] for theme in aggregates["themes"]},
+        "petitions": petitions,
+    }
+    blocks = [
+        _station_block(session, document, submission, scope, station, number)
+        for number, station in enumerate(stations, start=1)
+    ]
+    document.context = _document_context(session, submission, scope, blocks, aggregates, rendered_at, filing)
+    _attach_tables(document, stations, groups, petitions, aggregates["themes"])
+    return document
 
-    station_blocks = []
-    total_responses = opposed = supporting = coded = 0
-    for index, station in enumerate(stations, start=1):
-        group = groups.get(station.slug)
-        counter = next((other for other in retained if other.borough_id == station.borough_id), None)
-        other_counter = counter if counter is not None and counter.id != station.id else None
-        block = {
-            "number": index,
-            "anchor": f"station-{station.slug}",
-            "slug": station.slug,
-            "name": station.name,
-            "borough": station.borough.name,
-            "address": station.address,
-            "proposal": wording.proposal(station.proposal),
-            "proposal_detail": station.proposal_detail,
-            "figures": _figure_rows(wording, station, other_counter),
-            "counter": {"name": other_counter.name} if other_counter is not None else None,
-            "comparisons": _comparisons(wording, station, retained),
-            "responses": None,
-            "themes": [],
-            "petitions": [],
-            "map": None,
+
+def _station_block(session: Session, document: DocumentData, submission: Submission, scope: dict, station, number):
+    """One station's part of the document: proposal, figures, responses, themes, petitions and map."""
+    wording, retained, petitions = scope["wording"], scope["retained"], scope["petitions"]
+    group = scope["groups"].get(station.slug)
+    counter = next((other for other in retained if other.borough_id == station.borough_id), None)
+    other_counter = counter if counter is not None and counter.id != station.id else None
+    block = {
+        "number": number,
+        "anchor": f"station-{station.slug}",
+        "slug": station.slug,
+        "name": station.name,
+        "borough": station.borough.name,
+        "address": station.address,
+        "proposal": wording.proposal(station.proposal),
+        "proposal_detail": station.proposal_detail,
+        "figures": _figure_rows(wording, station, other_counter),
+        "counter": {"name": other_counter.name} if other_counter is not None else None,
+        "comparisons": _comparisons(wording, station, retained),
+        "responses": None,
+        "themes": [],
+        "petitions": [],
+        "map": None,
+    }
+    if submission.include_aggregates and group is not None:
+        chart = charts.stance_chart(f"stance-{station.slug}", station.name, group["stance"])
+        document.charts.append(chart)
+        block["responses"] = {
+            "total": group["total"],
+            "share_opposed": _percent(group["stance"]["oppose"], group["total"] - group["stance"]["uncoded"]),
+            "chart": chart,
         }
-        if group is not None:
-            total_responses += group["total"]
-            opposed += group["stance"]["oppose"]
-            supporting += group["stance"]["support"]
-            coded += group["stance"]["oppose"] + group["stance"]["support"] + group["stance"]["neutral"]
-        if submission.include_aggregates and group is not None:
-            chart = charts.stance_chart(f"stance-{station.slug}", station.name, group["stance"])
-            document.charts.append(chart)
-            block["responses"] = {
-                "total": group["total"],
-                "share_opposed": _percent(group["stance"]["oppose"], group["total"] - group["stance"]["uncoded"]),
-                "chart": chart,
-            }
-            block["themes"] = _themes(session, consultation, station, group, labels)
-        for petition in petitions:
-            if station.slug not in petition["stations"]:
-                continue
-            totals = petition["totals"]
-            chart = charts.timeline_chart(
-                f"timeline-{petition['id']}-{station.slug}", f"signatures to '{petition['title']}'", totals["timeline"]
-            )
-            document.charts.append(chart)
-            block["petitions"].append({"title": petition["title"], "totals": totals, "chart": chart})
-        point = _station_point(station)
-        map_chart = charts.sector_map(
-            f"map-{station.slug}",
-            station.name,
-            point,
-            _sectors_for_map(session, station, [p for p in petitions if station.slug in p["stations"]]),
-            wording.site,
+        block["themes"] = _themes(session, scope["consultation"], station, group, scope["labels"])
+    about_station = [petition for petition in petitions if station.slug in petition["stations"]]
+    for petition in about_station:
+        totals = petition["totals"]
+        chart = charts.timeline_chart(
+            f"timeline-{petition['id']}-{station.slug}", f"signatures to '{petition['title']}'", totals["timeline"]
         )
-        if map_chart is not None:
-            document.charts.append(map_chart)
-            block["map"] = map_chart
-        station_blocks.append(block)
+        document.charts.append(chart)
+        block["petitions"].append({"title": petition["title"], "totals": totals, "chart": chart})
+    sectors = _sectors_for_map(session, station, about_station)
+    map_chart = charts.sector_map(f"map-{station.slug}", station.name, _station_point(station), sectors, wording.site)
+    if map_chart is not None:
+        document.charts.append(map_chart)
+        block["map"] = map_chart
+    return block
 
-    petition_total = sum(petition["totals"]["total"] for petition in petitions)
+
+def _glance(blocks: list[dict], groups: dict, petitions: list[dict]) -> dict:
+    """The figures at a glance: responses about the submission's stations and how the coded ones stand."""
+    found = [groups[block["slug"]] for block in blocks if block["slug"] in groups]
+    opposed = sum(group["stance"]["oppose"] for group in found)
+    supporting = sum(group["stance"]["support"] for group in found)
+    coded = sum(group["stance"]["oppose"] + group["stance"]["support"] + group["stance"]["neutral"] for group in found)
+    return {
+        "stations": len(blocks),
+        "responses": sum(group["total"] for group in found),
+        "share_opposed": _percent(opposed, coded),
+        "share_supporting": _percent(supporting, coded),
+        "coded": coded,
+        "petitions": len(petitions),
+        "petition_total": sum(petition["totals"]["total"] for petition in petitions),
+    }
+
+
+def _document_context(session, submission, scope, blocks, aggregates, rendered_at, filing) -> dict:
+    """What the template reads: the letter's parts, the glance figures, the stations and the method."""
+    consultation, wording = scope["consultation"], scope["wording"]
     measured = analysis_service.agreement(session, consultation.slug)
-    document.context = {
+    return {
         "title": submission.title,
         "organisation": submission.organisation,
         "addressed_to": submission.addressed_to,
@@ -308,26 +329,13 @@ def build_document(
         "sections": [
             {"heading": section["heading"], "body": render_body(section["body"])} for section in submission.sections
         ],
-        "glance": {
-            "stations": len(stations),
-            "responses": total_responses,
-            "share_opposed": _percent(opposed, coded),
-            "share_supporting": _percent(supporting, coded),
-            "coded": coded,
-            "petitions": len(petitions),
-            "petition_total": petition_total,
-        },
+        "glance": _glance(blocks, scope["groups"], scope["petitions"]),
         "include_aggregates": submission.include_aggregates,
-        "stations": station_blocks,
-        "petitions": petitions,
-        "method": {
-            "agreement": measured if measured["n"] else None,
-            "themes": aggregates["themes"],
-        },
+        "stations": blocks,
+        "petitions": scope["petitions"],
+        "method": {"agreement": measured if measured["n"] else None, "themes": aggregates["themes"]},
         "attachments": [],
     }
-    _attach_tables(document, stations, groups, petitions, aggregates["themes"])
-    return document
 
 
 def _attach_tables(document: DocumentData, stations, groups, petitions, themes) -> None:
