@@ -118,6 +118,24 @@ def import_responses(
     if not allow_duplicate_file:
         refuse_duplicate(session, consultation.id, digest)
 
+    valid = _checked_rows(consultation, report, filename, content, started_at, progress)
+    if check_only:
+        report.late = sum(1 for row in valid if row.late)
+        return report
+    replayed, response_ids = _store(
+        session, user, consultation.id, report, valid, digest, started_at, progress, idempotency
+    )
+    if replayed is not None:
+        return replayed
+    for channel in CHANNELS:
+        count_accepted_responses(channel, sum(1 for row in valid if row.channel == channel))
+    events.responses_changed(response_ids)
+    return report
+
+
+def _checked_rows(consultation, report: ImportReport, filename: str, content: bytes, started_at, progress):
+    """Read and check every row into the report; the valid rows, or ImportRejected when nothing may be stored."""
+    mode = report.mode
     rows_iter = read_rows(filename, content)
     first = next(rows_iter, None)
     if first is None:
@@ -154,11 +172,14 @@ def import_responses(
         )
     if not valid:
         raise ImportRejected(report, "No row could be imported.")
-    if check_only:
-        report.late = sum(1 for row in valid if row.late)
-        return report
 
-    consultation_id = consultation.id
+    return valid
+
+
+def _store(session, user, consultation_id, report, valid, digest, started_at, progress, idempotency):
+    """Store the valid rows, the file's hash, the audit event and the idempotency record in one commit; the first
+    import's report when a concurrent retry with the same key won the race (else None), and the ids stored."""
+    filename, mode, slug = report.filename, report.mode, report.consultation
     response_ids = store_rows(session, consultation_id, valid, started_at, progress)
     report.imported = len(response_ids)
     report.late = sum(1 for row in valid if row.late)
@@ -196,8 +217,5 @@ def import_responses(
         stored = find_previous(session, idempotency) if idempotency is not None else None
         if stored is None:
             raise
-        return ImportReport(**stored.response_body, replayed=True)
-    for channel in CHANNELS:
-        count_accepted_responses(channel, sum(1 for row in valid if row.channel == channel))
-    events.responses_changed(response_ids)
-    return report
+        return ImportReport(**stored.response_body, replayed=True), []
+    return None, response_ids
