@@ -76,14 +76,7 @@ def _analyse_holding_lock(
     started = time.perf_counter()
     plan = question_plan(session, consultation)
     models = get_models(session, consultation, plan, recount_signal=response_ids is None)
-    theme_ids = {
-        key: theme_id
-        for key, theme_id in session.execute(
-            select(Theme.key, Theme.id)
-            .join(Codebook, Codebook.id == Theme.codebook_id)
-            .where(Theme.is_active.is_(True), Codebook.consultation_id == consultation.id)
-        )
-    }
+    theme_ids = _active_theme_ids(session, consultation)
     summary = RunSummary(
         consultation=consultation.slug,
         model_version=models.version,
@@ -96,6 +89,73 @@ def _analyse_holding_lock(
     done = 0
     if progress:
         progress(done, len(active))
+    batches, all_texts, done = _plan_batches(session, plan, models, active, response_ids, force, summary, progress)
+    to_code = sum(len(batch.response_ids) for batch in batches)
+    # A full run regroups the campaigns over every text; a run for a few responses places only those (it must not
+    # read the consultation's other texts, so its cost does not grow with the consultation).
+    regroup = response_ids is None and bool(batches or summary.withdrawn_removed or force)
+    loaded_at = time.perf_counter()
+    summary.timings["load"] = round(loaded_at - started, 2)
+    pool = pool_for(models, workers, to_code)
+    try:
+        groups_future: Future | None = None
+        if pool is not None and regroup:
+            # Grouping campaigns does not depend on coding: one worker starts on it while the others code.
+            groups_future = pool.submit(group_campaigns, all_texts)
+        _hand_out(session, models, batches, pool, workers)
+        summary.parallel_workers = workers if pool is not None else 0
+        done = _code_and_write(
+            session, consultation, models, batches, pool, theme_ids, summary, (done, len(active), progress)
+        )
+        coded_at = time.perf_counter()
+        summary.timings["code_and_write"] = round(coded_at - loaded_at, 2)
+        if regroup:
+            groups = groups_future.result() if groups_future is not None else group_campaigns(all_texts)
+            summary.campaigns = refresh_campaigns(session, consultation, groups)
+        elif response_ids is not None and batches:
+            texts = {rid: batch.inputs[rid].text for batch in batches for rid in batch.response_ids}
+            summary.placed_in_campaigns = place_in_campaigns(session, consultation, texts)
+        session.commit()
+        summary.timings["campaigns"] = round(time.perf_counter() - coded_at, 2)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    summary.timings["total"] = round(time.perf_counter() - started, 2)
+    return summary
+
+
+def _hand_out(session: Session, models, batches: list[Batch], pool, workers: int) -> None:
+    """Each batch's texts: kept to code here without a pool, else sent to the pool's workers in pieces."""
+    for batch in batches:
+        items = [(batch.inputs[rid].text, batch.inputs[rid].agreement_stance is None) for rid in batch.response_ids]
+        if pool is None:
+            batch.result = items
+            continue
+        # Smaller pieces than a batch keep every worker busy until the end.
+        pieces = list(chunks(items, max(500, math.ceil(len(items) / workers))))
+        preload_texts(session, models.vectors, [text for text, _ in items] + models.described)
+        batch.result = [
+            pool.submit(code_in_worker, piece, models.vectors.known([t for t, _ in piece] + models.described))
+            for piece in pieces
+        ]
+        models.vectors.clear()
+
+
+def _active_theme_ids(session: Session, consultation: Consultation) -> dict[str, int]:
+    return {
+        key: theme_id
+        for key, theme_id in session.execute(
+            select(Theme.key, Theme.id)
+            .join(Codebook, Codebook.id == Theme.codebook_id)
+            .where(Theme.is_active.is_(True), Codebook.consultation_id == consultation.id)
+        )
+    }
+
+
+def _plan_batches(session, plan, models, active, response_ids, force, summary, progress):
+    """The batches whose input changed since their last coding (all with force), the texts a full run regroups,
+    and how many responses are done already (unchanged ones)."""
+    done = 0
     batches: list[Batch] = []
     all_texts: list[tuple[int, str]] = []
     for ids in chunks(active, tuning.BATCH_SIZE):
@@ -123,67 +183,34 @@ def _analyse_holding_lock(
                     existing={rid for rid in todo if rid in state},
                 )
             )
-    to_code = sum(len(batch.response_ids) for batch in batches)
-    # A full run regroups the campaigns over every text; a run for a few responses places only those (it must not
-    # read the consultation's other texts, so its cost does not grow with the consultation).
-    regroup = response_ids is None and bool(batches or summary.withdrawn_removed or force)
-    loaded_at = time.perf_counter()
-    summary.timings["load"] = round(loaded_at - started, 2)
-    pool = pool_for(models, workers, to_code)
-    try:
-        groups_future: Future | None = None
-        if pool is not None and regroup:
-            # Grouping campaigns does not depend on coding: one worker starts on it while the others code.
-            groups_future = pool.submit(group_campaigns, all_texts)
-        for batch in batches:
-            items = [(batch.inputs[rid].text, batch.inputs[rid].agreement_stance is None) for rid in batch.response_ids]
-            if pool is None:
-                batch.result = items
-            else:
-                # Smaller pieces than a batch keep every worker busy until the end.
-                pieces = list(chunks(items, max(500, math.ceil(len(items) / workers))))
-                preload_texts(session, models.vectors, [text for text, _ in items] + models.described)
-                batch.result = [
-                    pool.submit(code_in_worker, piece, models.vectors.known([t for t, _ in piece] + models.described))
-                    for piece in pieces
-                ]
-                models.vectors.clear()
-        summary.parallel_workers = workers if pool is not None else 0
-        for batch in batches:
-            if pool is None:
-                # The background stage embeds here, through the models' cache: stored vectors are not recomputed.
-                preload_texts(session, models.vectors, [text for text, _ in batch.result] + models.described)
-                coded = code_texts(models.stance, models.themes, batch.result)
-            else:
-                coded = []
-                for future in batch.result:
-                    piece, fresh = future.result()
-                    coded.extend(piece)
-                    for key, vector in fresh.items():
-                        models.vectors[key] = vector
-            summary.embedded += models.vectors.save(session)
-            models.vectors.clear()
-            summary.reviewer_coded_kept += write_batch(session, consultation, models, batch, coded, theme_ids)
-            session.commit()
-            summary.analysed += len(batch.response_ids)
-            done += len(batch.response_ids)
-            if progress:
-                progress(done, len(active))
-        coded_at = time.perf_counter()
-        summary.timings["code_and_write"] = round(coded_at - loaded_at, 2)
-        if regroup:
-            groups = groups_future.result() if groups_future is not None else group_campaigns(all_texts)
-            summary.campaigns = refresh_campaigns(session, consultation, groups)
-        elif response_ids is not None and batches:
-            texts = {rid: batch.inputs[rid].text for batch in batches for rid in batch.response_ids}
-            summary.placed_in_campaigns = place_in_campaigns(session, consultation, texts)
+    return batches, all_texts, done
+
+
+def _code_and_write(session, consultation, models, batches, pool, theme_ids, summary, counting) -> int:
+    """Collect each batch's codes (from the pool's workers, or coded here), write them and commit batch by batch;
+    returns how many responses are done."""
+    done, total, progress = counting
+    for batch in batches:
+        if pool is None:
+            # The background stage embeds here, through the models' cache: stored vectors are not recomputed.
+            preload_texts(session, models.vectors, [text for text, _ in batch.result] + models.described)
+            coded = code_texts(models.stance, models.themes, batch.result)
+        else:
+            coded = []
+            for future in batch.result:
+                piece, fresh = future.result()
+                coded.extend(piece)
+                for key, vector in fresh.items():
+                    models.vectors[key] = vector
+        summary.embedded += models.vectors.save(session)
+        models.vectors.clear()
+        summary.reviewer_coded_kept += write_batch(session, consultation, models, batch, coded, theme_ids)
         session.commit()
-        summary.timings["campaigns"] = round(time.perf_counter() - coded_at, 2)
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    summary.timings["total"] = round(time.perf_counter() - started, 2)
-    return summary
+        summary.analysed += len(batch.response_ids)
+        done += len(batch.response_ids)
+        if progress:
+            progress(done, total)
+    return done
 
 
 def consultations_of(session: Session, response_ids: list[int]) -> dict[int, list[int]]:
