@@ -83,6 +83,15 @@ def write_batch(
 ) -> int:
     """Write one batch with bulk statements; returns how many reviewer-coded responses were left alone."""
     moment = now()
+    outputs = _outputs(batch, coded)
+    _write_analyses(session, consultation, models, batch, outputs, moment)
+    coded_now = _write_machine_themes(session, batch.response_ids, outputs, theme_ids, moment)
+    _write_events(session, batch.response_ids, outputs, theme_ids, models.version, moment)
+    return len(coded_now & set(batch.response_ids))
+
+
+def _outputs(batch: Batch, coded: list[Coded]) -> dict[int, tuple[str | None, str | None, float | None, Coded]]:
+    """Per response: stance, its source and confidence (the agreement answer wins over the model), and the codes."""
     outputs: dict[int, tuple[str | None, str | None, float | None, Coded]] = {}
     for response_id, result in zip(batch.response_ids, coded, strict=True):
         agreement = batch.inputs[response_id].agreement_stance
@@ -92,6 +101,11 @@ def write_batch(
             outputs[response_id] = (result.stance, "model", result.stance_confidence, result)
         else:
             outputs[response_id] = (None, None, None, result)
+    return outputs
+
+
+def _write_analyses(session: Session, consultation: Consultation, models: Models, batch: Batch, outputs, moment):
+    """Update the analysis rows that exist (a reviewer's stance kept) and insert the new ones."""
     new_rows, machine_rows, stance_rows = [], [], []
     for response_id, (stance, source, confidence, result) in outputs.items():
         analysed = {
@@ -147,8 +161,11 @@ def write_batch(
         )
     if new_rows:
         insert_rows(session, _ra, new_rows, ignore_conflicts=True)
+
+
+def _write_machine_themes(session: Session, ids: list[int], outputs, theme_ids, moment) -> set[int]:
+    """Replace the machine's themes of every response no reviewer has coded; returns the reviewer-coded ids."""
     # Re-read who is reviewer-coded now that this transaction holds the rows it wrote.
-    ids = batch.response_ids
     coded_now: set[int] = set()
     for chunk in chunks(ids, tuning.BATCH_SIZE):
         coded_now.update(
@@ -173,6 +190,11 @@ def write_batch(
         if key in theme_ids
     ]
     insert_rows(session, _ta, assignments)
+    return coded_now
+
+
+def _write_events(session: Session, ids: list[int], outputs, theme_ids, model_version, moment) -> None:
+    """A coding event for each response whose machine output changed."""
     previous = latest_machine_outputs(session, ids)
     events = []
     for response_id in ids:
@@ -187,12 +209,11 @@ def write_batch(
                     "stance": output[0],
                     "themes": output[1],
                     "note": None,
-                    "model_version": models.version,
+                    "model_version": model_version,
                     "occurred_at": moment,
                 }
             )
     insert_rows(session, _events, events)
-    return len(coded_now & set(ids))
 
 
 def remove_withdrawn(session: Session, consultation: Consultation, scope: list[int] | None) -> int:
