@@ -7,6 +7,7 @@ admin asks for it; that request is audited. Spreadsheet cells that would start a
 """
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, func, select
@@ -147,29 +148,48 @@ def response_export(
             Respondent.postcode.label("respondent_postcode"),
         ]
 
-    def page(after_id: int):
+    rows = _ResponseRows(session, columns, clauses, choice_questions, text_questions, include_personal_data, batch_size)
+    return TableExport(name=name, header=header, batches=rows.batches, count=rows.count)
+
+
+ANSWER_COLUMNS = (Answer.response_id, Answer.question_id, Answer.value, Answer.text)
+
+
+@dataclass
+class _ResponseRows:
+    """How an export reads its rows: a page of responses by id, then their answers and themes in two queries."""
+
+    session: Session
+    columns: list
+    clauses: list
+    choice_questions: list
+    text_questions: list
+    include_personal_data: bool
+    batch_size: int
+
+    @property
+    def wanted_questions(self) -> list[int]:
+        wanted = [question.id for question in self.choice_questions]
+        if self.include_personal_data:
+            wanted += [question.id for question in self.text_questions]
+        return wanted
+
+    def page(self, after_id: int):
         statement = (
-            select(*columns)
+            select(*self.columns)
             .select_from(Response)
             .join(Station, Station.id == Response.station_id)
             .join(Borough, Borough.id == Station.borough_id)
             .outerjoin(ResponseAnalysis, ResponseAnalysis.response_id == Response.id)
             .outerjoin(Campaign, Campaign.id == ResponseAnalysis.campaign_id)
         )
-        if include_personal_data:
+        if self.include_personal_data:
             statement = statement.outerjoin(Respondent, Respondent.id == Response.respondent_id)
-        # Core rows through the session's connection: no ORM objects, so nothing accumulates batch after batch.
-        return (
-            session.connection()
-            .execute(statement.where(*clauses, Response.id > after_id).order_by(Response.id).limit(batch_size))
-            .all()
-        )
+        # Core rows through the self.session's connection: no ORM objects, so nothing accumulates batch after batch.
+        statement = statement.where(*self.clauses, Response.id > after_id).order_by(Response.id)
+        return self.session.connection().execute(statement.limit(self.batch_size)).all()
 
-    answer_columns = (Answer.response_id, Answer.question_id, Answer.value, Answer.text)
-    wanted_questions = [question.id for question in choice_questions]
-    if include_personal_data:
-        wanted_questions += [question.id for question in text_questions]
-
+    @staticmethod
     def in_batch(column, rows) -> ColumnElement:
         """The batch's responses: an id range when the batch is dense (cheap on the index; the few responses of
         other stations or consultations in it match no row and go unused), else the ids themselves (a filtered
@@ -179,22 +199,22 @@ def response_export(
             return column.between(first_id, last_id)
         return column.in_([row.id for row in rows])
 
-    def batch_details(rows) -> tuple[dict, dict]:
-        connection = session.connection()
+    def batch_details(self, rows) -> tuple[dict, dict]:
+        connection = self.session.connection()
         answers: dict[int, dict[int, tuple]] = {}
         statements = []
-        if wanted_questions:
+        if self.wanted_questions:
             statements.append(
-                select(*answer_columns).where(
-                    in_batch(Answer.response_id, rows), Answer.question_id.in_(wanted_questions)
+                select(*ANSWER_COLUMNS).where(
+                    self.in_batch(Answer.response_id, rows), Answer.question_id.in_(self.wanted_questions)
                 )
             )
         unredacted = [row.id for row in rows if row.redacted_text is None]
-        if unredacted and text_questions and not include_personal_data:
+        if unredacted and self.text_questions and not self.include_personal_data:
             statements.append(
-                select(*answer_columns).where(
+                select(*ANSWER_COLUMNS).where(
                     Answer.response_id.in_(unredacted),
-                    Answer.question_id.in_([question.id for question in text_questions]),
+                    Answer.question_id.in_([question.id for question in self.text_questions]),
                 )
             )
         for statement in statements:
@@ -204,17 +224,17 @@ def response_export(
         for response_id, key in connection.execute(
             select(ThemeAssignment.response_id, Theme.key)
             .join(Theme, Theme.id == ThemeAssignment.theme_id)
-            .where(in_batch(ThemeAssignment.response_id, rows))
+            .where(self.in_batch(ThemeAssignment.response_id, rows))
             .order_by(ThemeAssignment.response_id, Theme.key)
         ):
             themes.setdefault(response_id, []).append(key)
         return answers, themes
 
-    def build(row, answers: dict[int, tuple], themes: list[str]) -> list:
+    def build(self, row, answers: dict[int, tuple], themes: list[str]) -> list:
         flags = [name for name, raised in (("pii", row.flag_pii), ("abusive", row.flag_abusive)) if raised]
         redacted = row.redacted_text
         if redacted is None:
-            texts = [(answers.get(question.id) or (None, None))[1] or "" for question in text_questions]
+            texts = [(answers.get(question.id) or (None, None))[1] or "" for question in self.text_questions]
             redacted = _fallback_redaction([text for text in texts if text.strip()])
         values = [
             row.reference,
@@ -227,7 +247,7 @@ def response_export(
             row.late,
             row.status,
             row.respondent_type,
-            *(_question_value(question, answers.get(question.id)) for question in choice_questions),
+            *(_question_value(question, answers.get(question.id)) for question in self.choice_questions),
             row.stance,
             row.stance_source,
             "; ".join(themes),
@@ -235,27 +255,25 @@ def response_export(
             "; ".join(flags),
             redacted,
         ]
-        if include_personal_data:
-            values += [_question_value(question, answers.get(question.id)) for question in text_questions]
+        if self.include_personal_data:
+            values += [_question_value(question, answers.get(question.id)) for question in self.text_questions]
             values += [row.respondent_name, row.respondent_email, row.respondent_postcode]
         return values
 
-    def batches() -> Iterator[list[list]]:
+    def batches(self) -> Iterator[list[list]]:
         after_id = 0
         while True:
-            rows = page(after_id)
+            rows = self.page(after_id)
             if not rows:
                 return
-            answers, themes = batch_details(rows)
-            yield [build(row, answers.get(row.id, {}), themes.get(row.id, [])) for row in rows]
+            answers, themes = self.batch_details(rows)
+            yield [self.build(row, answers.get(row.id, {}), themes.get(row.id, [])) for row in rows]
             after_id = rows[-1].id
-            if len(rows) < batch_size:
+            if len(rows) < self.batch_size:
                 return
 
-    def count() -> int:
-        return session.scalar(select(func.count(Response.id)).where(*clauses)) or 0
-
-    return TableExport(name=name, header=header, batches=batches, count=count)
+    def count(self) -> int:
+        return self.session.scalar(select(func.count(Response.id)).where(*self.clauses)) or 0
 
 
 def aggregate_rows(document: dict) -> tuple[list[str], list[list]]:
