@@ -26,7 +26,7 @@ import sqlalchemy as sa  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 from bench import loadguard  # noqa: E402
-from config import _database_url, _engine_options  # noqa: E402
+from config import _database_url, engine_options  # noqa: E402
 from consultation import create_app  # noqa: E402
 from consultation.catalog.demo import HISTORICAL_SLUG, seed_demo  # noqa: E402
 from consultation.catalog.service import get_consultation  # noqa: E402
@@ -78,7 +78,7 @@ def main() -> None:
     guard = loadguard.start(arguments)
     directory = tempfile.mkdtemp(prefix="bench-import-")
     url = _database_url(arguments.database) if arguments.database else f"sqlite:///{directory}/bench.db"
-    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url)})
+    app = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url)})
     with app.app_context():
         with db.engine.begin() as connection:
             if db.engine.dialect.name == "postgresql":

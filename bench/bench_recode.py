@@ -244,7 +244,7 @@ def main() -> int:
 
     from flask_migrate import upgrade
 
-    from config import _engine_options
+    from config import engine_options
     from consultation import create_app
     from consultation.analysis.demo import seed_demo_codebooks
     from consultation.analysis.service import analyse
@@ -253,7 +253,7 @@ def main() -> int:
     from consultation.extensions import db
 
     url = database_url(args.database_url)
-    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url)})
+    app = create_app("development", {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url)})
     with app.app_context():
         if db.engine.dialect.name == "postgresql" and args.reset:
             with db.engine.begin() as connection:

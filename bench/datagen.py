@@ -72,9 +72,9 @@ def sqlalchemy_url(url: str) -> str:
 
 def database_settings(url: str) -> dict:
     """The app's settings for a database URL; the engine options follow the URL (SQLite's must not reach psycopg)."""
-    from config import _engine_options
+    from config import engine_options
 
-    return {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(url)}
+    return {"SQLALCHEMY_DATABASE_URI": url, "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url)}
 
 
 def add_arguments(parser) -> None:

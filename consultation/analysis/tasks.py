@@ -91,12 +91,30 @@ def next_to_code_job(job_id: str) -> str:
     return run_job(db.session, job_id, work)
 
 
+class _Notices:
+    """This process's last notice. Within ANALYSIS_NOTICE_SECONDS of it, new responses send no notice of their own:
+    that notice's task runs once the window has passed and codes every response then waiting in its consultation
+    (analyse_batch), so a burst of responses costs one message to the broker, not one each. Ids held back ride on
+    the next notice; the sweep codes any left over (a response to another consultation in the same window)."""
+
+    sent_at = float("-inf")
+    held: set[int] = set()
+
+
 def queue_analysis(sender, *, response_ids: list[int]) -> None:
     """Receiver of intake's responses_committed signal: send the analysis task, never run the analysis here."""
-    if time.monotonic() < _BrokerBackOff.until:
+    started = time.monotonic()
+    if started < _BrokerBackOff.until:
         return
+    window = float(current_app.config.get("ANALYSIS_NOTICE_SECONDS", 0))
+    if window > 0 and started - _Notices.sent_at < window:
+        _Notices.held.update(response_ids)
+        return
+    ids, _Notices.held = sorted(_Notices.held.union(response_ids)), set()
     try:
-        analyse_responses.apply_async((list(response_ids),), retry=False)
+        # The task waits out the window (and a little more), so the responses held back meanwhile are committed.
+        analyse_responses.apply_async((ids,), retry=False, countdown=window * 1.5 if window > 0 else None)
+        _Notices.sent_at = started
     except (BrokerUnavailable, OSError) as error:
         _BrokerBackOff.until = time.monotonic() + BROKER_BACK_OFF_SECONDS
         log.warning("Could not queue analysis of %d responses (%s); the sweep will code them", len(response_ids), error)
@@ -105,6 +123,7 @@ def queue_analysis(sender, *, response_ids: list[int]) -> None:
 def init_background(app: Flask) -> None:
     """Celery beat's sweep for this app (the worker's beat, or the embedded beat thread); called by create_app()."""
     _BrokerBackOff.until = 0.0
+    _Notices.sent_at, _Notices.held = float("-inf"), set()
     sweep_seconds = float(app.config["ANALYSIS_SWEEP_SECONDS"])
     celery.conf.beat_schedule = {"sweep-pending-analysis": {"task": SWEEP_TASK, "schedule": sweep_seconds}}
 

@@ -30,6 +30,7 @@ from consultation.intake.validation import CheckedAnswer, check_answers, check_r
 from consultation.metrics import count_accepted_responses
 
 CLOSED_STATUS = 409  # the request is fine; the consultation's state (closed, not open) refuses it
+REFERENCE_DRAWS = 3  # a clash of ten random characters twice running means something else is wrong
 
 
 def responses_lock(consultation: Consultation, *, session: Session) -> str | None:
@@ -219,22 +220,32 @@ def _submit(
             idempotency=key_fields(idempotency, reference, received_at),
         )
 
-    try:
-        response_id, row = store_online_response(session, make_row)
-    except IntegrityError as error:
-        session.rollback()
-        replay = _replay_if_known(session, idempotency)
-        if replay is not None:  # the key was used before, or a concurrent retry with it won the race
-            return replay
-        if not allocated or session.scalar(select(Response.id).where(Response.reference == allocated[0])) is None:
-            raise
-        # Another writer stored the same reference since it was allocated (about one chance in 10**14).
-        raise ApiError(503, "service_unavailable", "Could not store the response; please try again.") from error
+    stored = _store_drawing_again(session, make_row, idempotency, allocated)
+    if isinstance(stored, SubmissionReceipt) or stored is None:
+        return stored
+    response_id, row = stored
     if response_id is None:
         return None
     count_accepted_responses("online")
     events.responses_changed([response_id])
     return SubmissionReceipt(row.reference, received_at, edit_token, station, response_id)
+
+
+def _store_drawing_again(session: Session, make_row, idempotency, allocated: list[str]):
+    """Store the row; when its reference was already taken (the write refused by the unique constraint, about one
+    chance in 10**9 with a million stored) draw another and store again. A refused idempotency key replays the
+    first result instead (a SubmissionReceipt)."""
+    for _ in range(REFERENCE_DRAWS):
+        try:
+            return store_online_response(session, make_row)
+        except IntegrityError:
+            session.rollback()
+            replay = _replay_if_known(session, idempotency)
+            if replay is not None:  # the key was used before, or a concurrent retry with it won the race
+                return replay
+            if session.scalar(select(Response.id).where(Response.reference == allocated[-1])) is None:
+                raise
+    raise ApiError(503, "service_unavailable", "Could not store the response; please try again.")
 
 
 def get_response_by_reference(session: Session, reference: str) -> Response:

@@ -28,7 +28,7 @@ from consultation.clock import iso_utc
 from consultation.common import UTCDateTime
 from consultation.intake.idempotency import IdempotencyRequest
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
-from consultation.intake.references import allocate_references
+from consultation.intake.references import draw_reference
 from consultation.intake.validation import PERSONAL_FIELDS, CheckedAnswer
 
 RESPONSE_FIELDS = (
@@ -242,14 +242,14 @@ def _store_in_turn(connection: Connection, row: OnlineResponseRow) -> int | None
 
 
 def _allocate_and_store(connection: Connection, make_row: RowMaker) -> tuple[int | None, OnlineResponseRow]:
-    row = make_row(allocate_references(connection, 1)[0])
+    row = make_row(draw_reference())
     if connection.dialect.name == "postgresql":
         return connection.scalar(_one_statement(), _parameters(row)), row
     return _store_in_turn(connection, row), row
 
 
 def store_online_response(session: Session, make_row: RowMaker) -> tuple[int | None, OnlineResponseRow]:
-    """Allocate a reference, build the row with it and store it; the response's id (None when the consultation was
+    """Draw a reference, build the row with it and store it (an IntegrityError if the reference is taken); the response's id (None when the consultation was
     not open at arrival, and nothing was stored) and the row."""
     current = session() if isinstance(session, scoped_session) else session
     if session.get_bind().dialect.name == "postgresql" and not current.in_transaction():

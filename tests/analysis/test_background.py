@@ -270,3 +270,30 @@ def test_a_task_that_hits_a_cut_database_connection_is_retried(session, monkeypa
     assert result.successful() and len(calls) == 2  # eager retries run at once; a worker waits with back-off
     assert _analysed(session) == 1
     assert tasks.analyse_responses.retry_backoff and tasks.sweep_pending.autoretry_for
+
+
+def test_within_the_notice_window_a_process_sends_one_notice_and_the_next_carries_the_ids_held_back(
+    app, monkeypatch
+):
+    sent: list[tuple] = []
+    clock = iter([100.0, 100.1, 100.3, 100.6, 100.7])
+    monkeypatch.setattr(tasks.time, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(tasks.analyse_responses, "apply_async", lambda args, **options: sent.append((args, options)))
+    monkeypatch.setitem(app.config, "ANALYSIS_NOTICE_SECONDS", 0.5)
+    tasks.init_background(app)
+    with app.app_context():
+        for response_id in (1, 2, 3, 4, 5):
+            tasks.queue_analysis("intake", response_ids=[response_id])
+    # 1 goes at once, its task waiting out the window; 2 and 3 are held; 4 comes after the window and takes them
+    assert sent == [(([1],), {"retry": False, "countdown": 0.75}), (([2, 3, 4],), {"retry": False, "countdown": 0.75})]
+    assert tasks._Notices.held == {5}
+
+
+def test_with_no_notice_window_every_response_sends_its_own_notice_at_once(app, monkeypatch):
+    sent: list[tuple] = []
+    monkeypatch.setattr(tasks.analyse_responses, "apply_async", lambda args, **options: sent.append((args, options)))
+    tasks.init_background(app)
+    with app.app_context():
+        for response_id in (1, 2):
+            tasks.queue_analysis("intake", response_ids=[response_id])
+    assert sent == [(([1],), {"retry": False, "countdown": None}), (([2],), {"retry": False, "countdown": None})]
