@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import datagen  # noqa: E402
+import loadguard  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/bench_console"
 TARGET_MS = {"overview": 500, "explorer": 500, "explorer, borough and a word": 500}
@@ -92,7 +93,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--reset", action="store_true")
     parser.add_argument("--repeat", type=int, default=5)
+    loadguard.add_arguments(parser)
     args = parser.parse_args(argv)
+    guard = loadguard.start(args)
     print(datagen.machine())
     app = datagen.prepare(args.database_url, args.n, reset=args.reset)
     app.config["WTF_CSRF_ENABLED"] = False  # the sign-in button is posted directly; the pages read are all GETs
@@ -109,8 +112,11 @@ def main(argv: list[str] | None = None) -> None:
             target = TARGET_MS.get(name, 300)
             verdict = "ok" if median <= target else "SLOW"
             failed |= verdict != "ok"
+            if not guard.quiet:
+                verdict = "not judged (loaded machine)"
             print(f"{who:9} {name:30} {median:8.1f} ms  {queries:3d} queries  (target {target} ms) {verdict}")
-    sys.exit(1 if failed else 0)
+    guard.finish()
+    sys.exit(1 if failed and guard.quiet else 0)
 
 
 if __name__ == "__main__":
