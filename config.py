@@ -60,11 +60,15 @@ class Config:
     ANALYSIS_LOCK_STALE_SECONDS = float(os.environ.get("ANALYSIS_LOCK_STALE_SECONDS", "120"))
     # How often Celery beat sweeps for responses whose analysis never ran or is out of date.
     ANALYSIS_SWEEP_SECONDS = float(os.environ.get("ANALYSIS_SWEEP_SECONDS", "60"))
-    # A web process sends at most one analysis notice per this many seconds; the responses in between are coded
-    # by that notice's task, which waits out the window (one broker message per burst, not one per response).
+    # With a separate worker (BACKGROUND_JOBS=celery), a web process sends at most one analysis notice per this many
+    # seconds; the responses in between are coded by that notice's task, which waits out the window (one broker
+    # message per burst, not one per response). The embedded worker's queue is in memory: there every response
+    # sends its own notice.
     ANALYSIS_NOTICE_SECONDS = float(os.environ.get("ANALYSIS_NOTICE_SECONDS", "0.5"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # flask-limiter's strategy: fixed-window (its default), moving-window or sliding-window-counter.
+    RATELIMIT_STRATEGY = os.environ.get("RATELIMIT_STRATEGY", "fixed-window")
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "true").lower() == "true"
     RATELIMIT_PUBLIC_WRITE = os.environ.get("RATELIMIT_PUBLIC_WRITE", "30 per minute;500 per hour")
     RATELIMIT_HEADERS_ENABLED = True
@@ -126,7 +130,6 @@ class TestingConfig(Config):
     CELERY_BROKER_URL = "memory://"
     # Tasks run inline, in the caller, so a test sees their effect at once; tests of the other modes switch.
     BACKGROUND_JOBS = "eager"
-    ANALYSIS_NOTICE_SECONDS = 0.0  # every response's notice at once: a test sees its analysis straight away
     WTF_CSRF_ENABLED = False
     MAIL_SERVER = None  # tests never send real mail; they point MAIL_OUTBOX at a temporary folder
     PUBLIC_BASE_URL = "http://localhost"  # the test client's own address

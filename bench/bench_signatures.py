@@ -25,12 +25,23 @@ from bench import bench_intake, datagen, loadguard  # noqa: E402
 
 PARLIAMENT_PEAK_PER_MINUTE = 2000
 SIGN_SCRIPT = """
-counter = 0
+-- Every request a new address: wrk's threads each get their own number, and each run (round) its own seed, so no
+-- two requests of the whole benchmark share an address (a shared one would be a resend, not a new signature).
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_id", threads)
+end
+function init(args)
+  counter = 0
+  math.randomseed(os.time() * 1000 + thread_id)
+  run = math.random(1, 1000000000)
+end
 request = function()
   counter = counter + 1
   local body = string.format(
-    '{"name": "Signer %d", "email": "signer-%d-%d@example.org", "postcode": "RM10 7TU", "consent": true}',
-    counter, math.random(1, 1000000000), counter)
+    '{"name": "Signer %d", "email": "signer-%d-%d-%d@example.org", "postcode": "RM10 7TU", "consent": true}',
+    counter, run, thread_id, counter)
   return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
 end
 """

@@ -101,12 +101,18 @@ class _Notices:
     held: set[int] = set()
 
 
+def _notice_window(config) -> float:
+    """Seconds between one process's notices: only with a separate worker, where each notice is a round trip to
+    the broker; the embedded worker's queue is in memory, and there a response is coded as soon as it can be."""
+    return float(config["ANALYSIS_NOTICE_SECONDS"]) if config["BACKGROUND_JOBS"] == "celery" else 0.0
+
+
 def queue_analysis(sender, *, response_ids: list[int]) -> None:
     """Receiver of intake's responses_committed signal: send the analysis task, never run the analysis here."""
     started = time.monotonic()
     if started < _BrokerBackOff.until:
         return
-    window = float(current_app.config.get("ANALYSIS_NOTICE_SECONDS", 0))
+    window = _notice_window(current_app.config)
     if window > 0 and started - _Notices.sent_at < window:
         _Notices.held.update(response_ids)
         return

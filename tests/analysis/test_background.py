@@ -280,6 +280,7 @@ def test_within_the_notice_window_a_process_sends_one_notice_and_the_next_carrie
     monkeypatch.setattr(tasks.time, "monotonic", lambda: next(clock))
     monkeypatch.setattr(tasks.analyse_responses, "apply_async", lambda args, **options: sent.append((args, options)))
     monkeypatch.setitem(app.config, "ANALYSIS_NOTICE_SECONDS", 0.5)
+    monkeypatch.setitem(app.config, "BACKGROUND_JOBS", "celery")  # the window is for a separate worker's broker
     tasks.init_background(app)
     with app.app_context():
         for response_id in (1, 2, 3, 4, 5):
@@ -289,8 +290,11 @@ def test_within_the_notice_window_a_process_sends_one_notice_and_the_next_carrie
     assert tasks._Notices.held == {5}
 
 
-def test_with_no_notice_window_every_response_sends_its_own_notice_at_once(app, monkeypatch):
+@pytest.mark.parametrize("mode", ["thread", "eager"])
+def test_with_the_embedded_or_inline_worker_every_response_sends_its_own_notice_at_once(app, monkeypatch, mode):
     sent: list[tuple] = []
+    monkeypatch.setitem(app.config, "BACKGROUND_JOBS", mode)
+    monkeypatch.setitem(app.config, "ANALYSIS_NOTICE_SECONDS", 0.5)
     monkeypatch.setattr(tasks.analyse_responses, "apply_async", lambda args, **options: sent.append((args, options)))
     tasks.init_background(app)
     with app.app_context():
