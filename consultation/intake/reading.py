@@ -64,9 +64,9 @@ def _filters(
     status: str | None,
     received_from: datetime | None,
     received_to: datetime | None,
-    q: str | None,
 ) -> list[ColumnElement]:
-    """WHERE clauses on responses joined to their station: the caller's reach, then each filter asked for."""
+    """WHERE clauses on responses joined to their station: the caller's reach, then each filter asked for (the
+    words `q` are the caller's, see search.py)."""
     clauses: list[ColumnElement] = [Response.consultation_id == consultation.id]
     allowed = visible_borough_ids(user)
     if allowed is not None:
@@ -93,8 +93,6 @@ def _filters(
         clauses.append(Response.received_at >= as_utc(received_from))
     if received_to is not None:
         clauses.append(Response.received_at < as_utc(received_to))
-    if q is not None:
-        clauses.append(search.matching(session, q))
     return clauses
 
 
@@ -132,11 +130,12 @@ def list_responses(
         "received_to": received_to,
         "q": q,
     }
-    clauses = _filters(session, user, consultation, **asked)
+    clauses = _filters(session, user, consultation, **{name: value for name, value in asked.items() if name != "q"})
+    words = [search.matching(session, q)] if q is not None else []
     query = (
         select(Response)
         .join(Station, Station.id == Response.station_id)
-        .where(*clauses)
+        .where(*clauses, *words)
         .options(selectinload(Response.answers), joinedload(Response.station))
         .order_by(Response.received_at, Response.id)
         .limit(limit + 1)
@@ -153,7 +152,7 @@ def list_responses(
     matches = None
     if q is not None:
         matches = search.count_matches(
-            session, select(Response.id).join(Station, Station.id == Response.station_id).where(*clauses)
+            session, q, select(Response.id).join(Station, Station.id == Response.station_id).where(*clauses)
         )
     attach_answer_values(page, question_codes(consultation))
     # Plain data before any commit: a commit expires ORM objects, and dumping them would reload each one.

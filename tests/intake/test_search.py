@@ -116,3 +116,27 @@ def test_past_the_exact_limit_postgresql_says_the_count_is_an_estimate(client, a
     assert body["match_count"] >= 2
     assert len(body["responses"]) == 3
     db.session.remove()
+
+
+@on_postgresql
+def test_a_response_whose_several_answers_match_is_counted_once_when_the_answers_fill_the_limit(
+    client, auth, texts, monkeypatch, session
+):
+    from sqlalchemy import select
+
+    from consultation.intake.models import Answer
+
+    # The count reads matching answers up to the limit; give one response a second answer holding the same words,
+    # so three matching answers come from two responses and the limit (three answers) is reached first.
+    why = session.scalar(select(Answer).where(Answer.text == "Keep the station open"))
+    other = session.scalar(
+        select(Answer).where(Answer.response_id == why.response_id, Answer.id != why.id).order_by(Answer.id).limit(1)
+    )
+    other.text = "the station again"
+    session.commit()
+    monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 2)
+    body = _search(client, auth, "q=station")
+    assert (body["match_count"], body["match_count_exact"]) == (3, False)
+    monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 3)
+    body = _search(client, auth, "q=station")
+    assert (body["match_count"], body["match_count_exact"]) == (3, True)
