@@ -62,6 +62,28 @@ def prepare(url: str, per_station: int) -> tuple[int, str]:
     return submission_id, token
 
 
+def reuse(url: str) -> tuple[int, str]:
+    """The newest draft submission of an earlier run's database, and a new token for its owner."""
+    from sqlalchemy import select
+
+    from consultation.accounts.service import create_token
+    from consultation.extensions import db
+    from consultation.submissions.models import Submission
+
+    app = datagen.make_app(url)
+    with app.app_context():
+        submission = db.session.scalar(
+            select(Submission).where(Submission.status == "draft").order_by(Submission.id.desc()).limit(1)
+        )
+        if submission is None:
+            raise SystemExit("No draft submission to reuse: run without --reuse")
+        token = create_token(db.session, submission.owner)
+        db.session.commit()
+        submission_id = submission.id
+        db.engine.dispose()
+    return submission_id, token
+
+
 def start_services(url: str, port: int, redis_url: str) -> list[subprocess.Popen]:
     env = {
         **os.environ,
@@ -88,9 +110,9 @@ def start_services(url: str, port: int, redis_url: str) -> list[subprocess.Popen
 def wait_until_up(base: str) -> None:
     for _ in range(120):
         try:
-            requests.get(f"{base}/api/v1/consultations", timeout=2)
+            requests.get(f"{base}/api/v1/consultations", timeout=30)
             return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or a worker still starting on a busy machine
             time.sleep(0.5)
     raise SystemExit("gunicorn did not start")
 
@@ -135,12 +157,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/9", help="broker and limiter (flushed after)")
     parser.add_argument("--port", type=int, default=5530)
     parser.add_argument("--limit", type=float, default=900, help="seconds to wait for the filing")
+    parser.add_argument("--reuse", action="store_true", help="file the newest draft of an earlier run's database")
     loadguard.add_arguments(parser)
     arguments = parser.parse_args(argv)
     guard = loadguard.start(arguments)
     print(datagen.machine(), flush=True)
     url = datagen.sqlalchemy_url(arguments.database_url).replace("postgresql+psycopg://", "postgresql://")
-    submission_id, token = prepare(arguments.database_url, arguments.per_station)
+    if arguments.reuse:
+        submission_id, token = reuse(arguments.database_url)
+    else:
+        submission_id, token = prepare(arguments.database_url, arguments.per_station)
     services = start_services(url, arguments.port, arguments.redis_url)
     base = f"http://127.0.0.1:{arguments.port}"
     try:

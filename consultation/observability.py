@@ -59,7 +59,7 @@ def configure_logging(app: Flask) -> None:
         for handler in list(root.handlers):
             root.removeHandler(handler)
         root.addHandler(json_log_handler())
-    root.setLevel(app.config["LOG_LEVEL"])
+    root.setLevel(str(app.config["LOG_LEVEL"]).upper())  # "info" as gunicorn.conf.py takes it, or "INFO"
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the readiness check reads the migration scripts
 
 

@@ -249,3 +249,19 @@ def test_production_serves_metrics_only_to_a_scraper_with_a_token(monkeypatch):
     assert importlib.reload(config).ProductionConfig.METRICS_ENABLED is True
     monkeypatch.delenv("METRICS_TOKEN")
     importlib.reload(config)
+
+
+def test_a_log_level_in_lower_case_as_gunicorn_takes_it_starts_the_app(tmp_path):
+    from consultation import create_app
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    try:
+        create_app("testing", {"LOG_FORMAT": "json", "LOG_LEVEL": "warning"})
+        assert root.level == logging.WARNING
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
