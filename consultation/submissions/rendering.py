@@ -12,6 +12,7 @@ import hashlib
 import multiprocessing
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -94,6 +95,20 @@ def _lay_out(connection: Connection, html: str, resources: dict, attachments: di
         connection.close()
 
 
+@contextmanager
+def _children_allowed():
+    """Celery's prefork pool runs each task in a daemonic process, and multiprocessing refuses to start a child
+    from one (a daemon's children could be orphaned when it is ended). The render child never outlives
+    run_in_child (killed if need be, and joined, in its `finally`), so the flag is lifted for the start alone."""
+    config = multiprocessing.current_process()._config  # the flag multiprocessing checks, private but stable
+    daemon = config.pop("daemon", None)
+    try:
+        yield
+    finally:
+        if daemon is not None:
+            config["daemon"] = daemon
+
+
 def run_in_child(target: Callable, args: tuple, *, seconds: float, progress: Progress | None = None):
     """Run `target(connection, *args)` in a child process and return what it sends as ("done", value); the child
     is killed once `seconds` have passed (RenderTimeLimitExceeded), and never outlives this call."""
@@ -101,7 +116,8 @@ def run_in_child(target: Callable, args: tuple, *, seconds: float, progress: Pro
     context.set_forkserver_preload(PRELOAD)
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(target=target, args=(sending, *args), name=CHILD_NAME, daemon=True)
-    child.start()
+    with _children_allowed():
+        child.start()
     sending.close()
     deadline = time.monotonic() + seconds
     try:

@@ -127,3 +127,23 @@ def test_a_stuck_render_is_ended_within_its_limit_and_its_process_is_gone():
     assert time.perf_counter() - started < 10  # the limit plus starting and killing the child, never the render
     assert steps == ["laying out pages"]  # it had started: the limit stopped a render under way
     assert not [child for child in multiprocessing.active_children() if child.name == CHILD_NAME]
+
+
+def _render_in_a_daemon(connection):
+    try:
+        rendered = html_to_pdf('<html lang="en-GB"><body><p>Filed from a worker</p></body></html>', time_limit=60)
+        connection.send(("done", rendered.pages))
+    except Exception as error:  # sent back to the test, which shows it
+        connection.send(("error", f"{type(error).__name__}: {error}"))
+
+
+def test_a_render_works_from_a_daemonic_process_as_celerys_prefork_pool_runs_tasks():
+    # A fresh interpreter, as a pool process whose parent never rendered (a forked copy of this test process would
+    # inherit its fork server, which only its starter can wait for).
+    context = multiprocessing.get_context("spawn")
+    receiving, sending = context.Pipe(duplex=False)
+    worker = context.Process(target=_render_in_a_daemon, args=(sending,), daemon=True)
+    worker.start()
+    assert receiving.poll(120), "the daemonic process sent nothing"
+    assert receiving.recv() == ("done", 1)
+    worker.join(30)
