@@ -95,6 +95,17 @@ def _lay_out(connection: Connection, html: str, resources: dict, attachments: di
         connection.close()
 
 
+def _render_context():
+    """The fork server, a clean single-threaded parent for every render; except in a daemonic process (a task in
+    Celery's prefork pool: single-threaded itself, and its process object, Celery's own, cannot be pickled for the
+    fork server), where the render child is forked directly."""
+    if multiprocessing.current_process().daemon:
+        return multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
+
+
 @contextmanager
 def _children_allowed():
     """Celery's prefork pool runs each task in a daemonic process, and multiprocessing refuses to start a child
@@ -112,8 +123,7 @@ def _children_allowed():
 def run_in_child(target: Callable, args: tuple, *, seconds: float, progress: Progress | None = None):
     """Run `target(connection, *args)` in a child process and return what it sends as ("done", value); the child
     is killed once `seconds` have passed (RenderTimeLimitExceeded), and never outlives this call."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
+    context = _render_context()
     receiving, sending = context.Pipe(duplex=False)
     child = context.Process(target=target, args=(sending, *args), name=CHILD_NAME, daemon=True)
     with _children_allowed():

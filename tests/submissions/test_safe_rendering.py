@@ -129,21 +129,18 @@ def test_a_stuck_render_is_ended_within_its_limit_and_its_process_is_gone():
     assert not [child for child in multiprocessing.active_children() if child.name == CHILD_NAME]
 
 
-def _render_in_a_daemon(connection):
+def _render_in_the_pool() -> int:
+    return html_to_pdf('<html lang="en-GB"><body><p>Filed from a worker</p></body></html>', time_limit=60).pages
+
+
+def test_a_render_works_in_a_task_process_of_celerys_prefork_pool():
+    # billiard's pool is what Celery's prefork worker runs tasks in: daemonic processes, with billiard's own process
+    # object. multiprocessing refused to start a child from one, then to pickle it for the fork server.
+    import billiard
+
+    pool = billiard.Pool(processes=1)
     try:
-        rendered = html_to_pdf('<html lang="en-GB"><body><p>Filed from a worker</p></body></html>', time_limit=60)
-        connection.send(("done", rendered.pages))
-    except Exception as error:  # sent back to the test, which shows it
-        connection.send(("error", f"{type(error).__name__}: {error}"))
-
-
-def test_a_render_works_from_a_daemonic_process_as_celerys_prefork_pool_runs_tasks():
-    # A fresh interpreter, as a pool process whose parent never rendered (a forked copy of this test process would
-    # inherit its fork server, which only its starter can wait for).
-    context = multiprocessing.get_context("spawn")
-    receiving, sending = context.Pipe(duplex=False)
-    worker = context.Process(target=_render_in_a_daemon, args=(sending,), daemon=True)
-    worker.start()
-    assert receiving.poll(120), "the daemonic process sent nothing"
-    assert receiving.recv() == ("done", 1)
-    worker.join(30)
+        assert pool.apply(_render_in_the_pool) == 1
+    finally:
+        pool.terminate()
+        pool.join()
