@@ -92,7 +92,8 @@ class PetitionDetail(MethodView):
     @blp.response(200, PetitionSchema)
     @blp.alt_response(409, response="DEFAULT_ERROR", description="petition_has_signatures")
     def patch(self, data, petition_id):
-        """Change your petition; after the first signature, only its title and text (owner)"""
+        """Change your petition; after the first signature, only its title and text, and a new title needs a
+        reason (owner)"""
         return with_totals(service.update_petition(db.session, current_user(), petition_id, data, at=arrival_time()))
 
 

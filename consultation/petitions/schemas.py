@@ -26,10 +26,17 @@ class PetitionUpdateSchema(ma.Schema):
     text = ma.fields.String(validate=validate.Length(min=1, max=10_000))
     stations = ma.fields.List(ma.fields.String(), validate=validate.Length(min=1, max=100))
     closes_at = InstantField()
+    reason = ma.fields.String(
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "Why the title changes: required (not blank) for a new title once anyone has signed; "
+            "kept with the old and new title in the petition's history"
+        },
+    )
 
     @ma.validates_schema
     def _something_to_change(self, data, **kwargs):
-        if not data:
+        if not set(data) - {"reason"}:
             raise ma.ValidationError("Give at least one of title, text, stations, closes_at.", "_schema")
 
 
