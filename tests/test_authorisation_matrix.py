@@ -136,6 +136,8 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/petitions/{petition_b}/signatures":           Entry("401 403 200 200 200"),
     "GET /api/v1/petitions/{petition_id}/signatures.csv":      Entry("401 200 403 403 403"),  # the owner only
     "POST /api/v1/petitions/{petition_id}/confirm":            Entry("404 404 404 404 404", json={"token": "no-such"}),
+    "GET /api/v1/petitions/{petition_id}/signatures/duplicates": Entry(READERS_OF_A),
+    "GET /api/v1/petitions/{petition_b}/signatures/duplicates": Entry("401 403 200 200 200"),
     "POST /api/v1/petitions/{petition_id}/signatures/review":  Entry(READERS_OF_A, json=REVIEW),
     "POST /api/v1/petitions/{petition_id}/signatures/import":  Entry("401 201 403 403 201", upload=SIGNATURES_CSV),
     "GET /api/v1/petitions/{petition_id}/packs":               Entry(READERS_OF_A),
