@@ -62,6 +62,7 @@ PACK = {"code": "PACK-2", "issued_to": "Rainham Road residents", "issued_at": "2
 TALLY = {"signatures_counted": 12, "sheets": 2, "received_at": "2017-05-30T18:00:00+01:00", "counted_by": "Jo"}
 SIGNATURES_CSV = "name,email,postcode,signed_at\nAda Lovelace,ada@example.org,RM10 7TU,2017-05-20 12:00\n"
 REVIEW = {"action": "invalidate", "signature_ids": ["{signature_id}"], "reason": "A duplicate"}
+RETITLE = {"title": "Keep it", "reason": "Shorter"}  # people have signed: a new title needs a reason
 PACK_REVIEW = {"action": "set_aside", "codes": ["PACK-1"], "reason": "Sheets photocopied"}
 NEW_SUBMISSION = {"consultation": "library-hours", "title": "Keep Dagenham open", "addressed_to": "The council",
                   "organisation": "Residents", "signatory": {"name": "A. Chair", "role": "Chair"},
@@ -128,13 +129,15 @@ MATRIX: dict[str, Entry] = {
     "GET /api/v1/petitions":                                   Entry(PUBLIC),
     "POST /api/v1/petitions":                                  Entry("401 201 403 403 201", json=NEW_PETITION),
     "GET /api/v1/petitions/{petition_id}":                     Entry(PUBLIC),
-    "PATCH /api/v1/petitions/{petition_id}":                   Entry("401 200 403 403 200", json={"title": "Keep it"}),
+    "PATCH /api/v1/petitions/{petition_id}":                   Entry("401 200 403 403 200", json=RETITLE),
     "GET /api/v1/petitions/{petition_id}/totals":              Entry(PUBLIC),
     "POST /api/v1/petitions/{petition_id}/signatures":         Entry("202 202 202 202 202", json=SIGNER),
     "GET /api/v1/petitions/{petition_id}/signatures":          Entry(READERS_OF_A),
     "GET /api/v1/petitions/{petition_b}/signatures":           Entry("401 403 200 200 200"),
     "GET /api/v1/petitions/{petition_id}/signatures.csv":      Entry("401 200 403 403 403"),  # the owner only
     "POST /api/v1/petitions/{petition_id}/confirm":            Entry("404 404 404 404 404", json={"token": "no-such"}),
+    "GET /api/v1/petitions/{petition_id}/signatures/duplicates": Entry(READERS_OF_A),
+    "GET /api/v1/petitions/{petition_b}/signatures/duplicates": Entry("401 403 200 200 200"),
     "POST /api/v1/petitions/{petition_id}/signatures/review":  Entry(READERS_OF_A, json=REVIEW),
     "POST /api/v1/petitions/{petition_id}/signatures/import":  Entry("401 201 403 403 201", upload=SIGNATURES_CSV),
     "GET /api/v1/petitions/{petition_id}/packs":               Entry(READERS_OF_A),

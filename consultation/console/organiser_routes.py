@@ -44,6 +44,7 @@ PAGES = [
     ("/petitions/<int:petition_id>/packs/<code>/signatures", petition_packs.key_in, ["GET", "POST"]),
     ("/petitions/<int:petition_id>/signers", petition_signers.signers_page, ["GET", "POST"]),
     ("/petitions/<int:petition_id>/signers.csv", petition_signers.signers_csv, ["GET"]),
+    ("/petitions/<int:petition_id>/duplicates", petition_signers.duplicates_page, ["GET", "POST"]),
     ("/petitions/<int:petition_id>/history", petition_signers.history, ["GET"]),
     ("/submissions", submissions.submissions, ["GET"]),
     ("/submissions/new", submissions.new_submission, ["GET", "POST"]),
@@ -58,6 +59,7 @@ PAGES = [
 ENDPOINTS = {
     "packs_page": "packs",
     "signers_page": "signers",
+    "duplicates_page": "duplicates",
     "history": "petition_history",
 }
 for rule, view, methods in PAGES:

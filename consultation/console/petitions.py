@@ -32,6 +32,7 @@ FIELD_IDS = {
     "stations": "stations",
     "closes_at": "closes",
     "closes": "closes",
+    "reason": "reason",
 }
 CLOSING_TIME = "23:59"  # a closing date given without a time closes at the end of that day
 # An SVG shown through <img> runs no script; its own styles need this much and nothing more.
@@ -55,6 +56,7 @@ def _form_page(template: str, *, petition=None, values: dict, errors: dict | Non
     body = render_template(
         template,
         petition=petition,
+        signed=petition is not None and service.has_signatures(db.session, petition),
         values=values,
         consultations=consultations,
         stations=_station_choices(staff_user(), consultations),
@@ -72,6 +74,7 @@ def _values_from_form() -> dict:
         "stations": form_list("stations"),
         "closes-date": request.form.get("closes-date", "").strip(),
         "closes-time": request.form.get("closes-time", "").strip(),
+        "reason": request.form.get("reason", "").strip(),
     }
 
 
@@ -122,7 +125,8 @@ def _current_values(petition) -> dict:
 
 
 def edit_petition(petition_id: int):
-    """Change a petition; once anyone has signed, only its title and text (the service says so, as the API does)."""
+    """Change a petition; once anyone has signed, only its title and text, and a new title needs a reason (the
+    service says so, as the API does; the form then shows the reason field)."""
     petition = service.get_petition(db.session, petition_id)
     permissions.ensure_may_change(staff_user(), petition, "petition")
     current = _current_values(petition)
@@ -135,6 +139,8 @@ def edit_petition(petition_id: int):
             changed["closes_at"] = london_field("closes", CLOSING_TIME).isoformat()
         if not changed:
             raise ValidationFailed({"title": ["Nothing has changed."]})
+        if values["reason"]:
+            changed["reason"] = values["reason"]
         data = load(PetitionUpdateSchema(), changed)
         service.update_petition(db.session, staff_user(), petition_id, data, at=arrival_time())
     except ApiError as error:

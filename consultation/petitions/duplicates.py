@@ -1,6 +1,9 @@
 """Which signatures to flag for review rather than count: another that already counts is from the same
 mailbox, or has the same or a close name at the same postcode (see identity.py for what "same" and "close"
-mean). Flagged signatures are kept, shown as flagged, and a reviewer may restore them.
+mean). Flagged signatures are kept, shown as flagged, and a reviewer then counts them or not (signers.py).
+
+`resemblance` says the same of two signatures, for the review that shows each flagged signature beside the
+ones it resembles.
 
 One rule for every way a signature arrives: confirming online (against the counted signatures of that mailbox
 and postcode), keying in a pack and importing a file (against all the petition's counted signatures, loaded
@@ -69,3 +72,16 @@ class CountedPeople:
         if any(identity.close_normalised(normalised, other) for other in known):
             return CLOSE_NAME
         return None
+
+
+def resemblance(first: Signature, second: Signature) -> str | None:
+    """How two signatures may be one person, by the rules above: "same_mailbox", "same_name" (the same name at
+    the same postcode) or "close_name" (a close name at the same postcode); None when they are not alike."""
+    if first.mailbox_key and first.mailbox_key == second.mailbox_key:
+        return "same_mailbox"
+    if first.postcode != second.postcode:
+        return None
+    one, other = identity.normalise_name(first.name), identity.normalise_name(second.name)
+    if one == other:
+        return "same_name"
+    return "close_name" if identity.close_normalised(one, other) else None

@@ -14,6 +14,7 @@ from consultation.petitions import exports, packs, service, signers
 from consultation.petitions.schemas import (
     ConfirmResultSchema,
     ConfirmSchema,
+    DuplicateQuerySchema,
     PackCreateSchema,
     PackListSchema,
     PackReviewResultSchema,
@@ -24,6 +25,7 @@ from consultation.petitions.schemas import (
     PetitionQuerySchema,
     PetitionSchema,
     PetitionUpdateSchema,
+    PossibleDuplicatePageSchema,
     ReviewResultSchema,
     ReviewSchema,
     RowsReportSchema,
@@ -92,7 +94,8 @@ class PetitionDetail(MethodView):
     @blp.response(200, PetitionSchema)
     @blp.alt_response(409, response="DEFAULT_ERROR", description="petition_has_signatures")
     def patch(self, data, petition_id):
-        """Change your petition; after the first signature, only its title and text (owner)"""
+        """Change your petition; after the first signature, only its title and text, and a new title needs a
+        reason (owner)"""
         return with_totals(service.update_petition(db.session, current_user(), petition_id, data, at=arrival_time()))
 
 
@@ -166,13 +169,26 @@ class PetitionConfirm(MethodView):
         return {"outcome": result.outcome, "counted": result.counted}
 
 
+@blp.route("/<int:petition_id>/signatures/duplicates")
+class PetitionPossibleDuplicates(MethodView):
+    @requires(READERS)
+    @blp.arguments(DuplicateQuerySchema, location="query")
+    @blp.response(200, PossibleDuplicatePageSchema)
+    def get(self, query, petition_id):
+        """Possible duplicates not yet decided, each beside the signatures it resembles, paginated (owner,
+        reviewers, admins); name, postcode and email domain only; every read is audited"""
+        items, total = signers.list_possible_duplicates(db.session, current_user(), petition_id, **query)
+        return {"flagged": items, "total": total, **query}
+
+
 @blp.route("/<int:petition_id>/signatures/review")
 class PetitionReview(MethodView):
     @requires(READERS)
     @blp.arguments(ReviewSchema)
     @blp.response(200, ReviewResultSchema)
     def post(self, data, petition_id):
-        """Invalidate or restore a batch of signatures with a reason (owner, reviewers, admins); audited"""
+        """Review a batch of signatures with a reason: invalidate or restore, or count or don't count possible
+        duplicates (owner, reviewers, admins); audited"""
         return signers.review_signatures(db.session, current_user(), petition_id, **data)
 
 

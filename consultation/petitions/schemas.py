@@ -7,6 +7,7 @@ from marshmallow import validate
 from consultation.clock import describe_london
 from consultation.common import InstantField, utc
 from consultation.petitions.models import IMPORT_MODES as MODES
+from consultation.petitions.models import REVIEW_ACTIONS
 
 
 class PetitionCreateSchema(ma.Schema):
@@ -26,10 +27,17 @@ class PetitionUpdateSchema(ma.Schema):
     text = ma.fields.String(validate=validate.Length(min=1, max=10_000))
     stations = ma.fields.List(ma.fields.String(), validate=validate.Length(min=1, max=100))
     closes_at = InstantField()
+    reason = ma.fields.String(
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "Why the title changes: required (not blank) for a new title once anyone has signed; "
+            "kept with the old and new title in the petition's history"
+        },
+    )
 
     @ma.validates_schema
     def _something_to_change(self, data, **kwargs):
-        if not data:
+        if not set(data) - {"reason"}:
             raise ma.ValidationError("Give at least one of title, text, stations, closes_at.", "_schema")
 
 
@@ -160,19 +168,84 @@ class SignaturePageSchema(ma.Schema):
 
 
 class ReviewSchema(ma.Schema):
-    action = ma.fields.String(required=True, validate=validate.OneOf(["invalidate", "restore"]))
+    action = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(REVIEW_ACTIONS),
+        metadata={
+            "description": "invalidate: out of the total; restore: an invalidated one back. For possible duplicates "
+            "not yet decided (GET .../signatures/duplicates): count (the flag is cleared, it counts) or dont_count "
+            "(invalidated with the reason, still out of the total); others in the batch are left as they are"
+        },
+    )
     signature_ids = ma.fields.List(
         ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),  # INTEGER ids: 32 bits on PostgreSQL
         required=True,
         validate=validate.Length(min=1, max=10_000),
     )
-    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "Kept in the audit log and the petition's history"},
+    )
 
 
 class ReviewResultSchema(ma.Schema):
     action = ma.fields.String()
     requested = ma.fields.Integer()
     changed = ma.fields.Integer(metadata={"description": "Signatures whose state changed (others already were)"})
+
+
+class DuplicateQuerySchema(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class SignerSummarySchema(ma.Schema):
+    """A signer as the possible duplicates review shows them: name, postcode and the email's domain only."""
+
+    id = ma.fields.Integer()
+    channel = ma.fields.String(metadata={"enum": ["online", "paper", "imported"]})
+    name = ma.fields.String()
+    postcode = ma.fields.String()
+    email_domain = ma.fields.String(
+        allow_none=True, metadata={"description": "The part after '@' (never the address); null on paper"}
+    )
+    pack = ma.fields.String(allow_none=True)
+    signed_at = utc()
+    confirmed_at = utc()
+    status = ma.fields.String(metadata={"enum": ["counted", "flagged", "invalidated"]})
+
+
+class FlaggedSignerSchema(SignerSummarySchema):
+    flag_reason = ma.fields.String(allow_none=True, metadata={"description": "Why it was flagged when it arrived"})
+
+
+class ResemblingSignerSchema(SignerSummarySchema):
+    likeness = ma.fields.String(
+        metadata={
+            "enum": ["same_mailbox", "same_name", "close_name"],
+            "description": "same_mailbox: one mailbox ('+tag' dropped); same_name: the same name at the same "
+            "postcode; close_name: a close name at the same postcode",
+        }
+    )
+
+
+class PossibleDuplicateSchema(ma.Schema):
+    """A signature flagged as a possible duplicate, beside the signatures it resembles."""
+
+    signature = ma.fields.Nested(FlaggedSignerSchema)
+    resembles = ma.fields.List(
+        ma.fields.Nested(ResemblingSignerSchema),
+        metadata={"description": "The petition's confirmed signatures it resembles, counted first (at most 10)"},
+    )
+    resembles_total = ma.fields.Integer(metadata={"description": "How many it resembles in all"})
+
+
+class PossibleDuplicatePageSchema(ma.Schema):
+    flagged = ma.fields.List(ma.fields.Nested(PossibleDuplicateSchema))
+    page = ma.fields.Integer()
+    page_size = ma.fields.Integer()
+    total = ma.fields.Integer(metadata={"description": "Possible duplicates not yet decided"})
 
 
 class PackCreateSchema(ma.Schema):

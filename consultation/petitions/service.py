@@ -41,6 +41,7 @@ from consultation.petitions.models import Petition, PetitionPack, Signature
 
 CONFIRMATION_GRACE = timedelta(hours=24)  # a signature made before closing may be confirmed this long after
 TOKEN_LIFETIME = timedelta(hours=24)  # a confirmation link works for a day; signing again sends a fresh one
+TITLE_NEEDS_REASON = "People have signed this petition: say why its title changes (the reason is kept in its history)."
 
 
 class PetitionClosed(ApiError):
@@ -174,10 +175,13 @@ def create_petition(
 
 
 def update_petition(session: Session, user: User, petition_id, changes: dict, at: datetime | None = None) -> Petition:
-    """The owner changes a petition; once anyone has signed, only its title and text may change."""
+    """The owner changes a petition; once anyone has signed, only its title and text may change, and a new title
+    needs a `reason` (kept with the old and new title in the audit log, so the petition's history shows it)."""
     at = as_utc(at) if at else now()
     petition = get_petition(session, petition_id)
     permissions.ensure_may_change(user, petition, "petition")
+    changes = dict(changes)
+    reason = (changes.pop("reason", None) or "").strip()
     locked = sorted(set(changes) - {"title", "text"})
     if locked and has_signatures(session, petition):
         raise Conflict(
@@ -185,6 +189,7 @@ def update_petition(session: Session, user: User, petition_id, changes: dict, at
             code="petition_has_signatures",
             errors={field: ["Cannot change after the first signature."] for field in locked},
         )
+    details = {"fields": sorted(changes), **_title_change(session, petition, changes, reason)}
     if "title" in changes:
         petition.title = changes["title"].strip()
     if "text" in changes:
@@ -194,9 +199,20 @@ def update_petition(session: Session, user: User, petition_id, changes: dict, at
     if "closes_at" in changes:
         petition.closes_at = _check_closing(petition.consultation, changes["closes_at"], at)
     petition.updated_at = at
-    record_audit(session, user, "update", "petition", petition.id, {"fields": sorted(changes)})
+    record_audit(session, user, "update", "petition", petition.id, details)
     session.commit()
     return petition
+
+
+def _title_change(session: Session, petition: Petition, changes: dict, reason: str) -> dict:
+    """What the audit event says of a new title (old, new, and the reason); a 422 for a new title without a
+    reason once anyone has signed: signers put their names to the old one."""
+    new_title = changes["title"].strip() if "title" in changes else petition.title
+    if new_title == petition.title:
+        return {"reason": reason} if reason else {}
+    if not reason and has_signatures(session, petition):
+        raise ValidationFailed({"reason": [TITLE_NEEDS_REASON]})
+    return {"old_title": petition.title, "new_title": new_title, **({"reason": reason} if reason else {})}
 
 
 # Signing online ----------------------------------------------------------------------------------------------

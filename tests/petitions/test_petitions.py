@@ -85,7 +85,8 @@ def test_after_the_first_signature_only_title_and_text_change(client, auth, peti
     )
     body = assert_error(refused, 409, "petition_has_signatures")
     assert set(body["errors"]) == {"closes_at"}
-    changed = client.patch(f"/api/v1/petitions/{petition}", json={"title": "Newer"}, headers=auth("organiser"))
+    body = {"title": "Newer", "reason": "A clearer title"}  # a new title after the first signature needs a reason
+    changed = client.patch(f"/api/v1/petitions/{petition}", json=body, headers=auth("organiser"))
     assert changed.get_json()["title"] == "Newer"
     assert totals(client, petition)["pending_online"] == 1
 

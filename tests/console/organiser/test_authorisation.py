@@ -10,12 +10,19 @@ from consultation.console.organiser_routes import PAGES, bp
 from consultation.extensions import db
 from consultation.submissions.models import SubmissionRender
 
-PETITION_READ = {"petition", "timeline_svg", "signers", "petition_history"}
+PETITION_READ = {"petition", "timeline_svg", "signers", "duplicates", "petition_history"}
 PETITION_CHANGE = {"edit_petition", "packs", "tally", "key_in"}
 OWNER_ONLY = {"signers_csv"}  # personal data leaving the service: the owning organiser alone
 SUBMISSION_READ = {"submission", "page_image", "pdf", "receipt"}
 SUBMISSION_CHANGE = {"preview", "letterhead", "file"}
 OPEN_TO_STAFF = {"home", "petitions", "new_petition", "submissions", "new_submission"}
+# View names whose endpoint is registered under another name (organiser_routes.ENDPOINTS).
+ALIASES = {
+    "packs_page": "packs",
+    "signers_page": "signers",
+    "duplicates_page": "duplicates",
+    "history": "petition_history",
+}
 
 
 def routes() -> list[tuple[str, str, str]]:
@@ -30,8 +37,7 @@ def routes() -> list[tuple[str, str, str]]:
 def test_every_route_is_in_one_group_of_this_matrix():
     endpoints = {endpoint for endpoint, _, _ in routes()}
     grouped = PETITION_READ | PETITION_CHANGE | OWNER_ONLY | SUBMISSION_READ | SUBMISSION_CHANGE | OPEN_TO_STAFF
-    aliases = {"packs_page": "packs", "signers_page": "signers", "history": "petition_history"}
-    assert {aliases.get(endpoint, endpoint) for endpoint in endpoints} == grouped
+    assert {ALIASES.get(endpoint, endpoint) for endpoint in endpoints} == grouped
 
 
 @pytest.fixture
@@ -56,7 +62,7 @@ def status_of(sign_in, role, method, url) -> int:
 
 
 def expected_allowed(role: str, endpoint: str, method: str) -> bool:
-    endpoint = {"packs_page": "packs", "signers_page": "signers", "history": "petition_history"}.get(endpoint, endpoint)
+    endpoint = ALIASES.get(endpoint, endpoint)
     if endpoint in OPEN_TO_STAFF:
         return True
     if role == "other_organiser":
@@ -64,8 +70,8 @@ def expected_allowed(role: str, endpoint: str, method: str) -> bool:
     if endpoint in OWNER_ONLY:
         return role == "organiser"
     if role == "reviewer":
-        if (endpoint, method) in (("signers", "POST"), ("preview", "POST"), ("packs", "GET")):
-            return True  # reviewers review signatures, read the packs and render previews, as the API lets them
+        if (endpoint, method) in (("signers", "POST"), ("duplicates", "POST"), ("preview", "POST"), ("packs", "GET")):
+            return True  # reviewers review signatures and possible duplicates, read the packs and render previews
         return endpoint in PETITION_READ | SUBMISSION_READ and method == "GET"
     return True
 

@@ -43,6 +43,8 @@ def assert_accessible(page, name: str) -> None:
 
 
 ORGANISER_EMAIL = "caseworker@mp.example.org"
+# Ada twice: the second is flagged, so the possible duplicates page has a pair to show.
+PACK_WITH_A_DUPLICATE = b"name,postcode\nAda Lovelace,RM10 7TU\nADA LOVELACE,RM10 7TU\n"
 
 
 @pytest.fixture
@@ -147,9 +149,20 @@ def register_and_tally(page, base_url: str, petition_id: str) -> None:
     assert public_total(page, base_url, petition_id) == before + 37
     page.get_by_role("link", name="Key in signatures of pack DAG-001").click()
     assert_accessible(page, "key-in")
-    for path, name in (("signers", "signers"), ("history", "history"), ("edit", "petition-edit")):
+    page.set_input_files("#file", files=[{"name": "pack.csv", "mimeType": "text/csv", "buffer": PACK_WITH_A_DUPLICATE}])
+    page.get_by_role("button", name="Check and store").click()
+    page.get_by_text("1 flagged as possible duplicates").wait_for()
+    keyed_in = public_total(page, base_url, petition_id)  # the de-duplicated figure replaces the tally
+    pages = (("signers", "signers"), ("duplicates", "duplicates"), ("history", "history"), ("edit", "petition-edit"))
+    for path, name in pages:
         page.goto(f"{base_url}/staff/petitions/{petition_id}/{path}")
         assert_accessible(page, name)
+    page.goto(f"{base_url}/staff/petitions/{petition_id}/duplicates")
+    page.get_by_label("Choose ADA LOVELACE, RM10 7TU").check()
+    page.get_by_label("Reason").fill("Two people of one name: checked")
+    page.get_by_role("button", name="Count the ticked signatures", exact=True).click()
+    page.get_by_text("No possible duplicates are waiting").wait_for()
+    assert public_total(page, base_url, petition_id) == keyed_in + 1
     page.goto(f"{base_url}/staff/petitions")
     assert_accessible(page, "petitions")
 

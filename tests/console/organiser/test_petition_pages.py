@@ -1,5 +1,6 @@
 """The organiser's petition pages: create and edit with the API's rules, the petition's totals and timeline,
-paper packs (register, tally, key in with row errors shown before anything is stored), signers and history."""
+paper packs (register, tally, key in with row errors shown before anything is stored), signers and history, and
+the reason a new title needs once anyone has signed."""
 
 import io
 
@@ -195,3 +196,27 @@ def test_the_petition_page_shows_totals_by_channel_borough_station_and_the_timel
     svg = client.get(image["src"])
     assert svg.mimetype == "image/svg+xml" and svg.data.startswith(b"<?xml") and b"<script" not in svg.data
     assert document.find_all("a", href=f"/petitions/{petition_id}")
+
+
+def test_the_edit_form_asks_for_a_reason_for_a_new_title_once_anyone_has_signed(sign_in, petition_id, freeze, page):
+    client = sign_in("organiser")
+    edit = f"/staff/petitions/{petition_id}/edit"
+    assert page(client.get(edit).get_data(as_text=True)).by_id("reason") is None
+    client, _ = _returned_pack(sign_in, petition_id, freeze)  # a counted pack: people have signed
+    form = page(client.get(edit).get_data(as_text=True))
+    assert form.by_id("reason") is not None
+    values = {
+        "title": "Keep the Dagenham front counter open",
+        "text": "We ask the consulting body to keep it open.",
+        "stations": ["dagenham"],
+        "closes-date": "2030-10-01",
+        "closes-time": "13:00",
+    }
+    refused = client.post(edit, data=values)
+    assert refused.status_code == 422 and page(refused.get_data(as_text=True)).find_all("a", href="#reason")
+    db.session.expire_all()
+    assert db.session.get(Petition, petition_id).title == "Keep Dagenham's front counter open"
+    assert client.post(edit, data={**values, "reason": "Name the service"}).status_code == 303
+    history = page(client.get(f"/staff/petitions/{petition_id}/history").get_data(as_text=True)).text
+    assert "old title: Keep Dagenham's front counter open" in history
+    assert "new title: Keep the Dagenham front counter open" in history and "reason: Name the service" in history
