@@ -81,7 +81,8 @@ def register_rooms() -> None:
     """Connections between rooms, made here rather than as import side effects: a lower room sends a blinker
     signal, a higher one's receiver is connected to it (the lower room never imports the higher). Connecting a
     receiver twice is harmless."""
-    from consultation.analysis.tasks import queue_analysis
+    from consultation.analysis.service import ranking_wanted
+    from consultation.analysis.tasks import queue_analysis, send_ranking
     from consultation.catalog.signals import deadline_moved, structure_change_requested
     from consultation.intake.events import responses_committed
     from consultation.intake.lateness import recompute_lateness
@@ -91,6 +92,7 @@ def register_rooms() -> None:
     structure_change_requested.connect(responses_lock)
     deadline_moved.connect(recompute_lateness)
     responses_committed.connect(queue_analysis)
+    ranking_wanted.connect(send_ranking)
     register_cache_invalidation()
 
 

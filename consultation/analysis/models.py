@@ -208,3 +208,27 @@ class AnalysisTuning(db.Model):
     tuned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     loss_before: Mapped[float | None] = mapped_column(Float, nullable=True)
     loss_after: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class CodingRanking(db.Model):
+    """A consultation's stored next-to-code ranking, which the coding queue claims from, and the state of the
+    background job that works it out (service/ranking.py).
+
+    One row per consultation. `items` is the last ranking worked out (response ids in order, each with why it was
+    chosen), kept while a newer one is worked out; `computed_at` is None until the first is stored.
+    """
+
+    __tablename__ = "coding_rankings"
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    # the job: queued, running, done or failed
+    state: Mapped[str] = mapped_column(String(20), nullable=False)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the stored ranking: [{"response_id", "reference", "why"}, ...], best first, and how many candidates it weighed
+    items: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    pool: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,4 +1,5 @@
-"""Background analysis as Celery tasks: a notice's batch, a reviewer's whole run, and the periodic sweep.
+"""Background analysis as Celery tasks: a notice's batch, a reviewer's whole run, the periodic sweep, and the coding
+queue's ranking.
 
 Where they run is the app's BACKGROUND_JOBS (consultation/jobs.py): Celery's worker on a thread of the web
 process in the embedded default, a separate worker over Redis in production, inline in tests. Never inside the
@@ -24,11 +25,12 @@ from consultation.analysis.background import analyse_batch, analyse_consultation
 from consultation.analysis.schemas import NextToCodeSchema
 from consultation.analysis.service import next_to_code
 from consultation.analysis.service.locking import AnalysisBusy
+from consultation.analysis.service.ranking import mark_failed, rank_and_store
 from consultation.background_jobs import run_job
 from consultation.catalog.service import get_consultation
 from consultation.errors import ApiError
 from consultation.extensions import celery, db
-from consultation.jobs import RELIABLE
+from consultation.jobs import CONNECTION_ERRORS, RELIABLE
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ BUSY_RETRY_SECONDS = 30
 BROKER_BACK_OFF_SECONDS = 30
 TASK_LOCK_WAIT = 5.0  # seconds a task waits for a consultation's lock before it retries later
 SWEEP_TASK = "analysis.sweep_pending"
+RANKING_TASK = "analysis.rank_coding_queue"
 NEXT_TO_CODE = "next_to_code"
 
 
@@ -89,6 +92,34 @@ def next_to_code_job(job_id: str) -> str:
         return NextToCodeSchema().dump(ranked)
 
     return run_job(db.session, job_id, work)
+
+
+@celery.task(name=RANKING_TASK, **RELIABLE)
+def rank_coding_queue(consultation_id: int) -> str:
+    """Work out the coding queue's next-to-code ranking of a consultation and store it (service/ranking.py).
+
+    A cut database connection is retried with back-off; any other failure is recorded on the ranking's row (the
+    queue's quick order serves meanwhile, and asks again later), not raised into whatever sent the task."""
+    try:
+        return rank_and_store(db.session, consultation_id)
+    except CONNECTION_ERRORS:
+        db.session.rollback()
+        raise
+    except ApiError as refusal:
+        mark_failed(db.session, consultation_id, refusal.message)
+    except Exception as error:
+        log.exception("The coding queue's ranking of consultation %s failed", consultation_id)
+        mark_failed(db.session, consultation_id, f"{type(error).__name__}: {error}")
+    return "failed"
+
+
+def send_ranking(consultation_id: int, *, session: Session | None = None) -> None:
+    """Receiver of the ranking service's ranking_wanted signal (connected by create_app): send the ranking task,
+    never rank here. A broker that cannot be reached leaves the quick order serving until the queue asks again."""
+    try:
+        rank_coding_queue.apply_async((consultation_id,), retry=False)
+    except (BrokerUnavailable, OSError) as error:
+        log.warning("Could not queue the coding queue's ranking of consultation %s (%s)", consultation_id, error)
 
 
 class _Notices:

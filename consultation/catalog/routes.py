@@ -28,8 +28,12 @@ class Consultations(MethodView):
     @requires(ADMINS)
     @blp.arguments(ConsultationCreateSchema)
     @blp.response(201, ConsultationDetailSchema)
+    @blp.alt_response(409, response="DEFAULT_ERROR", description="conflict: the slug is taken")
     def post(self, data):
-        """Create a consultation with its questionnaire and stations (admin)"""
+        """Create a consultation with its questionnaire and stations (admin)
+
+        The staff console's "Create a consultation" page (/staff/manage/consultations/new) sends this same body
+        through the same schema and service."""
         return service.create_consultation(db.session, current_user(), data)
 
 
@@ -43,8 +47,15 @@ class ConsultationDetail(MethodView):
     @requires(ADMINS)
     @blp.arguments(ConsultationUpdateSchema)
     @blp.response(200, ConsultationDetailSchema)
+    @blp.alt_response(
+        409, response="DEFAULT_ERROR", description="consultation_has_responses: questionnaire or stations sent"
+    )
     def patch(self, data, slug):
-        """Change a consultation; questions and stations only while it has no responses (admin)"""
+        """Change a consultation; questions and stations only while it has no responses (admin)
+
+        Sending `questionnaire` or `stations` once any response exists is refused with 409
+        `consultation_has_responses`, and nothing in the request is applied; title, summary, dates and wording
+        may change at any time (a moved deadline judges lateness again)."""
         return service.update_consultation(db.session, current_user(), slug, data)
 
 

@@ -179,7 +179,10 @@ def create_consultation(session: Session, user: User, data: dict) -> Consultatio
     if slug_taken(session, data["slug"]):
         # A request creating the same slug between this check and the commit loses on the unique constraint
         # (a 409 from the IntegrityError handler).
-        raise Conflict(f"A consultation with slug {data['slug']!r} already exists.", errors={"slug": ["Taken."]})
+        raise Conflict(
+            f"A consultation with slug {data['slug']!r} already exists.",
+            errors={"slug": ["A consultation with this slug already exists: choose another."]},
+        )
     consultation = Consultation(
         slug=data["slug"],
         title=data["title"],
@@ -209,11 +212,27 @@ def structure_lock_reason(session: Session, consultation: Consultation) -> str |
     return None
 
 
+def ensure_structure_editable(session: Session, consultation: Consultation) -> None:
+    """The rule for replacing questions and stations, stated once: only while no response refers to them
+    (409 consultation_has_responses otherwise). The API's PATCH and the console's edit page both ask it."""
+    reason = structure_lock_reason(session, consultation)
+    if reason:
+        raise Conflict(reason, code="consultation_has_responses")
+
+
 def update_consultation(session: Session, user: User, slug: str, data: dict) -> Consultation:
+    """Change a consultation; every check runs before anything changes, so a refused change leaves it as it was."""
     consultation = get_consultation(session, slug)
     opens_at = data.get("opens_at", consultation.opens_at)
     closes_at = data.get("closes_at", consultation.closes_at)
     _check_window(opens_at, closes_at)
+    if "questionnaire" in data or "stations" in data:
+        ensure_structure_editable(session, consultation)
+    if "questionnaire" in data:
+        errors = _check_questions(data["questionnaire"]["questions"])
+        if errors:
+            raise ValidationFailed(errors)
+    stations = _build_stations(session, data["stations"]) if "stations" in data else None
     for field in ("title", "summary", "consulting_body"):
         if field in data:
             setattr(consultation, field, data[field])
@@ -223,24 +242,17 @@ def update_consultation(session: Session, user: User, slug: str, data: dict) -> 
     if moved:
         session.flush()
         deadline_moved.send(consultation, session=session)
-    if "questionnaire" in data or "stations" in data:
-        reason = structure_lock_reason(session, consultation)
-        if reason:
-            raise Conflict(reason, code="consultation_has_responses")
     if "questionnaire" in data:
-        errors = _check_questions(data["questionnaire"]["questions"])
-        if errors:
-            raise ValidationFailed(errors)
         questionnaire = consultation.questionnaire
         questionnaire.title = data["questionnaire"]["title"]
         questionnaire.introduction = data["questionnaire"].get("introduction", "")
         questionnaire.questions = []
         session.flush()
         questionnaire.questions = _build_questions(data["questionnaire"])
-    if "stations" in data:
+    if stations is not None:
         consultation.stations = []
         session.flush()
-        consultation.stations = _build_stations(session, data["stations"])
+        consultation.stations = stations
     record_audit(session, user, "update", "consultation", slug, {"fields": sorted(data)})
     session.commit()
     return get_consultation(session, slug)

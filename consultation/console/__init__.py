@@ -1,8 +1,8 @@
 """The staff console: the pages reviewers, organisers and admins use, signed in with an emailed link.
 
-One module per task (sign_in, home, overview, explorer, responses, queue, tokens, users), the URL map in
-`routes`, sessions and the page decorator in `access`. Pages are thin: every rule lives in a service below
-(accounts.permissions for who may do what), the same services the API calls.
+One module per task (sign_in, home, overview, explorer, responses, queue, imports, tokens, users, consultations),
+the URL map in `routes`, sessions and the page decorator in `access`. Pages are thin: every rule lives in a
+service below (accounts.permissions for who may do what), the same services the API calls.
 """
 
 from flask import Flask

@@ -1,5 +1,6 @@
 """One response: its answers, times, versions, flags and the machine's coding, with the reviewer's coding form
-(the same service call as the API's) and, for roles allowed to, an audited "show personal details"."""
+(the same service call as the API's) and, for roles allowed to, an audited "show personal details". Opened from
+the coding queue, it also says why the response was chosen and shows the reviewer's figures so far."""
 
 from flask import redirect, render_template, request, url_for
 
@@ -8,7 +9,7 @@ from consultation.analysis import service as analysis
 from consultation.analysis.models import STANCES
 from consultation.console.access import signed_in, staff_page
 from consultation.console.helpers import consultation_page
-from consultation.console.queue import claim_and_open, queued_for
+from consultation.console.queue import claim_and_open, coding_figures, queued_for
 from consultation.errors import ValidationFailed
 from consultation.extensions import db
 from consultation.reporting import service as reporting
@@ -36,14 +37,15 @@ def response_context(slug: str, response_id: int, **extra) -> dict:
     view = reporting.response_view(db.session, user, consultation, response_id)
     coding = analysis.get_coding(db.session, user, view["response"].reference)
     book = analysis.find_codebook(db.session, consultation)
+    queued = queued_for(response_id)
     return {
         "consultation": consultation,
         "coding": coding,
         "themes": [theme for theme in (book.themes if book else []) if theme.is_active],
         "stances": STANCES,
         "may_code": permissions.has_role(user, permissions.STAFF),
-        "queued": queued_for(response_id),
-        "status": analysis.analysis_status(db.session, slug),
+        "queued": queued,
+        "figures": coding_figures(slug) if queued else None,
         **view,
         **extra,
     }

@@ -7,7 +7,18 @@ for the role, and every service it calls applies the same borough scope and owne
 
 from flask import Blueprint
 
-from consultation.console import explorer, home, imports, overview, queue, responses, sign_in, tokens, users
+from consultation.console import (
+    consultations,
+    explorer,
+    home,
+    imports,
+    overview,
+    queue,
+    responses,
+    sign_in,
+    tokens,
+    users,
+)
 from consultation.console.access import end_idle_sessions
 from consultation.console.helpers import page_helpers
 from consultation.page_errors import PageErrors
@@ -18,6 +29,8 @@ bp.context_processor(page_helpers)
 
 CONSULTATION = "/consultations/<slug>"
 RESPONSE = CONSULTATION + "/responses/<int:response_id>"
+# Admins' pages for the consultations themselves, apart from /consultations/<slug> so no slug can shadow them.
+MANAGE = "/manage/consultations"
 
 bp.add_url_rule("/sign-in", view_func=sign_in.sign_in, methods=["GET", "POST"])
 bp.add_url_rule("/sign-in/check-your-email", view_func=sign_in.check_email, methods=["GET"])
@@ -30,6 +43,9 @@ bp.add_url_rule("/tokens/<int:token_id>/revoke", view_func=tokens.revoke_token, 
 bp.add_url_rule("/users", view_func=users.users, methods=["GET"])
 bp.add_url_rule("/users/invite", view_func=users.invite, methods=["POST"])
 bp.add_url_rule("/users/<int:user_id>", view_func=users.update_user, methods=["POST"])
+bp.add_url_rule(MANAGE, view_func=consultations.manage_consultations, methods=["GET"])
+bp.add_url_rule(MANAGE + "/new", view_func=consultations.new_consultation, methods=["GET", "POST"])
+bp.add_url_rule(MANAGE + "/<slug>/edit", view_func=consultations.edit_consultation, methods=["GET", "POST"])
 bp.add_url_rule(CONSULTATION, view_func=overview.overview, methods=["GET"])
 bp.add_url_rule(CONSULTATION + "/responses", view_func=explorer.explorer, methods=["GET"])
 bp.add_url_rule(CONSULTATION + "/responses.<file_format>", view_func=explorer.export, methods=["GET"])

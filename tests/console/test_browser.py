@@ -44,6 +44,9 @@ PAGES = {
     "console.imports",
     "console.tokens",
     "console.users",
+    "console.manage_consultations",
+    "console.new_consultation",
+    "console.edit_consultation",
 }
 NOT_PAGES = {"console.export", "console.static"}  # a download and the stylesheet
 BARKING = [
@@ -189,6 +192,7 @@ def test_a_reviewer_filters_codes_from_the_queue_and_downloads_what_they_see(con
     sign_in(page, base_url, outbox, "ada@example.org")
     page.goto(f"{base_url}/staff/users")
     visited.check("console.users")
+    create_and_edit_a_consultation(page, base_url, visited)
     page.goto(f"{base_url}/staff/consultations/{DEMO_SLUG}")
     page.get_by_role("button", name="Code the next response").click()
     for _ in range(len(BARKING) + len(REDBRIDGE)):
@@ -201,6 +205,33 @@ def test_a_reviewer_filters_codes_from_the_queue_and_downloads_what_they_see(con
     page.wait_for_url(re.compile(r"/queue/done$"))
     visited.check("console.queue_done")
     assert visited.seen == PAGES
+
+
+def create_and_edit_a_consultation(page, base_url: str, visited: Visited) -> None:
+    """The admin's consultation pages: the list, the create form (refused once, with its errors, then accepted)
+    and the edit form of the new consultation, which has no responses yet."""
+    page.get_by_role("link", name="Manage consultations").click()
+    page.wait_for_url(re.compile(r"/staff/manage/consultations$"))
+    visited.check("console.manage_consultations")
+    page.get_by_role("link", name="Create a consultation").click()
+    page.wait_for_url(re.compile(r"/manage/consultations/new$"))
+    visited.check("console.new_consultation")
+    page.get_by_label("Slug", exact=True).fill("library-hours")
+    page.get_by_label("Title", exact=True).fill("Library opening hours")
+    page.get_by_label("Consulting body").fill("A council")
+    page.get_by_label("Opens (London time)").fill("2030-03-01T09:00")
+    page.get_by_label("Closes (London time)").fill("2030-02-01T09:00")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Create the consultation").click()
+    assert page.locator(".error-summary").get_by_role("link", name="Must be later than opens_at.").is_visible()
+    visited.check("console.new_consultation")  # the form with its errors
+    page.get_by_label("Closes (London time)").fill("2030-06-30T17:30")
+    page.get_by_role("button", name="Create the consultation").click()
+    page.wait_for_url(re.compile(r"/manage/consultations\?done=created"))
+    page.get_by_role("link", name="Edit Library opening hours").click()
+    page.wait_for_url(re.compile(r"/manage/consultations/library-hours/edit$"))
+    assert page.get_by_label("Closes (London time)").input_value() == "2030-06-30T17:30"
+    visited.check("console.edit_consultation")
 
 
 def test_an_organiser_sees_only_their_borough(console_server, browser_page):

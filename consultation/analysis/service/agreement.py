@@ -28,8 +28,9 @@ def _interval(bounds: tuple[float, float] | None) -> list[float] | None:
     return [round(bounds[0], 4), round(bounds[1], 4)] if bounds is not None else None
 
 
-def _reviewer_codings(session: Session, consultation_id: int) -> tuple[dict[int, str | None], dict[int, set[str]]]:
-    stances = dict(
+def _reviewer_stances(session: Session, consultation_id: int) -> dict[int, str | None]:
+    """Response id -> the stance a reviewer gave it, for the consultation's active responses coded by a person."""
+    return dict(
         session.execute(
             select(ResponseAnalysis.response_id, ResponseAnalysis.stance)
             .join(Response, Response.id == ResponseAnalysis.response_id)
@@ -40,6 +41,10 @@ def _reviewer_codings(session: Session, consultation_id: int) -> tuple[dict[int,
             )
         ).all()
     )
+
+
+def _reviewer_codings(session: Session, consultation_id: int) -> tuple[dict[int, str | None], dict[int, set[str]]]:
+    stances = _reviewer_stances(session, consultation_id)
     ids = list(stances)
     themes: dict[int, set[str]] = {response_id: set() for response_id in ids}
     for start in range(0, len(ids), MACHINE_HISTORY_BATCH):
@@ -128,4 +133,24 @@ def agreement(session: Session, slug: str) -> dict:
             "trusted": [item["key"] for item in per_theme if item["verdict"] == "trusted"],
             "per_theme": per_theme,
         },
+    }
+
+
+def stance_agreement_figure(session: Session, slug: str) -> dict:
+    """The one agreement figure the coding queue shows as reviewers code: of the responses both a reviewer and the
+    machine coded, how many share the stance, the share and its 95% Wilson interval. The same comparison as
+    `agreement` (the machine's own latest output against the reviewer's), without its bootstrap intervals and
+    per-theme figures, so it is cheap enough for every page of the queue."""
+    consultation = get_consultation(session, slug)
+    reviewer_stance = _reviewer_stances(session, consultation.id)
+    machine = latest_machine_outputs(session, list(reviewer_stance))
+    compared = [response_id for response_id in reviewer_stance if response_id in machine]
+    agreed = sum((reviewer_stance[r] or "none") == (machine[r][0] or "none") for r in compared)
+    return {
+        "consultation": slug,
+        "n": len(compared),
+        "agreed": agreed,
+        "accuracy": round(agreed / len(compared), 4) if compared else None,
+        "accuracy_interval": _interval(wilson_interval(agreed, len(compared))),
+        "confidence_level": 0.95,
     }

@@ -3,6 +3,10 @@
 The filters become WHERE clauses on `responses` only (subqueries for analysis, themes and words), so the same
 clauses count the matches, fetch a page and drive the response export: the export of a filtered view holds
 exactly the responses the explorer counted. Organisers are held to their boroughs by the scope rules.
+
+Words are searched by the response listing's word search (`intake/search.py`, the API's `q`): full-text search
+over `answers.search_text` on PostgreSQL (GIN index, English stems), the lower-case text on SQLite; with words,
+the count is exact up to the search's limit and the database's estimate past it, and says which.
 """
 
 from collections.abc import Mapping
@@ -16,13 +20,13 @@ from consultation.analysis.models import STANCES, Codebook, ResponseAnalysis, Th
 from consultation.boroughs import Borough
 from consultation.catalog.models import Consultation, Station
 from consultation.errors import ValidationFailed
-from consultation.intake.models import CHANNELS, Answer, Response
+from consultation.intake import search
+from consultation.intake.models import CHANNELS, Response
 from consultation.reporting.service.aggregates import resolve_scope
 
 PAGE_SIZE = 50
 STATUSES = ("active", "withdrawn")
 CODED = ("person", "machine", "none")
-MAX_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,10 @@ class ResponseFilters:
 
     @classmethod
     def from_args(cls, args: Mapping) -> "ResponseFilters":
-        """From a query string; empty values mean no filter, and a value no filter takes is a 422."""
+        """From a query string; empty values mean no filter, and a value no filter takes is a 422. Words come as
+        `words` (the explorer's form) or `q` (the listing API's name for the same search)."""
         values = {name: (args.get(name) or "").strip() or None for name in cls.__dataclass_fields__}
+        values["words"] = values["words"] or (args.get("q") or "").strip() or None
         errors = {}
         for name, allowed in (
             ("channel", CHANNELS),
@@ -53,8 +59,11 @@ class ResponseFilters:
         late = values.pop("late")
         if late not in (None, "yes", "no"):
             errors["late"] = ["Must be yes or no."]
-        if values["words"] and len(values["words"].split()) > MAX_WORDS:
-            errors["words"] = [f"Search for at most {MAX_WORDS} words."]
+        if values["words"]:
+            try:
+                search.search_words(values["words"])
+            except ValidationFailed as error:
+                errors["words"] = error.errors["q"]
         if errors:
             raise ValidationFailed(errors)
         return cls(late=None if late is None else late == "yes", **values)
@@ -67,10 +76,6 @@ class ResponseFilters:
                 continue
             args[name] = ("yes" if value else "no") if name == "late" else value
         return args
-
-
-def _like_pattern(word: str) -> str:
-    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _theme_id(session: Session, consultation: Consultation, key: str) -> int:
@@ -120,10 +125,8 @@ def filter_clauses(
     if filters.late is not None:
         clauses.append(Response.late.is_(filters.late))
     clauses += _analysis_clauses(session, consultation, filters)
-    for word in (filters.words or "").split():
-        # Every word must appear in some free-text answer (case-insensitive, anywhere in the text).
-        matching = select(Answer.response_id).where(Answer.text.ilike(_like_pattern(word), escape="\\"))
-        clauses.append(Response.id.in_(matching))
+    if filters.words:
+        clauses.append(search.matching(session, filters.words))
     return clauses
 
 
@@ -136,9 +139,14 @@ def explore(
     before_id: int | None = None,
     limit: int = PAGE_SIZE,
 ) -> dict:
-    """How many responses match, and one page of them, newest first; `next` is the cursor of the next page."""
+    """How many responses match (`total_exact` False when, with words, it is the database's estimate), and one
+    page of them, newest first; `next` is the cursor of the next page."""
     clauses = filter_clauses(session, consultation, user, filters)
-    total = session.scalar(select(func.count()).select_from(Response).where(*clauses)) or 0
+    if filters.words:
+        matches = search.count_matches(session, select(Response.id).where(*clauses))
+        total, total_exact = matches.count, matches.exact
+    else:
+        total, total_exact = session.scalar(select(func.count()).select_from(Response).where(*clauses)) or 0, True
     page_clauses = clauses + ([Response.id < before_id] if before_id is not None else [])
     rows = session.execute(
         select(
@@ -164,4 +172,10 @@ def explore(
     items = [dict(row) for row in rows]
     more = len(items) > limit
     items = items[:limit]
-    return {"total": total, "items": items, "next": items[-1]["id"] if more else None}
+    return {
+        "total": total,
+        "total_exact": total_exact,
+        "exact_limit": search.EXACT_COUNT_LIMIT,
+        "items": items,
+        "next": items[-1]["id"] if more else None,
+    }
