@@ -65,7 +65,7 @@ def matching(session: Session, q: str) -> ColumnElement:
 
 
 def count_matches(session: Session, q: str, responses: Select) -> MatchCount:
-    """How many of the responses `responses` selects (their ids, every filter but the words) match `q`: exact on
+    """How many of the responses `responses` selects (their ids first, every filter but the words) match `q`: exact on
     SQLite and, on PostgreSQL, up to EXACT_COUNT_LIMIT; past it there, the planner's estimate (never below the
     limit, which is known to be passed)."""
     matches = responses.where(matching(session, q))
@@ -86,9 +86,10 @@ def _count_up_to_limit(session: Session, q: str, responses: Select) -> int:
     so when the answers run out first the distinct responses among them are the exact count; when the limit is
     reached with fewer distinct responses than that, the semi-join counts them instead (slower, and rare)."""
     cap = EXACT_COUNT_LIMIT + 1
+    ids = responses.subquery()  # PostgreSQL pulls it up into the join: one plan, driven from the answers' index
     answers = (
-        responses.with_only_columns(Answer.response_id)
-        .join(Answer, Answer.response_id == Response.id)
+        select(Answer.response_id)
+        .join(ids, ids.c[0] == Answer.response_id)
         .where(answer_matches(session, q))
         .limit(cap)
         .subquery()

@@ -25,7 +25,7 @@ def test_the_explorer_searches_through_the_listings_word_search(client, staff, r
     assert "1 response<" in client.get(f"{BASE}/responses?q=bike").get_data(as_text=True)  # the API's name for it
     csv = client.get(f"{BASE}/responses.csv?words=stolen+bike").get_data(as_text=True)
     assert len([line for line in csv.splitlines() if line.strip()]) == 2
-    assert asked == ["Bike", "bike", "stolen bike"]
+    assert set(asked) == {"Bike", "bike", "stolen bike"}  # the count asks again for the same words
 
 
 def test_the_explorer_names_a_word_search_it_cannot_run(client, staff, responses, sign_in_as):

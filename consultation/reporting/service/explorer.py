@@ -111,9 +111,10 @@ def _analysis_clauses(session: Session, consultation: Consultation, filters: Res
 
 
 def filter_clauses(
-    session: Session, consultation: Consultation, user: User | None, filters: ResponseFilters
+    session: Session, consultation: Consultation, user: User | None, filters: ResponseFilters, *, words: bool = True
 ) -> list[ColumnElement]:
-    """WHERE clauses on `responses` for these filters, inside what this user may see."""
+    """WHERE clauses on `responses` for these filters, inside what this user may see (without the words when
+    `words` is False: the word search counts its matches itself)."""
     scope = resolve_scope(session, consultation, user, borough_code=filters.borough, station_slug=filters.station)
     clauses: list[ColumnElement] = [Response.consultation_id == consultation.id]
     if scope.restricted:
@@ -125,7 +126,7 @@ def filter_clauses(
     if filters.late is not None:
         clauses.append(Response.late.is_(filters.late))
     clauses += _analysis_clauses(session, consultation, filters)
-    if filters.words:
+    if filters.words and words:
         clauses.append(search.matching(session, filters.words))
     return clauses
 
@@ -141,10 +142,11 @@ def explore(
 ) -> dict:
     """How many responses match (`total_exact` False when, with words, it is the database's estimate), and one
     page of them, newest first; `next` is the cursor of the next page."""
-    clauses = filter_clauses(session, consultation, user, filters)
+    clauses = filter_clauses(session, consultation, user, filters, words=False)
     if filters.words:
-        matches = search.count_matches(session, select(Response.id).where(*clauses))
+        matches = search.count_matches(session, filters.words, select(Response.id).where(*clauses))
         total, total_exact = matches.count, matches.exact
+        clauses.append(search.matching(session, filters.words))
     else:
         total, total_exact = session.scalar(select(func.count()).select_from(Response).where(*clauses)) or 0, True
     page_clauses = clauses + ([Response.id < before_id] if before_id is not None else [])
