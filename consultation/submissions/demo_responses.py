@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 # Responses per station: most at Dagenham and Barkingside, where the 2017 petitions were.
 FOCUS = {"dagenham": 430, "barkingside": 250, "barking": 70, "ilford": 60}
-OTHER_STATION_SHARE = 18  # each of the other stations
 TARGET = 2000
 SEED = 2017
 
