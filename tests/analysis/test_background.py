@@ -272,9 +272,7 @@ def test_a_task_that_hits_a_cut_database_connection_is_retried(session, monkeypa
     assert tasks.analyse_responses.retry_backoff and tasks.sweep_pending.autoretry_for
 
 
-def test_within_the_notice_window_a_process_sends_one_notice_and_the_next_carries_the_ids_held_back(
-    app, monkeypatch
-):
+def test_within_the_notice_window_a_process_sends_one_notice_and_the_next_carries_the_ids_held_back(app, monkeypatch):
     sent: list[tuple] = []
     clock = iter([100.0, 100.1, 100.3, 100.6, 100.7])
     monkeypatch.setattr(tasks.time, "monotonic", lambda: next(clock))
