@@ -12,7 +12,7 @@ from consultation.clock import note_arrival
 from consultation.common import counted
 from consultation.errors import drop_retry_after_unless_refused, register_error_handlers, register_page_errors
 from consultation.extensions import api, celery, csrf, db, init_celery, limiter, migrate
-from consultation.inputs import register_input_guards
+from consultation.input_guards import register_input_guards
 from consultation.metrics import register_metrics
 from consultation.observability import register_observability
 

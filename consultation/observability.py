@@ -21,10 +21,6 @@ ACCESS_LOG = logging.getLogger("consultation.access")
 _HANDLER_MARK = "consultation_log_handler"
 
 
-def current_request_id() -> str | None:
-    return g.get("request_id") if has_request_context() else None
-
-
 class RequestContextFilter(logging.Filter):
     """Adds the request id (and method and path) to every record logged while a request is handled."""
 

@@ -1,16 +1,16 @@
 """The package keeps the shape docs/architecture.md gives it: imports only run down the floors, other rooms reach
-analysis through its public face, nothing registers itself on import, and no module grows past 450 lines."""
+analysis through its public face, nothing registers itself on import, no module grows past 450 lines
+and no function reaches 60."""
 
 import ast
+import textwrap
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "consultation"
 MAX_LINES = 450
-# Modules allowed past the limit until they are split; the test below fails once such a file is short, so an
-# exemption cannot outlive the split.
-LONG_UNTIL_SPLIT: set[str] = set()
+MAX_FUNCTION_LINES = 60
 
 # The floors of docs/architecture.md. Every top-level module not named here (extensions, errors, clock, common,
 # boroughs, bulk...) is the ground: the core, which any room may import and which may import only other core modules.
@@ -164,10 +164,39 @@ def test_no_module_passes_450_lines():
         for path in all_modules()
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
-    unexpected = {name: lines for name, lines in long.items() if name not in LONG_UNTIL_SPLIT}
-    assert not unexpected, f"modules over {MAX_LINES} lines: {unexpected}"
-    stale = LONG_UNTIL_SPLIT - set(long)
-    assert not stale, f"{stale} is short now: remove it from LONG_UNTIL_SPLIT"
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def long_functions(source: str) -> list[tuple[int, str, int]]:
+    """(line, name, length) of every function and method, nested ones too, of MAX_FUNCTION_LINES lines or more,
+    counted from the `def` line (decorators excluded) to the function's last line."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            length = node.end_lineno - node.lineno + 1
+            if length >= MAX_FUNCTION_LINES:
+                found.append((node.lineno, node.name, length))
+    return found
+
+
+def test_no_function_reaches_60_lines():
+    problems = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: {name} is {length} lines"
+        for path in all_modules()
+        for line, name, length in long_functions(path.read_text(encoding="utf-8"))
+    ]
+    assert not problems, f"functions of {MAX_FUNCTION_LINES} lines or more (split them into steps):\n" + "\n".join(
+        problems
+    )
+
+
+def test_the_function_check_counts_from_the_def_line_to_the_last_line():
+    body = "".join(f"    x{number} = {number}\n" for number in range(MAX_FUNCTION_LINES - 2))
+    decorated = "@decorator\n@another\ndef f():\n" + body
+    assert long_functions(decorated) == []
+    assert long_functions(decorated + "    return x0\n") == [(3, "f", MAX_FUNCTION_LINES)]
+    method = "class C:\n    def m(self):\n" + textwrap.indent(body, "    ") + "        return 1\n"
+    assert long_functions(method) == [(2, "m", MAX_FUNCTION_LINES)]
 
 
 def test_every_room_has_the_same_face():

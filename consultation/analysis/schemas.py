@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from consultation.analysis.models import STANCES
+from consultation.analysis.models import ASSIGNMENT_SOURCES, STANCE_SOURCES, STANCES
 from consultation.common import utc
 
 THEME_KEY = [
@@ -90,13 +90,13 @@ class AssignedThemeSchema(ma.Schema):
     key = ma.fields.String()
     label = ma.fields.String()
     confidence = ma.fields.Float()
-    source = ma.fields.String(metadata={"enum": ["machine", "reviewer"]})
+    source = ma.fields.String(metadata={"enum": list(ASSIGNMENT_SOURCES)})
     assigned_by = ma.fields.Nested(PersonSchema, allow_none=True)
     assigned_at = utc()
 
 
 class CodingEventSchema(ma.Schema):
-    source = ma.fields.String(metadata={"enum": ["machine", "reviewer"]})
+    source = ma.fields.String(metadata={"enum": list(ASSIGNMENT_SOURCES)})
     by = ma.fields.Nested(PersonSchema, allow_none=True, metadata={"description": "The reviewer; null for the machine"})
     stance = ma.fields.String(allow_none=True)
     themes = ma.fields.List(ma.fields.String())
@@ -114,7 +114,7 @@ class CodingSchema(ma.Schema):
     reference = ma.fields.String()
     status = ma.fields.String()
     stance = ma.fields.String(allow_none=True, metadata={"enum": list(STANCES)})
-    stance_source = ma.fields.String(allow_none=True, metadata={"enum": ["model", "agreement", "reviewer"]})
+    stance_source = ma.fields.String(allow_none=True, metadata={"enum": list(STANCE_SOURCES)})
     stance_confidence = ma.fields.Float(allow_none=True)
     coded_by = ma.fields.Nested(PersonSchema, allow_none=True)
     coded_at = utc()

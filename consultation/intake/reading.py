@@ -132,22 +132,7 @@ def list_responses(
     }
     clauses = _filters(session, user, consultation, **{name: value for name, value in asked.items() if name != "q"})
     words = [search.matching(session, q)] if q is not None else []
-    query = (
-        select(Response)
-        .join(Station, Station.id == Response.station_id)
-        .where(*clauses, *words)
-        .options(selectinload(Response.answers), joinedload(Response.station))
-        .order_by(Response.received_at, Response.id)
-        .limit(limit + 1)
-    )
-    if include_personal_data:
-        query = query.options(joinedload(Response.respondent))
-    if cursor:
-        after_at, after_id = decode_cursor(cursor)
-        query = query.where(
-            or_(Response.received_at > after_at, and_(Response.received_at == after_at, Response.id > after_id))
-        )
-    rows = list(session.scalars(query).unique())
+    rows = list(session.scalars(_page_query([*clauses, *words], cursor, limit, include_personal_data)).unique())
     page, more = rows[:limit], len(rows) > limit
     matches = None
     if q is not None:
@@ -167,6 +152,26 @@ def list_responses(
         match_count=matches.count if matches else None,
         match_count_exact=matches.exact if matches else None,
     )
+
+
+def _page_query(clauses: list[ColumnElement], cursor: str | None, limit: int, include_personal_data: bool):
+    """The responses after the cursor, oldest first, one more than the page holds (to tell whether more follow)."""
+    query = (
+        select(Response)
+        .join(Station, Station.id == Response.station_id)
+        .where(*clauses)
+        .options(selectinload(Response.answers), joinedload(Response.station))
+        .order_by(Response.received_at, Response.id)
+        .limit(limit + 1)
+    )
+    if include_personal_data:
+        query = query.options(joinedload(Response.respondent))
+    if cursor:
+        after_at, after_id = decode_cursor(cursor)
+        query = query.where(
+            or_(Response.received_at > after_at, and_(Response.received_at == after_at, Response.id > after_id))
+        )
+    return query
 
 
 def _audit_personal_data(session: Session, user: User, slug: str, asked: dict, page: list[Response]) -> None:

@@ -23,8 +23,8 @@ from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
 from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, derived_secret, find_previous
 from consultation.intake.models import Answer, Response, ResponseRevision
+from consultation.intake.online_write import OnlineResponseRow, answer_fields, key_fields, store_online_response
 from consultation.intake.references import normalise_reference
-from consultation.intake.storing import OnlineResponseRow, answer_fields, key_fields, store_online_response
 from consultation.intake.structure import IntakeStructure, forget_structures, intake_structure
 from consultation.intake.validation import CheckedAnswer, check_answers, check_respondent, rules_for
 from consultation.metrics import count_accepted_responses

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from consultation.catalog import postcodes
 from consultation.catalog.models import Consultation, Question
-from consultation.inputs import NUL_MESSAGE
+from consultation.input_guards import NUL_MESSAGE
 from consultation.intake.models import RESPONDENT_TYPES
 
 DEFAULT_FREE_TEXT_LIMIT = 5000

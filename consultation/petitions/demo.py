@@ -8,7 +8,7 @@ them keyed in.
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -99,6 +99,33 @@ def seed_demo_petition(session: Session, consultation_slug: str) -> Petition | N
     """Adds the demo petition once; returns it, or None when it was already there."""
     if session.scalar(select(Petition.id).where(Petition.title == TITLE)) is not None:
         return None
+    seeded_at = now()
+    petition, start = _add_petition(session, consultation_slug, seeded_at)
+    rng = random.Random(2017)
+    pool = _pick_postcodes(rng)
+    people, counted_people = _add_online_signatures(session, petition, rng, pool, start, seeded_at)
+    _add_flagged_signatures(session, petition, rng, people, start)
+    for code, issued_to, issued_days, returned_days, tally, keyed in PACKS:
+        pack = PetitionPack(
+            petition_id=petition.id,
+            code=code,
+            issued_to=issued_to,
+            issued_at=seeded_at - timedelta(days=issued_days),
+            signatures_counted=tally,
+            sheets=(tally + 9) // 10 if tally else None,
+            received_at=seeded_at - timedelta(days=returned_days) if returned_days else None,
+            counted_by="Demo volunteer" if tally else None,
+        )
+        session.add(pack)
+        session.flush()
+        if keyed:
+            _key_in_pack(session, petition, pack, rng, pool, people, counted_people)
+    session.commit()
+    return petition
+
+
+def _add_petition(session: Session, consultation_slug: str, seeded_at: datetime) -> tuple[Petition, datetime]:
+    """The petition, owned by the demo organiser (made if missing), and when its signing starts."""
     consultation = session.scalar(select(Consultation).where(Consultation.slug == consultation_slug))
     station = session.scalar(
         select(Station).where(Station.consultation_id == consultation.id, Station.slug == "dagenham")
@@ -107,7 +134,6 @@ def seed_demo_petition(session: Session, consultation_slug: str) -> Petition | N
     if organiser is None:
         # The token is thrown away: `flask create-token` issues one for anyone who wants to act as an organiser.
         organiser, _ = create_user_with_token(session, name=ORGANISER, role="organiser", borough_codes=["E09000002"])
-    seeded_at = now()
     start = max(seeded_at - timedelta(days=DAYS), consultation.opens_at)  # never before the consultation opened
     petition = Petition(
         consultation_id=consultation.id,
@@ -121,9 +147,11 @@ def seed_demo_petition(session: Session, consultation_slug: str) -> Petition | N
     )
     session.add(petition)
     session.flush()
+    return petition, start
 
-    rng = random.Random(2017)
-    pool = _pick_postcodes(rng)
+
+def _add_online_signatures(session, petition, rng, pool, start, seeded_at) -> tuple[list, set]:
+    """The confirmed and pending online signatures; returns the confirmed (name, postcode) pairs and person keys."""
     people, counted_people = [], set()
     for number in range(CONFIRMED):
         name, email, postcode = _person(rng, pool, number)
@@ -139,58 +167,42 @@ def seed_demo_petition(session: Session, consultation_slug: str) -> Petition | N
         name, email, postcode = _person(rng, pool, number)
         signed_at = seeded_at - timedelta(hours=rng.uniform(1, 20))
         session.add(_signature(petition, name, email, postcode, signed_at, None, token_expires_at=signed_at))
+    return people, counted_people
+
+
+def _add_flagged_signatures(session, petition, rng, people, start) -> None:
+    """Confirmed people signing again under a second email: flagged as the same person."""
     for number in range(FLAGGED):
         name, postcode = people[rng.randrange(len(people))]
         email = f"{name.replace(' ', '.').lower()}.second{number}@example.org"
         signed_at = _moment(rng, start, DAYS)
+        confirmed_at = signed_at + timedelta(minutes=30)
+        session.add(
+            _signature(petition, name, email, postcode, signed_at, confirmed_at, flagged=True, flag_reason=SAME_PERSON)
+        )
+
+
+def _key_in_pack(session, petition, pack, rng, pool, people, counted_people) -> None:
+    """Keyed in: most rows are new people, a few signed online too (flagged, not counted twice)."""
+    for number in range(pack.signatures_counted):
+        if number % 15 == 0:
+            name, postcode = people[rng.randrange(len(people))]
+        else:
+            name, _, postcode = _person(rng, pool, 10_000 + number)
+        key = identity.person_key(name, postcode)
+        duplicate = key in counted_people
+        counted_people.add(key)
         session.add(
             _signature(
                 petition,
                 name,
-                email,
+                None,
                 postcode,
-                signed_at,
-                signed_at + timedelta(minutes=30),
-                flagged=True,
-                flag_reason=SAME_PERSON,
+                pack.received_at,
+                pack.received_at,
+                channel="paper",
+                pack_id=pack.id,
+                flagged=duplicate,
+                flag_reason=SAME_PERSON if duplicate else None,
             )
         )
-    for code, issued_to, issued_days, returned_days, tally, keyed in PACKS:
-        pack = PetitionPack(
-            petition_id=petition.id,
-            code=code,
-            issued_to=issued_to,
-            issued_at=seeded_at - timedelta(days=issued_days),
-            signatures_counted=tally,
-            sheets=(tally + 9) // 10 if tally else None,
-            received_at=seeded_at - timedelta(days=returned_days) if returned_days else None,
-            counted_by="Demo volunteer" if tally else None,
-        )
-        session.add(pack)
-        session.flush()
-        if keyed:
-            # Keyed in: most rows are new people, a few signed online too (flagged, not counted twice).
-            for number in range(tally):
-                if number % 15 == 0:
-                    name, postcode = people[rng.randrange(len(people))]
-                else:
-                    name, _, postcode = _person(rng, pool, 10_000 + number)
-                key = identity.person_key(name, postcode)
-                duplicate = key in counted_people
-                counted_people.add(key)
-                session.add(
-                    _signature(
-                        petition,
-                        name,
-                        None,
-                        postcode,
-                        pack.received_at,
-                        pack.received_at,
-                        channel="paper",
-                        pack_id=pack.id,
-                        flagged=duplicate,
-                        flag_reason=SAME_PERSON if duplicate else None,
-                    )
-                )
-    session.commit()
-    return petition

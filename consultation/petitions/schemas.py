@@ -7,7 +7,7 @@ from marshmallow import validate
 from consultation.clock import describe_london
 from consultation.common import InstantField, utc
 from consultation.petitions.models import IMPORT_MODES as MODES
-from consultation.petitions.models import REVIEW_ACTIONS
+from consultation.petitions.models import REVIEW_ACTIONS, SIGNATURE_CHANNELS
 
 
 class PetitionCreateSchema(ma.Schema):
@@ -147,7 +147,7 @@ class SignatureSchema(ma.Schema):
     """A signer, with personal data: only the owner, reviewers and admins see these, and each read is audited."""
 
     id = ma.fields.Integer()
-    channel = ma.fields.String(metadata={"enum": ["online", "paper", "imported"]})
+    channel = ma.fields.String(metadata={"enum": list(SIGNATURE_CHANNELS)})
     name = ma.fields.String()
     email = ma.fields.String(allow_none=True)
     postcode = ma.fields.String()

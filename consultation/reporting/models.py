@@ -16,8 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from consultation.extensions import db
 
 SUMMARY_SLOTS = 16
-NO_STANCE = ""
-NO_RESPONDENT_TYPE = ""
 NO_CAMPAIGN = 0
 
 

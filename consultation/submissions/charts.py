@@ -136,13 +136,31 @@ def sector_map(
         centre = station_point
     else:
         centre = (median([item["easting"] for item in located]), median([item["northing"] for item in located]))
+    shown = [item for item in located if _distance(item, centre) <= MAP_RADIUS]
+    half = max([_distance(item, centre) for item in shown] + [1500]) + 700
+    chart = _map_chart(centre, half)
+    # Signatures first, so the (usually fewer) responses are drawn on top of them.
+    chart.add("Signatures", _map_points(shown, "signatures", "responses"))
+    chart.add("Responses", _map_points(shown, "responses", "signatures"))
+    if station_point:
+        label = site_word.capitalize()
+        chart.add(label, [{"value": station_point, "label": label, "node": {"r": 8}}])
+    across = round(2 * half / 1000)
+    rows = tuple(
+        (item["sector"], f"{item['responses']:,}", f"{item['signatures']:,}")
+        for item in sorted(sectors, key=lambda item: item["sector"])
+    )
+    alt = _map_alt(station_name, across, shown, located)
+    return Chart(name, _svg(chart, name), alt, ("Postcode sector", "Responses", "Signatures"), rows, across)
 
-    def distance(item: dict) -> float:
-        return ((item["easting"] - centre[0]) ** 2 + (item["northing"] - centre[1]) ** 2) ** 0.5
 
-    shown = [item for item in located if distance(item) <= MAP_RADIUS]
-    half = max([distance(item) for item in shown] + [1500]) + 700
-    chart = pygal.XY(
+def _distance(item: dict, centre: tuple[float, float]) -> float:
+    return ((item["easting"] - centre[0]) ** 2 + (item["northing"] - centre[1]) ** 2) ** 0.5
+
+
+def _map_chart(centre: tuple[float, float], half: float):
+    """An empty map of the square `half` metres either way of `centre`, with equal axes."""
+    return pygal.XY(
         **_options(
             width=720,
             height=720,
@@ -160,36 +178,34 @@ def sector_map(
             style=_style(colors=("#f47738", "#1d70b8", "#0b0c0c"), value_label_font_size=16, opacity=0.75),
         )
     )
+
+
+def _busiest(sectors: list[dict], count: int) -> list[dict]:
+    return sorted(sectors, key=lambda item: -(item["responses"] + item["signatures"]))[:count]
+
+
+def _map_points(shown: list[dict], kind: str, other: str) -> list[dict]:
+    """A circle per sector with any `kind`, sized by its count against the largest of either kind."""
     largest = max([max(item["responses"], item["signatures"]) for item in shown] or [1])
-    labelled = {
-        item["sector"] for item in sorted(shown, key=lambda item: -(item["responses"] + item["signatures"]))[:12]
-    }
+    labelled = {item["sector"] for item in _busiest(shown, 12)}
+    return [
+        {
+            "value": (item["easting"], item["northing"]),
+            # One label per sector, on whichever circle is larger, and only for the busiest sectors.
+            "label": item["sector"] if item["sector"] in labelled and item[kind] >= item[other] else "",
+            "node": {"r": 3 + 12 * (item[kind] / largest) ** 0.5},
+        }
+        for item in shown
+        if item[kind]
+    ]
 
-    def points(kind: str, other: str) -> list[dict]:
-        return [
-            {
-                "value": (item["easting"], item["northing"]),
-                # One label per sector, on whichever circle is larger, and only for the busiest sectors.
-                "label": item["sector"] if item["sector"] in labelled and item[kind] >= item[other] else "",
-                "node": {"r": 3 + 12 * (item[kind] / largest) ** 0.5},
-            }
-            for item in shown
-            if item[kind]
-        ]
 
-    # Signatures first, so the (usually fewer) responses are drawn on top of them.
-    chart.add("Signatures", points("signatures", "responses"))
-    chart.add("Responses", points("responses", "signatures"))
-    if station_point:
-        label = site_word.capitalize()
-        chart.add(label, [{"value": station_point, "label": label, "node": {"r": 8}}])
-    busiest = sorted(located, key=lambda item: -(item["responses"] + item["signatures"]))[:5]
+def _map_alt(station_name: str, across: int, shown: list[dict], located: list[dict]) -> str:
     described = "; ".join(
         f"{item['sector']} ({counted(item['responses'], 'response')}, {counted(item['signatures'], 'signature')})"
-        for item in busiest
+        for item in _busiest(located, 5)
     )
-    across = round(2 * half / 1000)
-    alt = (
+    return (
         f"Map about {across} km across, centred on {station_name}, of {counted(len(shown), 'postcode sector')} "
         f"placed by grid reference, each circle sized by how many responses (blue) or signatures (orange) came from it"
         + (f". The busiest are {described}" if described else "")
@@ -200,11 +216,6 @@ def sector_map(
             else "."
         )
     )
-    rows = tuple(
-        (item["sector"], f"{item['responses']:,}", f"{item['signatures']:,}")
-        for item in sorted(sectors, key=lambda item: item["sector"])
-    )
-    return Chart(name, _svg(chart, name), alt, ("Postcode sector", "Responses", "Signatures"), rows, across)
 
 
 def _short_date(iso_date: str) -> str:

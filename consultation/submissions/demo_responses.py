@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 # Responses per station: most at Dagenham and Barkingside, where the 2017 petitions were.
 FOCUS = {"dagenham": 430, "barkingside": 250, "barking": 70, "ilford": 60}
-OTHER_STATION_SHARE = 18  # each of the other stations
 TARGET = 2000
 SEED = 2017
 
@@ -183,6 +182,22 @@ def _counts(station_slugs: list[str]) -> dict[str, int]:
     return counts
 
 
+HEADER = (
+    "channel",
+    "received_at",
+    "station",
+    "connection",
+    "agreement",
+    "reporting",
+    "impact",
+    "postcode_district",
+    "age_band",
+    "postcode",
+    "respondent_type",
+    "consent_to_publish",
+)
+
+
 def generate_csv(
     stations: list[dict], opens_at: datetime, now: datetime, per_station: int | None = None
 ) -> tuple[str, int]:
@@ -196,58 +211,49 @@ def generate_csv(
     if per_station is not None:
         counts = dict.fromkeys(counts, per_station)
     span = max(1.0, (now - opens_at).total_seconds() - 1)
-    header = [
-        "channel",
-        "received_at",
-        "station",
-        "connection",
-        "agreement",
-        "reporting",
-        "impact",
-        "postcode_district",
-        "age_band",
-        "postcode",
-        "respondent_type",
-        "consent_to_publish",
-    ]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow(HEADER)
     rows = 0
     for station in stations:
-        focus = station["slug"] in FOCUS
-        oppose_share = 0.78 if focus else 0.6
         details = {"station": _short(station["name"]), "counter": station["counter"], "borough": station["borough"]}
-        campaign_copies = 30 if station["slug"] == "dagenham" else 0
         for index in range(counts[station["slug"]]):
-            roll = rng.random()
-            stance = "oppose" if roll < oppose_share else "support" if roll < oppose_share + 0.15 else "neutral"
-            if index < campaign_copies:
-                text, stance = _fill(CAMPAIGN_LETTER, rng, details), "oppose"
-            elif rng.random() < 0.12:
-                text = ""  # some residents tick the boxes and write nothing
-            else:
-                text = _text(rng, stance, details)
-            postcode = _postcode(rng, station)
-            received = opens_at + timedelta(seconds=rng.uniform(0, span))
-            writer.writerow(
-                [
-                    rng.choice(["paper", "paper", "email"]),
-                    received.isoformat(),
-                    station["slug"],
-                    rng.choice(["live_nearby", "live_nearby", "live_nearby", "work_nearby", "visited", "represent"]),
-                    _agreement(rng, stance),
-                    ";".join(sorted(rng.sample(["front_counter", "phone", "online", "officer"], k=rng.randint(1, 2)))),
-                    text,
-                    postcode.split()[0] if postcode else "",
-                    rng.choice(["18_34", "35_54", "55_74", "55_74", "75_plus", "prefer_not"]),
-                    postcode or "",
-                    "resident",
-                    "yes" if rng.random() < 0.75 else "no",
-                ]
-            )
+            writer.writerow(_response_row(rng, station, details, index, opens_at, span))
             rows += 1
     return buffer.getvalue(), rows
+
+
+def _response_row(
+    rng: random.Random, station: dict, details: dict, index: int, opens_at: datetime, span: float
+) -> list:
+    """The station's `index`th response, received within `span` seconds of opening: the first few at Dagenham
+    are copies of the campaign letter."""
+    oppose_share = 0.78 if station["slug"] in FOCUS else 0.6
+    campaign_copies = 30 if station["slug"] == "dagenham" else 0
+    roll = rng.random()
+    stance = "oppose" if roll < oppose_share else "support" if roll < oppose_share + 0.15 else "neutral"
+    if index < campaign_copies:
+        text, stance = _fill(CAMPAIGN_LETTER, rng, details), "oppose"
+    elif rng.random() < 0.12:
+        text = ""  # some residents tick the boxes and write nothing
+    else:
+        text = _text(rng, stance, details)
+    postcode = _postcode(rng, station)
+    received = opens_at + timedelta(seconds=rng.uniform(0, span))
+    return [
+        rng.choice(["paper", "paper", "email"]),
+        received.isoformat(),
+        station["slug"],
+        rng.choice(["live_nearby", "live_nearby", "live_nearby", "work_nearby", "visited", "represent"]),
+        _agreement(rng, stance),
+        ";".join(sorted(rng.sample(["front_counter", "phone", "online", "officer"], k=rng.randint(1, 2)))),
+        text,
+        postcode.split()[0] if postcode else "",
+        rng.choice(["18_34", "35_54", "55_74", "55_74", "75_plus", "prefer_not"]),
+        postcode or "",
+        "resident",
+        "yes" if rng.random() < 0.75 else "no",
+    ]
 
 
 def _short(name: str) -> str:

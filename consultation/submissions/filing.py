@@ -27,7 +27,7 @@ from consultation.errors import ApiError, ValidationFailed
 from consultation.intake import events as intake_events
 from consultation.intake.references import REFERENCE_ALPHABET
 from consultation.intake.service import check_open
-from consultation.intake.submissions import record_submission_responses
+from consultation.intake.submission_responses import record_submission_responses
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 from consultation.submissions.rendering import RenderedPdf, render_submission
 from consultation.submissions.service import (

@@ -13,7 +13,6 @@ naming the section), and one stored before that rule is printed flattened, as pl
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
-MAX_WORD_FOR_BREAKING = 40
 # Deep enough for any real outline; the parser keeps lists up to 9 levels, so a 7th level is always seen.
 MAX_LIST_DEPTH = 6
 LIST_OPENS = ("bullet_list_open", "ordered_list_open")
@@ -68,8 +67,3 @@ def render_body(text: str) -> Markup:
         lines = [escape(line.strip()) for line in str(text).splitlines() if line.strip()]
         return Markup("<p>") + Markup("<br>\n").join(lines) + Markup("</p>\n")
     return Markup(_PARSER.render(text or "", {}))
-
-
-def plain_text(text: str) -> str:
-    """The body without Markdown, for text alternatives and CSV."""
-    return " ".join(str(text or "").split())

@@ -21,7 +21,6 @@ SIGNED_KEY = "petition_signed"  # {"petition": id, "email": address}: for the ch
 CONFIRMED_KEY = "petition_confirmed"
 FIELDS = ("name", "email", "postcode")
 FIELD_IDS = {"name": "signer-name", "email": "signer-email", "postcode": "signer-postcode", "consent": "consent"}
-FIELD_LABELS = {"name": "Full name", "email": "Email address", "postcode": "Postcode", "consent": "Privacy"}
 
 bp = Blueprint("petition_pages", __name__, url_prefix="/petitions")
 

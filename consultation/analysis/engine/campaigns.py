@@ -123,37 +123,7 @@ def find_campaigns(
     ntoks = np.array([t.count(" ") + 1 if t else 0 for t in utexts])
     cand = np.where(ntoks >= 4)[0]
     if threshold < 1.0 and len(cand) > 1:
-        sig = _signatures([utexts[i] for i in cand], num_perm)
-        rows = 4 if threshold >= 0.7 else 2
-        bands = num_perm // rows
-        seen_buckets: set[int] = set()
-        for bnd in range(bands):
-            chunk = sig[:, bnd * rows : (bnd + 1) * rows].astype(np.uint64)
-            key = np.zeros(len(cand), dtype=np.uint64)
-            for r in range(rows):
-                key = key * np.uint64(0x9E3779B1) + chunk[:, r]
-            order = np.argsort(key, kind="stable")
-            ks = key[order]
-            brk = np.flatnonzero(np.diff(ks)) + 1
-            starts = np.concatenate([[0], brk])
-            ends = np.concatenate([brk, [len(ks)]])
-            multi = np.where(ends - starts >= 2)[0]
-            for g in multi:
-                members = np.sort(order[starts[g] : ends[g]])
-                h = hash(members.tobytes())
-                if h in seen_buckets:
-                    continue
-                seen_buckets.add(h)
-                rest = members
-                for _ in range(max_reps):
-                    if len(rest) < 2:
-                        break
-                    rep = rest[0]
-                    sims = (sig[rest] == sig[rep]).mean(axis=1)
-                    close = sims >= threshold
-                    for m in rest[close][1:]:
-                        uf.union(int(cand[rep]), int(cand[m]))
-                    rest = rest[~close]
+        _join_near_duplicates(uf, [utexts[i] for i in cand], cand, threshold, num_perm, max_reps)
     # 3. reworded copies, by meaning (the first item of each distinct text stands for it)
     if vectors is not None and len(cand) > 1 and len(cand) <= MAX_PARAPHRASE_TEXTS:
         first_of = np.zeros(nu, dtype=np.int64)
@@ -166,25 +136,68 @@ def find_campaigns(
         if not norm[i]:  # blank responses are not a campaign
             continue
         groups.setdefault(int(roots[owner[i]]), []).append(i)
-    out = []
-    for members in groups.values():
-        if len(members) < min_size:
-            continue
-        # sample: the most common normalised variant
-        counts: dict[int, int] = {}
-        for i in members:
-            counts[int(owner[i])] = counts.get(int(owner[i]), 0) + 1
-        top_u = max(counts, key=lambda u: (counts[u], -u))
-        sample_idx = next(i for i in members if owner[i] == top_u)
-        key = hashlib.sha1(utexts[top_u].encode("utf-8")).hexdigest()[:16]
-        out.append(
-            {
-                "key": key,
-                "size": len(members),
-                "member_ids": [items[i][0] for i in members],
-                "sample_text": items[sample_idx][1],
-                "n_variants": len(counts),
-            }
-        )
+    out = [_group(items, owner, utexts, members) for members in groups.values() if len(members) >= min_size]
     out.sort(key=lambda g: (-g["size"], g["key"]))
     return out
+
+
+def _join_near_duplicates(
+    uf: _UF, texts: list[str], cand: np.ndarray, threshold: float, num_perm: int, max_reps: int
+) -> None:
+    """Union the candidate texts (``texts[k]`` is unique text ``cand[k]``) whose MinHash signatures agree on at
+    least ``threshold`` of their slots, found through LSH bands."""
+    sig = _signatures(texts, num_perm)
+    rows = 4 if threshold >= 0.7 else 2
+    bands = num_perm // rows
+    seen_buckets: set[int] = set()
+    for bnd in range(bands):
+        chunk = sig[:, bnd * rows : (bnd + 1) * rows].astype(np.uint64)
+        key = np.zeros(len(cand), dtype=np.uint64)
+        for r in range(rows):
+            key = key * np.uint64(0x9E3779B1) + chunk[:, r]
+        order = np.argsort(key, kind="stable")
+        ks = key[order]
+        brk = np.flatnonzero(np.diff(ks)) + 1
+        starts = np.concatenate([[0], brk])
+        ends = np.concatenate([brk, [len(ks)]])
+        multi = np.where(ends - starts >= 2)[0]
+        for g in multi:
+            members = np.sort(order[starts[g] : ends[g]])
+            h = hash(members.tobytes())
+            if h in seen_buckets:
+                continue
+            seen_buckets.add(h)
+            _resolve_bucket(uf, sig, cand, members, threshold, max_reps)
+
+
+def _resolve_bucket(
+    uf: _UF, sig: np.ndarray, cand: np.ndarray, members: np.ndarray, threshold: float, max_reps: int
+) -> None:
+    """Join a bucket's members to up to ``max_reps`` representatives each close enough to them."""
+    rest = members
+    for _ in range(max_reps):
+        if len(rest) < 2:
+            break
+        rep = rest[0]
+        sims = (sig[rest] == sig[rep]).mean(axis=1)
+        close = sims >= threshold
+        for m in rest[close][1:]:
+            uf.union(int(cand[rep]), int(cand[m]))
+        rest = rest[~close]
+
+
+def _group(items: list, owner: np.ndarray, utexts: list[str], members: list[int]) -> dict:
+    """One campaign: its members, and as its sample the most common normalised variant."""
+    counts: dict[int, int] = {}
+    for i in members:
+        counts[int(owner[i])] = counts.get(int(owner[i]), 0) + 1
+    top_u = max(counts, key=lambda u: (counts[u], -u))
+    sample_idx = next(i for i in members if owner[i] == top_u)
+    key = hashlib.sha1(utexts[top_u].encode("utf-8")).hexdigest()[:16]
+    return {
+        "key": key,
+        "size": len(members),
+        "member_ids": [items[i][0] for i in members],
+        "sample_text": items[sample_idx][1],
+        "n_variants": len(counts),
+    }

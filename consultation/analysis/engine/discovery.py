@@ -61,10 +61,37 @@ def discover_themes(
     meaning (k-means on their sentence vectors), so two ways of saying one thing land together; without it,
     by shared words. Top terms always come from the words.
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     texts = list(texts)
     ids = list(ids) if ids is not None else list(range(len(texts)))
+    idx, known = _uncovered(texts, codebook, coverage_threshold, use_model, cache)
+    if len(idx) > max_docs:
+        idx = np.random.default_rng(seed).choice(idx, size=max_docs, replace=False)
+    docs = [" ".join(s for s in content_stems(texts[i]) if s not in _GENERIC and s.isalpha()) for i in idx]
+    keep = [k for k, d in enumerate(docs) if len(d.split()) >= 2]
+    idx = idx[keep]
+    docs = [docs[k] for k in keep]
+    if len(docs) < 4:
+        return []
+    words = _word_matrix(docs)
+    if words is None:
+        return []
+    X, vec = words
+    n_distinct = len({(tuple(r.indices), tuple(np.round(r.data, 6))) for r in X})
+    if n_distinct < 2:
+        return []
+    max_clusters = min(max_clusters, n_distinct)
+    use_model = model_available() if use_model is None else use_model
+    space = embed([texts[i] for i in idx], cache=cache) if use_model else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed, space, cache)
+
+
+def _uncovered(
+    texts: list[str], codebook: CodebookSpec | None, coverage_threshold: float | None, use_model: bool | None, cache
+) -> tuple[np.ndarray, set[str]]:
+    """The positions of the texts the codebook covers poorly (all of them without a codebook), and the stems of the
+    codebook's own labels and descriptions."""
     idx = np.arange(len(texts))
     known: set[str] = set()
     if codebook is not None and codebook.themes:
@@ -76,14 +103,13 @@ def discover_themes(
         idx = np.where(coverage < (floor if coverage_threshold is None else coverage_threshold))[0]
         for th in codebook.themes:
             known.update(content_stems(th.label + " " + th.description))
-    if len(idx) > max_docs:
-        idx = np.random.default_rng(seed).choice(idx, size=max_docs, replace=False)
-    docs = [" ".join(s for s in content_stems(texts[i]) if s not in _GENERIC and s.isalpha()) for i in idx]
-    keep = [k for k, d in enumerate(docs) if len(d.split()) >= 2]
-    idx = idx[keep]
-    docs = [docs[k] for k in keep]
-    if len(docs) < 4:
-        return []
+    return idx, known
+
+
+def _word_matrix(docs: list[str]):
+    """TF-IDF rows of word 1-2 grams and their vectoriser, or None when the documents share too few words."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vec = TfidfVectorizer(
         token_pattern=r"\S+",
         min_df=2 if len(docs) >= 20 else 1,
@@ -94,18 +120,10 @@ def discover_themes(
     try:
         X = vec.fit_transform(docs)
     except ValueError:
-        return []
+        return None
     if X.shape[1] < 2:
-        return []
-    n_distinct = len({(tuple(r.indices), tuple(np.round(r.data, 6))) for r in X})
-    if n_distinct < 2:
-        return []
-    max_clusters = min(max_clusters, n_distinct)
-    use_model = model_available() if use_model is None else use_model
-    space = embed([texts[i] for i in idx], cache=cache) if use_model else None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed, space, cache)
+        return None
+    return X, vec
 
 
 def _describe_cluster(c, top, members, central, texts, ids, idx, known, ex, space, X, cache) -> dict:
@@ -144,26 +162,9 @@ def _describe_cluster(c, top, members, central, texts, ids, idx, known, ex, spac
 def _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_examples, seed, space=None, cache=None):
     """k-means on ``space`` (sentence vectors) or, without it, on the TF-IDF rows ``X``; k by silhouette."""
     from sklearn.cluster import KMeans
-    from sklearn.metrics import silhouette_score
 
     if n_clusters is None:
-        upper = max(2, min(max_clusters, X.shape[0] // 4))
-        # silhouette favours two big halves of any corpus; a reviewer wants themes, so start from one cluster
-        # per CLUSTER_SIZE_HINT responses
-        lower = min(upper, max(2, X.shape[0] // CLUSTER_SIZE_HINT))
-        best, best_k = -1.0, lower
-        sample = np.arange(X.shape[0])
-        if len(sample) > 3000:
-            sample = np.random.default_rng(seed).choice(sample, 3000, replace=False)
-        points = X if space is None else space
-        for k in range(lower, upper + 1):
-            lab = KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(points)
-            if len(set(lab[sample])) < 2:
-                continue
-            s = silhouette_score(points[sample], lab[sample], metric="cosine")
-            if s > best:
-                best, best_k = s, k
-        n_clusters = best_k
+        n_clusters = _choose_k(X if space is None else space, max_clusters, seed)
     n_clusters = max(1, min(n_clusters, max_clusters, X.shape[0]))
     km = KMeans(n_clusters=n_clusters, n_init=5, random_state=seed).fit(X if space is None else space)
     terms = np.array(vec.get_feature_names_out())
@@ -176,20 +177,7 @@ def _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_example
             continue
         # a cluster's terms: its mean TF-IDF row, less the corpus mean, so words every response uses drop out
         centre = np.asarray(X[members].mean(axis=0)).ravel() - (0.0 if space is None else overall)
-        order = np.argsort(-centre)
-        top = []
-        for j in order:
-            if centre[j] <= 0:
-                break
-            t = terms[j]
-            parts = t.split()
-            if all(p in known for p in parts):
-                continue
-            top.append(" ".join(readable.get(p, p) for p in parts))
-            if len(top) >= 8:
-                break
-        if not top:
-            top = [" ".join(readable.get(p, p) for p in terms[j].split()) for j in order[:5]]
+        top = _top_terms(centre, terms, known, readable)
         if space is None:
             dist = np.asarray(X[members] @ centre).ravel()
         else:
@@ -198,12 +186,58 @@ def _cluster(X, vec, idx, texts, ids, known, n_clusters, max_clusters, n_example
         ex = central[:n_examples]
         out.append(_describe_cluster(c, top, members, central, texts, ids, idx, known, ex, space, X, cache))
     out.sort(key=lambda d: -d["size"])
+    _number_repeated_keys(out)
+    return out
+
+
+def _choose_k(points, max_clusters: int, seed: int) -> int:
+    """The number of clusters with the best silhouette (on a sample of at most 3,000 points)."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    upper = max(2, min(max_clusters, points.shape[0] // 4))
+    # silhouette favours two big halves of any corpus; a reviewer wants themes, so start from one cluster
+    # per CLUSTER_SIZE_HINT responses
+    lower = min(upper, max(2, points.shape[0] // CLUSTER_SIZE_HINT))
+    best, best_k = -1.0, lower
+    sample = np.arange(points.shape[0])
+    if len(sample) > 3000:
+        sample = np.random.default_rng(seed).choice(sample, 3000, replace=False)
+    for k in range(lower, upper + 1):
+        lab = KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(points)
+        if len(set(lab[sample])) < 2:
+            continue
+        s = silhouette_score(points[sample], lab[sample], metric="cosine")
+        if s > best:
+            best, best_k = s, k
+    return best_k
+
+
+def _top_terms(centre: np.ndarray, terms: np.ndarray, known: set[str], readable: dict[str, str]) -> list[str]:
+    """Up to eight of the cluster's strongest terms the codebook does not already name, in readable words."""
+    order = np.argsort(-centre)
+    top = []
+    for j in order:
+        if centre[j] <= 0:
+            break
+        parts = terms[j].split()
+        if all(p in known for p in parts):
+            continue
+        top.append(" ".join(readable.get(p, p) for p in parts))
+        if len(top) >= 8:
+            break
+    if not top:
+        top = [" ".join(readable.get(p, p) for p in terms[j].split()) for j in order[:5]]
+    return top
+
+
+def _number_repeated_keys(clusters: list[dict]) -> None:
+    """A suggested key that repeats one before it gets a number: `parking`, `parking_2`."""
     seen: dict[str, int] = {}
-    for d in out:
+    for d in clusters:
         k = d["suggested_key"]
         if k in seen:
             seen[k] += 1
             d["suggested_key"] = f"{k}_{seen[k]}"
         else:
             seen[k] = 1
-    return out

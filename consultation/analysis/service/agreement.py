@@ -70,24 +70,51 @@ def agreement(session: Session, slug: str) -> dict:
     compared = [response_id for response_id in ids if response_id in machine]
     truth = [reviewer_stance[response_id] or "none" for response_id in compared]
     predicted = [machine[response_id][0] or "none" for response_id in compared]
+    book = find_codebook(session, consultation)
+    labels = {theme.key: theme.label for theme in (book.themes if book else [])}
+    reviewer = [reviewer_themes[response_id] for response_id in compared]
+    machine_themes = [machine[response_id][1] for response_id in compared]
+    return {
+        "consultation": slug,
+        "n": len(compared),
+        "reviewer_coded": len(ids),
+        "without_machine_coding": len(ids) - len(compared),
+        "confidence_level": 0.95,
+        "stance": _stance_figures(truth, predicted),
+        "themes": _theme_figures(labels, reviewer, machine_themes),
+    }
+
+
+def _stance_figures(truth: list[str], predicted: list[str]) -> dict:
+    """Accuracy and kappa of the machine's stances against the reviewers', with the confusion matrix."""
     confusion = {stance: {other: 0 for other in (*STANCES, "none")} for stance in (*STANCES, "none")}
     for a, b in zip(truth, predicted, strict=True):
         confusion[a][b] += 1
     stance = stance_agreement(predicted, truth)
     correct = sum(a == b for a, b in zip(truth, predicted, strict=True))
-    book = find_codebook(session, consultation)
-    labels = {theme.key: theme.label for theme in (book.themes if book else [])}
+    return {
+        "n": len(truth),
+        "accuracy": round(correct / len(truth), 4) if truth else None,
+        "accuracy_interval": _interval(wilson_interval(correct, len(truth))),
+        "kappa": stance["kappa"],
+        "kappa_interval": _interval(stance["kappa_interval"]),
+        "confusion": confusion,
+        **reliability.stance_verdict(len(truth), stance["kappa_interval"]),
+    }
+
+
+def _theme_figures(labels: dict[str, str], reviewer: list[set[str]], machine: list[set[str]]) -> dict:
+    """Per theme of the codebook that either side used, and over them all: the machine's themes against the
+    reviewers' (`reviewer[i]` and `machine[i]` are one response's)."""
     keys = sorted(
-        set(labels) & ({k for r in compared for k in reviewer_themes[r]} | {k for r in compared for k in machine[r][1]})
+        set(labels) & ({key for themes in reviewer for key in themes} | {key for themes in machine for key in themes})
     )
-    measured = theme_agreement(
-        [sorted(machine[r][1]) for r in compared], [sorted(reviewer_themes[r]) for r in compared], keys
-    )
+    measured = theme_agreement([sorted(themes) for themes in machine], [sorted(themes) for themes in reviewer], keys)
     per_theme = []
     totals = [0, 0, 0]
     for key in keys:
         figures = measured[key]
-        true_positive = sum(1 for r in compared if key in reviewer_themes[r] and key in machine[r][1])
+        true_positive = sum(1 for mine, theirs in zip(machine, reviewer, strict=True) if key in theirs and key in mine)
         totals = [
             totals[0] + true_positive,
             totals[1] + figures["machine_count"] - true_positive,
@@ -111,28 +138,12 @@ def agreement(session: Session, slug: str) -> dict:
     micro = _micro(*totals)
     supported = [item["f1"] for item in per_theme if item["reviewer_count"] and item["f1"] is not None]
     return {
-        "consultation": slug,
-        "n": len(compared),
-        "reviewer_coded": len(ids),
-        "without_machine_coding": len(ids) - len(compared),
-        "confidence_level": 0.95,
-        "stance": {
-            "n": len(compared),
-            "accuracy": round(correct / len(compared), 4) if compared else None,
-            "accuracy_interval": _interval(wilson_interval(correct, len(compared))),
-            "kappa": stance["kappa"],
-            "kappa_interval": _interval(stance["kappa_interval"]),
-            "confusion": confusion,
-            **reliability.stance_verdict(len(compared), stance["kappa_interval"]),
-        },
-        "themes": {
-            "micro_precision": round(micro[0], 4),
-            "micro_recall": round(micro[1], 4),
-            "micro_f1": round(micro[2], 4),
-            "macro_f1": round(sum(supported) / len(supported), 4) if supported else None,
-            "trusted": [item["key"] for item in per_theme if item["verdict"] == "trusted"],
-            "per_theme": per_theme,
-        },
+        "micro_precision": round(micro[0], 4),
+        "micro_recall": round(micro[1], 4),
+        "micro_f1": round(micro[2], 4),
+        "macro_f1": round(sum(supported) / len(supported), 4) if supported else None,
+        "trusted": [item["key"] for item in per_theme if item["verdict"] == "trusted"],
+        "per_theme": per_theme,
     }
 
 

@@ -45,11 +45,7 @@ def get_coding(session: Session, user: User, reference: str) -> dict:
     events = session.scalars(
         select(CodingEvent).where(CodingEvent.response_id == response.id).order_by(CodingEvent.id)
     ).all()
-    user_ids = {a.assigned_by_user_id for a, _, _ in assignments if a.assigned_by_user_id}
-    user_ids |= {event.user_id for event in events if event.user_id}
-    if analysis is not None and analysis.coded_by_user_id:
-        user_ids.add(analysis.coded_by_user_id)
-    people = _people(session, user_ids)
+    people = _people_named(session, analysis, assignments, events)
     campaign_key = None
     if analysis is not None and analysis.campaign_id:
         campaign_key = session.scalar(select(Campaign.key).where(Campaign.id == analysis.campaign_id))
@@ -77,18 +73,28 @@ def get_coding(session: Session, user: User, reference: str) -> dict:
         "campaign": campaign_key,
         "model_version": analysis.model_version if analysis else None,
         "analysed_at": analysis.analysed_at if analysis else None,
-        "history": [
-            {
-                "source": event.source,
-                "by": people.get(event.user_id) if event.user_id else None,
-                "stance": event.stance,
-                "themes": list(event.themes or []),
-                "note": event.note,
-                "model_version": event.model_version,
-                "occurred_at": event.occurred_at,
-            }
-            for event in events
-        ],
+        "history": [_history_item(event, people) for event in events],
+    }
+
+
+def _people_named(session: Session, analysis: ResponseAnalysis | None, assignments, events) -> dict[int, dict]:
+    """Every reviewer the coding, its theme assignments or its history names."""
+    user_ids = {a.assigned_by_user_id for a, _, _ in assignments if a.assigned_by_user_id}
+    user_ids |= {event.user_id for event in events if event.user_id}
+    if analysis is not None and analysis.coded_by_user_id:
+        user_ids.add(analysis.coded_by_user_id)
+    return _people(session, user_ids)
+
+
+def _history_item(event: CodingEvent, people: dict[int, dict]) -> dict:
+    return {
+        "source": event.source,
+        "by": people.get(event.user_id) if event.user_id else None,
+        "stance": event.stance,
+        "themes": list(event.themes or []),
+        "note": event.note,
+        "model_version": event.model_version,
+        "occurred_at": event.occurred_at,
     }
 
 

@@ -190,16 +190,9 @@ def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
     if not candidates:
         return result
     models = get_models(session, consultation, plan)
-    if models.stance.use_model:
-        keep, vectors, coded_vectors = _sentence_vectors(session, models, [c.text for c in candidates], coded_texts)
-        result["waiting_for_vectors"] = len(candidates) - len(keep)
-        candidates = [candidates[i] for i in keep]
-        model_vectors = vectors
-        result["closeness"] = "sentence_model"
-    else:
-        vectors, coded_vectors = _word_vectors([c.text for c in candidates], coded_texts)
-        model_vectors = None
-        result["closeness"] = "words"
+    candidates, vectors, coded_vectors, model_vectors = _closeness_vectors(
+        session, models, candidates, coded_texts, result
+    )
     result["pool"] = len(candidates)
     texts = [candidate.text for candidate in candidates]
     try:
@@ -208,51 +201,92 @@ def next_to_code(session: Session, user: User, slug: str, n: int) -> dict:
             models.vectors.save(session)  # only after scoring succeeded: a failure is what the caller should see
     finally:
         models.vectors.clear()
-    stance_doubt = stance_uncertainty(stance_probabilities)
-    uncertainty = stance_doubt
-    theme_doubt = np.zeros(len(texts))
-    theme_keys: list[str] = []
-    per_theme = np.zeros((len(texts), 0))
-    if models.themes is not None:
-        theme_keys = list(models.themes.keys)
+    doubt = _Doubt.of(models, stance_probabilities, scores)
+    representative = representativeness(vectors)
+    picks = rank_for_coding(doubt.overall, vectors, coded_vectors, n=n, representative=representative)
+    for index, novelty in zip(picks, novelty_of_picks(picks, vectors, coded_vectors), strict=True):
+        score = float(usefulness(doubt.overall[index], representative[index], novelty))
+        scored = {
+            "score": round(score, 4),
+            "uncertainty": round(float(doubt.overall[index]), 4),
+            "stance_uncertainty": round(float(doubt.stance[index]), 4),
+            "theme_uncertainty": round(float(doubt.themes[index]), 4),
+            "novelty": round(novelty, 4),
+            "representative": round(float(representative[index]), 4),
+        }
+        unsure_themes = doubt.unsure_themes(index, scores)
+        labels, probabilities = models.stance.labels, stance_probabilities[index]
+        result["items"].append(_item(candidates[index], labels, probabilities, scored, unsure_themes, novelty))
+    return result
+
+
+def _closeness_vectors(
+    session: Session, models: Models, candidates: list[Candidate], coded_texts: list[str], result: dict
+) -> tuple[list[Candidate], np.ndarray, np.ndarray, np.ndarray | None]:
+    """The candidates kept, their vectors and the coded texts' for closeness, and the vectors the models score with
+    (None for word vectors); notes in `result` which closeness it is and how many candidates wait for a vector."""
+    if models.stance.use_model:
+        keep, vectors, coded_vectors = _sentence_vectors(session, models, [c.text for c in candidates], coded_texts)
+        result["waiting_for_vectors"] = len(candidates) - len(keep)
+        result["closeness"] = "sentence_model"
+        return [candidates[i] for i in keep], vectors, coded_vectors, vectors
+    vectors, coded_vectors = _word_vectors([c.text for c in candidates], coded_texts)
+    result["closeness"] = "words"
+    return candidates, vectors, coded_vectors, None
+
+
+@dataclass
+class _Doubt:
+    """How unsure the machine is of each candidate: of its stance, of its themes, and overall."""
+
+    stance: np.ndarray
+    themes: np.ndarray
+    overall: np.ndarray
+    theme_keys: list[str]
+    per_theme: np.ndarray  # 1 on the line where a theme is assigned, 0 at full certainty either way
+
+    @classmethod
+    def of(cls, models: Models, stance_probabilities: np.ndarray, scores: np.ndarray) -> "_Doubt":
+        stance_doubt = stance_uncertainty(stance_probabilities)
+        count = len(stance_probabilities)
+        if models.themes is None:
+            return cls(stance_doubt, np.zeros(count), stance_doubt, [], np.zeros((count, 0)))
         line = float(models.themes.threshold)
         theme_doubt = theme_uncertainty(scores, line)
-        uncertainty = (stance_doubt + theme_doubt) / 2
-        # 1 on the line where a theme is assigned, 0 at full certainty either way: which themes to name in `why`.
         per_theme = 1.0 - np.abs(scores - line) / max(line, 1.0 - line)
-    representative = representativeness(vectors)
-    picks = rank_for_coding(uncertainty, vectors, coded_vectors, n=n, representative=representative)
-    for index, novelty in zip(picks, novelty_of_picks(picks, vectors, coded_vectors), strict=True):
-        candidate = candidates[index]
-        score = float(usefulness(uncertainty[index], representative[index], novelty))
-        unsure_themes = {
-            theme_keys[j]: round(float(scores[index, j]), 2)
-            for j in np.argsort(per_theme[index])[::-1][:3]
-            if per_theme[index, j] >= tuning.NEXT_TO_CODE_UNSURE
+        return cls(stance_doubt, theme_doubt, (stance_doubt + theme_doubt) / 2, list(models.themes.keys), per_theme)
+
+    def unsure_themes(self, index: int, scores: np.ndarray) -> dict[str, float]:
+        """Up to three themes the machine is unsure of for this candidate, with their scores: named in `why`."""
+        return {
+            self.theme_keys[j]: round(float(scores[index, j]), 2)
+            for j in np.argsort(self.per_theme[index])[::-1][:3]
+            if self.per_theme[index, j] >= tuning.NEXT_TO_CODE_UNSURE
         }
-        closest = (
-            "unlike anything coded"
-            if novelty >= 0.5
-            else "somewhat like a response coded"
-            if novelty >= 0.2
-            else "close to a response coded"
-        )
-        result["items"].append(
-            {
-                "reference": candidate.reference,
-                "station": candidate.station,
-                "text": candidate.redacted_text,
-                "machine_stance": models.stance.labels[int(np.argmax(stance_probabilities[index]))],
-                "scores": {
-                    "score": round(score, 4),
-                    "uncertainty": round(float(uncertainty[index]), 4),
-                    "stance_uncertainty": round(float(stance_doubt[index]), 4),
-                    "theme_uncertainty": round(float(theme_doubt[index]), 4),
-                    "novelty": round(novelty, 4),
-                    "representative": round(float(representative[index]), 4),
-                },
-                "uncertain_themes": unsure_themes,
-                "why": _why(models.stance.labels, stance_probabilities[index], unsure_themes, novelty, closest),
-            }
-        )
-    return result
+
+
+def _item(
+    candidate: Candidate,
+    labels: tuple,
+    stance_probabilities: np.ndarray,
+    scores: dict,
+    unsure_themes: dict,
+    novelty: float,
+) -> dict:
+    """One pick as the answer shows it, with the reason in words."""
+    closest = (
+        "unlike anything coded"
+        if novelty >= 0.5
+        else "somewhat like a response coded"
+        if novelty >= 0.2
+        else "close to a response coded"
+    )
+    return {
+        "reference": candidate.reference,
+        "station": candidate.station,
+        "text": candidate.redacted_text,
+        "machine_stance": labels[int(np.argmax(stance_probabilities))],
+        "scores": scores,
+        "uncertain_themes": unsure_themes,
+        "why": _why(labels, stance_probabilities, unsure_themes, novelty, closest),
+    }

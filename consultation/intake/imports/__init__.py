@@ -27,9 +27,9 @@ from consultation.common import counted
 from consultation.errors import ApiError, Conflict, ValidationFailed
 from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, find_previous, remember
+from consultation.intake.imports.bulk_store import store_rows
 from consultation.intake.imports.cells import cell_text
 from consultation.intake.imports.rows import CheckedRow, RowChecker
-from consultation.intake.imports.storing import store_rows
 from consultation.intake.models import CHANNELS, IMPORT_MODES, ImportedFile
 from consultation.metrics import count_accepted_responses
 from consultation.tabular import read_rows

@@ -69,22 +69,12 @@ class RowChecker:
         values = dict(zip(self.columns, cells, strict=False))
 
         channel = cell_text(values.get("channel")).lower()
-        if channel not in IMPORT_CHANNELS:
-            message = "Required." if not channel else "Must be paper or email."
-            if channel == "online":
-                message = "Online responses come through the API or web form; import only paper or email."
+        if message := _channel_problem(channel):
             problems.append(problem(number, "channel", message))
 
         received_at, message = parse_received_at(values.get("received_at"))
-        if message:
+        if message := message or self._date_problem(received_at):
             problems.append(problem(number, "received_at", message))
-        elif received_at < self.consultation.opens_at:
-            opened = describe_london(self.consultation.opens_at)
-            problems.append(
-                problem(number, "received_at", f"Before the consultation opened at {opened} (London time).")
-            )
-        elif received_at > self.checked_at:
-            problems.append(problem(number, "received_at", "In the future: check the date."))
 
         station_slug = cell_text(values.get("station"))
         station_id = self.stations.get(station_slug)
@@ -93,18 +83,7 @@ class RowChecker:
                 problem(number, "station", "Required." if not station_slug else f"No station {station_slug!r}.")
             )
 
-        answers = {}
-        for code, rule in self.rules.items():
-            text = values.get(code)
-            if rule.kind == "free_text":
-                answers[code] = cell_text(text) if not isinstance(text, str) else text
-            elif rule.kind == "multiple_choice":
-                answers[code] = [
-                    part.strip() for part in MULTIPLE_CHOICE_SEPARATOR.split(cell_text(text)) if part.strip()
-                ]
-            else:
-                answers[code] = cell_text(text)
-        checked_answers, answer_errors = check_answers(self.rules, answers)
+        checked_answers, answer_errors = check_answers(self.rules, self._answers(values))
         for key, messages in answer_errors.items():
             problems.append(problem(number, key.partition(".")[2], messages[0]))
 
@@ -133,3 +112,35 @@ class RowChecker:
             ),
             [],
         )
+
+    def _date_problem(self, received_at: datetime) -> str | None:
+        """What is wrong with a parsed receipt time: before the consultation opened, or after the check."""
+        if received_at < self.consultation.opens_at:
+            opened = describe_london(self.consultation.opens_at)
+            return f"Before the consultation opened at {opened} (London time)."
+        if received_at > self.checked_at:
+            return "In the future: check the date."
+        return None
+
+    def _answers(self, values: dict) -> dict:
+        """The row's cells for each question, as the answer checks take them (a list for multiple choice)."""
+        answers = {}
+        for code, rule in self.rules.items():
+            text = values.get(code)
+            if rule.kind == "free_text":
+                answers[code] = cell_text(text) if not isinstance(text, str) else text
+            elif rule.kind == "multiple_choice":
+                answers[code] = [
+                    part.strip() for part in MULTIPLE_CHOICE_SEPARATOR.split(cell_text(text)) if part.strip()
+                ]
+            else:
+                answers[code] = cell_text(text)
+        return answers
+
+
+def _channel_problem(channel: str) -> str | None:
+    if channel in IMPORT_CHANNELS:
+        return None
+    if channel == "online":
+        return "Online responses come through the API or web form; import only paper or email."
+    return "Required." if not channel else "Must be paper or email."

@@ -316,63 +316,21 @@ def compute_aggregates(
     station_slug: str | None = None,
 ) -> dict:
     """Counts per group and overall, as plain data (the API, the exports and the submission PDFs all use this)."""
-    # Every caller (API, CLI, exports, submissions) gets the one error shape, never an unhandled ValueError.
-    errors = {}
-    if group_by not in GROUP_BY:
-        errors["group_by"] = [f"Must be one of: {', '.join(GROUP_BY)}."]
-    if campaigns not in CAMPAIGN_MODES:
-        errors["campaigns"] = [f"Must be one of: {', '.join(CAMPAIGN_MODES)}."]
-    if errors:
-        raise ValidationFailed(errors)
+    _check_choices(group_by, campaigns)
     scope = resolve_scope(session, consultation, user, borough_code=borough_code, station_slug=station_slug)
-    filters = response_filters(consultation, scope, include_late=include_late)
     themes = codebook_themes(session, consultation)
-    count_filters = selection_filters(ResponseCount, consultation, scope, include_late=include_late)
-    theme_filters = selection_filters(ThemeCount, consultation, scope, include_late=include_late)
-
     _tune(session)
-    counts: dict = {}
-    campaign_counts: dict = {}
-    for row in session.execute(_counts_query(count_filters, group_by)).mappings():
-        counts[row["group_id"]] = {name: int(row[name] or 0) for name in COUNT_FIELDS}
-        campaign_counts[row["group_id"]] = {
-            "responses_in_campaigns": int(row["responses_in_campaigns"] or 0),
-            "distinct_campaigns": int(row["distinct_campaigns"] or 0),
-        }
-    overall_counts, overall_campaigns = counts.pop(None, {}), campaign_counts.pop(None, {})
-
-    # Themes add up across stations, so one scan by station serves boroughs and the overall figures alike.
-    group_of_station = {
-        station.id: (station.borough_id if group_by == "borough" else station.id) for station in scope.stations
-    }
-    theme_counts: dict[int, dict] = {}
-    overall_themes: dict = {}
-    theme_ids = [theme.id for theme in themes]
-    station_themes = session.execute(_station_themes_query(theme_filters, theme_ids)) if theme_ids else []
-    for station_id, theme_id, count in station_themes:
-        group_id = group_of_station.get(station_id, station_id)
-        theme_counts[group_id] = _add(theme_counts.get(group_id, {}), {theme_id: count})
-        overall_themes = _add(overall_themes, {theme_id: count})
-
+    figures = _Figures.read(session, consultation, scope, themes, group_by=group_by, include_late=include_late)
     if campaigns == "once":
-        # A group counts each of its campaigns once; overall, each campaign counts once.
-        members = _campaign_members(filters, group_by)
-        for row in session.execute(_adjustments_query(members)).mappings():
-            group_id, theme_id = row["group_id"], row["theme_id"]
-            if theme_id is not None:
-                theme_counts[group_id] = _add(theme_counts.get(group_id, {}), {theme_id: row["folded_total"]}, -1)
-                overall_themes = _add(overall_themes, {theme_id: row["folded_total"] + row["extra_total"]}, -1)
-                continue
-            folded = {name: row[f"folded_{name}"] for name in COUNT_FIELDS}
-            extra = {name: row[f"extra_{name}"] for name in COUNT_FIELDS}
-            counts[group_id] = _add(counts.get(group_id, {}), folded, -1)
-            overall_counts = _add(_add(overall_counts, folded, -1), extra, -1)
-
+        figures.fold_campaigns(session, response_filters(consultation, scope, include_late=include_late), group_by)
     groups = []
     for group in _groups(scope, group_by):
         group_id = group.pop("id")
         measures = _measures(
-            counts.get(group_id, {}), theme_counts.get(group_id, {}), campaign_counts.get(group_id, {}), themes
+            figures.counts.get(group_id, {}),
+            figures.theme_counts.get(group_id, {}),
+            figures.campaign_counts.get(group_id, {}),
+            themes,
         )
         groups.append(group | measures)
     return {
@@ -389,8 +347,81 @@ def compute_aggregates(
         "themes": [
             {"key": theme.key, "label": theme.label}
             for theme in themes
-            if theme.is_active or overall_themes.get(theme.id)
+            if theme.is_active or figures.overall_themes.get(theme.id)
         ],
         "groups": groups,
-        "overall": _measures(overall_counts, overall_themes, overall_campaigns, themes),
+        "overall": _measures(figures.overall_counts, figures.overall_themes, figures.overall_campaigns, themes),
     }
+
+
+def _check_choices(group_by: str, campaigns: str) -> None:
+    """Every caller (API, CLI, exports, submissions) gets the one error shape, never an unhandled ValueError."""
+    errors = {}
+    if group_by not in GROUP_BY:
+        errors["group_by"] = [f"Must be one of: {', '.join(GROUP_BY)}."]
+    if campaigns not in CAMPAIGN_MODES:
+        errors["campaigns"] = [f"Must be one of: {', '.join(CAMPAIGN_MODES)}."]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+@dataclass
+class _Figures:
+    """The counts, campaign counts and theme counts by group id, and overall, as read from the summary tables."""
+
+    counts: dict
+    campaign_counts: dict
+    theme_counts: dict
+    overall_counts: dict
+    overall_campaigns: dict
+    overall_themes: dict
+
+    @classmethod
+    def read(cls, session, consultation, scope: Scope, themes, *, group_by: str, include_late: bool) -> "_Figures":
+        count_filters = selection_filters(ResponseCount, consultation, scope, include_late=include_late)
+        theme_filters = selection_filters(ThemeCount, consultation, scope, include_late=include_late)
+        counts: dict = {}
+        campaign_counts: dict = {}
+        for row in session.execute(_counts_query(count_filters, group_by)).mappings():
+            counts[row["group_id"]] = {name: int(row[name] or 0) for name in COUNT_FIELDS}
+            campaign_counts[row["group_id"]] = {
+                "responses_in_campaigns": int(row["responses_in_campaigns"] or 0),
+                "distinct_campaigns": int(row["distinct_campaigns"] or 0),
+            }
+        overall_counts, overall_campaigns = counts.pop(None, {}), campaign_counts.pop(None, {})
+        theme_counts, overall_themes = _theme_counts(session, theme_filters, scope, themes, group_by)
+        return cls(counts, campaign_counts, theme_counts, overall_counts, overall_campaigns, overall_themes)
+
+    def fold_campaigns(self, session: Session, filters: list, group_by: str) -> None:
+        """campaigns=once: a group counts each of its campaigns once; overall, each campaign counts once."""
+        members = _campaign_members(filters, group_by)
+        for row in session.execute(_adjustments_query(members)).mappings():
+            group_id, theme_id = row["group_id"], row["theme_id"]
+            if theme_id is not None:
+                folded_themes = {theme_id: row["folded_total"]}
+                self.theme_counts[group_id] = _add(self.theme_counts.get(group_id, {}), folded_themes, -1)
+                self.overall_themes = _add(
+                    self.overall_themes, {theme_id: row["folded_total"] + row["extra_total"]}, -1
+                )
+                continue
+            folded = {name: row[f"folded_{name}"] for name in COUNT_FIELDS}
+            extra = {name: row[f"extra_{name}"] for name in COUNT_FIELDS}
+            self.counts[group_id] = _add(self.counts.get(group_id, {}), folded, -1)
+            self.overall_counts = _add(_add(self.overall_counts, folded, -1), extra, -1)
+
+
+def _theme_counts(session: Session, theme_filters: list, scope: Scope, themes, group_by: str) -> tuple[dict, dict]:
+    """Theme counts by group and overall. Themes add up across stations, so one scan by station serves boroughs and
+    the overall figures alike."""
+    group_of_station = {
+        station.id: (station.borough_id if group_by == "borough" else station.id) for station in scope.stations
+    }
+    theme_counts: dict[int, dict] = {}
+    overall_themes: dict = {}
+    theme_ids = [theme.id for theme in themes]
+    station_themes = session.execute(_station_themes_query(theme_filters, theme_ids)) if theme_ids else []
+    for station_id, theme_id, count in station_themes:
+        group_id = group_of_station.get(station_id, station_id)
+        theme_counts[group_id] = _add(theme_counts.get(group_id, {}), {theme_id: count})
+        overall_themes = _add(overall_themes, {theme_id: count})
+    return theme_counts, overall_themes

@@ -71,17 +71,7 @@ def response_export(
     """One row per response; personal data only for a reviewer or admin who asks (and the asking is audited)."""
     scope = resolve_scope(session, consultation, user, borough_code=borough_code, station_slug=station_slug)
     if include_personal_data:
-        if not has_role(user, PERSONAL_DATA_ROLES):
-            raise Forbidden("Only reviewers and admins may export personal data.")
-        record_audit(
-            session,
-            user,
-            "export_personal_data",
-            "consultation",
-            consultation.slug,
-            {"borough": borough_code, "station": station_slug, "include_late": include_late},
-        )
-        session.commit()
+        _audit_personal_data_export(session, consultation, user, borough_code, station_slug, include_late)
     # Plain values only from here on: the rows are read later, while the response streams, in a session of
     # their own, where the request's ORM objects would be detached.
     consultation_id, name = consultation.id, f"{consultation.slug}-responses"
@@ -91,27 +81,11 @@ def response_export(
     ]
     choice_questions = [question for question in questions if question.kind != "free_text"]
     text_questions = [question for question in questions if question.kind == "free_text"]
-    header = [
-        "reference",
-        "station",
-        "station_name",
-        "borough_code",
-        "borough_name",
-        "channel",
-        "received_at",
-        "late",
-        "status",
-        "respondent_type",
-        *(question.code for question in choice_questions),
-        "stance",
-        "stance_source",
-        "themes",
-        "campaign",
-        "flags",
-        "text_redacted",
-    ]
+    header = [*HEADER_BEFORE_CHOICES, *(question.code for question in choice_questions), *HEADER_AFTER_CHOICES]
+    columns = list(RESPONSE_COLUMNS)
     if include_personal_data:
         header += [question.code for question in text_questions] + list(PERSONAL_COLUMNS)
+        columns += PERSONAL_DATA_COLUMNS
 
     clauses = [Response.consultation_id == consultation_id]
     if not include_withdrawn:
@@ -122,34 +96,61 @@ def response_export(
         clauses.append(Response.station_id.in_(scope.station_ids or [-1]))
     clauses += extra_clauses or []  # the response explorer's filters, so its export holds what it counted
 
-    columns = [
-        Response.id,
-        Response.reference,
-        Station.slug.label("station_slug"),
-        Station.name.label("station_name"),
-        Borough.gss_code.label("borough_code"),
-        Borough.name.label("borough_name"),
-        Response.channel,
-        Response.received_at,
-        Response.late,
-        Response.status,
-        Response.respondent_type,
-        ResponseAnalysis.stance,
-        ResponseAnalysis.stance_source,
-        Campaign.key.label("campaign_key"),
-        ResponseAnalysis.flag_pii,
-        ResponseAnalysis.flag_abusive,
-        ResponseAnalysis.redacted_text,
-    ]
-    if include_personal_data:
-        columns += [
-            Respondent.name.label("respondent_name"),
-            Respondent.email.label("respondent_email"),
-            Respondent.postcode.label("respondent_postcode"),
-        ]
-
     rows = _ResponseRows(session, columns, clauses, choice_questions, text_questions, include_personal_data, batch_size)
     return TableExport(name=name, header=header, batches=rows.batches, count=rows.count)
+
+
+def _audit_personal_data_export(session, consultation, user, borough_code, station_slug, include_late) -> None:
+    if not has_role(user, PERSONAL_DATA_ROLES):
+        raise Forbidden("Only reviewers and admins may export personal data.")
+    record_audit(
+        session,
+        user,
+        "export_personal_data",
+        "consultation",
+        consultation.slug,
+        {"borough": borough_code, "station": station_slug, "include_late": include_late},
+    )
+    session.commit()
+
+
+HEADER_BEFORE_CHOICES = (
+    "reference",
+    "station",
+    "station_name",
+    "borough_code",
+    "borough_name",
+    "channel",
+    "received_at",
+    "late",
+    "status",
+    "respondent_type",
+)
+HEADER_AFTER_CHOICES = ("stance", "stance_source", "themes", "campaign", "flags", "text_redacted")
+RESPONSE_COLUMNS = (
+    Response.id,
+    Response.reference,
+    Station.slug.label("station_slug"),
+    Station.name.label("station_name"),
+    Borough.gss_code.label("borough_code"),
+    Borough.name.label("borough_name"),
+    Response.channel,
+    Response.received_at,
+    Response.late,
+    Response.status,
+    Response.respondent_type,
+    ResponseAnalysis.stance,
+    ResponseAnalysis.stance_source,
+    Campaign.key.label("campaign_key"),
+    ResponseAnalysis.flag_pii,
+    ResponseAnalysis.flag_abusive,
+    ResponseAnalysis.redacted_text,
+)
+PERSONAL_DATA_COLUMNS = [
+    Respondent.name.label("respondent_name"),
+    Respondent.email.label("respondent_email"),
+    Respondent.postcode.label("respondent_postcode"),
+]
 
 
 ANSWER_COLUMNS = (Answer.response_id, Answer.question_id, Answer.value, Answer.text)

@@ -57,11 +57,28 @@ def representative_quotes(
         text_length.between(MIN_QUOTE_LENGTH, MAX_QUOTE_LENGTH),
     ]
     confidence = func.coalesce(ThemeAssignment.confidence, -1.0)
-    if theme_key is not None:
-        theme = _theme(session, consultation, theme_key)
-        assignment_join = and_(ThemeAssignment.response_id == Response.id, ThemeAssignment.theme_id == theme.id)
-    else:
-        assignment_join = ThemeAssignment.response_id == Response.id
+    theme = _theme(session, consultation, theme_key) if theme_key is not None else None
+    # One row per (response, theme) in the order quotes are wanted: a response's first row is its best theme, a
+    # campaign's first row its best member. The database sorts only the top rows (ORDER BY ... LIMIT); the
+    # window is widened only when repeated responses and campaigns leave too few quotes in it.
+    ordered = (
+        _candidates(theme)
+        .outerjoin(Theme, Theme.id == ThemeAssignment.theme_id)
+        .where(*clauses)
+        .order_by(confidence.desc(), Response.id, Theme.key)
+    )
+    window = limit * QUOTE_WINDOW
+    while True:
+        rows = session.execute(ordered.limit(window)).mappings().all()
+        quotes = _first_per_response_and_campaign(rows, limit)
+        if len(quotes) >= limit or len(rows) < window:
+            return quotes
+        window *= QUOTE_WINDOW
+
+
+def _candidates(theme: Theme | None):
+    """Responses with their station, borough and analysis, and their assignments of `theme` (only responses that
+    have it), or of any theme (responses with none too)."""
     candidates = (
         select(
             Response.id.label("response_id"),
@@ -81,25 +98,11 @@ def representative_quotes(
         .join(Station, Station.id == Response.station_id)
         .join(Borough, Borough.id == Station.borough_id)
     )
-    if theme_key is not None:
-        candidates = candidates.join(ThemeAssignment, assignment_join)
-    else:
-        candidates = candidates.outerjoin(ThemeAssignment, assignment_join)
-    # One row per (response, theme) in the order quotes are wanted: a response's first row is its best theme, a
-    # campaign's first row its best member. The database sorts only the top rows (ORDER BY ... LIMIT); the
-    # window is widened only when repeated responses and campaigns leave too few quotes in it.
-    ordered = (
-        candidates.outerjoin(Theme, Theme.id == ThemeAssignment.theme_id)
-        .where(*clauses)
-        .order_by(confidence.desc(), Response.id, Theme.key)
+    if theme is None:
+        return candidates.outerjoin(ThemeAssignment, ThemeAssignment.response_id == Response.id)
+    return candidates.join(
+        ThemeAssignment, and_(ThemeAssignment.response_id == Response.id, ThemeAssignment.theme_id == theme.id)
     )
-    window = limit * QUOTE_WINDOW
-    while True:
-        rows = session.execute(ordered.limit(window)).mappings().all()
-        quotes = _first_per_response_and_campaign(rows, limit)
-        if len(quotes) >= limit or len(rows) < window:
-            return quotes
-        window *= QUOTE_WINDOW
 
 
 def _first_per_response_and_campaign(rows, limit: int) -> list[dict]:

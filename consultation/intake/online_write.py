@@ -249,11 +249,11 @@ def _allocate_and_store(connection: Connection, make_row: RowMaker) -> tuple[int
 
 
 def store_online_response(session: Session, make_row: RowMaker) -> tuple[int | None, OnlineResponseRow]:
-    """Draw a reference, build the row with it and store it (an IntegrityError if the reference is taken); the
-    response's id (None when the consultation was not open at arrival, and nothing was stored) and the row."""
+    """Draw a reference, build the row with it and store it (an IntegrityError if the reference is taken); returns
+    the response's id (None when the consultation was not open at arrival, and nothing was stored) and the row."""
     current = session() if isinstance(session, scoped_session) else session
     if session.get_bind().dialect.name == "postgresql" and not current.in_transaction():
-        # A connection of its own in autocommit: the reference lookup and the one statement need no BEGIN or COMMIT,
+        # A connection of its own in autocommit: the one statement needs no BEGIN or COMMIT,
         # and the statement is its own transaction.
         with session.get_bind().connect() as connection:
             return _allocate_and_store(connection.execution_options(isolation_level="AUTOCOMMIT"), make_row)
