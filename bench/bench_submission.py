@@ -200,7 +200,25 @@ def main(argv: list[str] | None = None) -> None:
     for label in ("ours (figures + render)", "ours (render of the same HTML)"):
         ratio = statistics.median(wall_seconds[label]) / plain_wall
         print(f"{label} / plain WeasyPrint, median wall: {guard.ratio(ratio)}")
+    preview_seconds(html, resources, attachments)
     guard.finish()
+
+
+def preview_seconds(html: str, resources: dict, attachments: dict) -> None:
+    """The preview beside the editor: the render above, then its first pages drawn as PNG images (pypdfium2)."""
+    from consultation.submissions.previews import MAX_PREVIEW_PAGES, page_images
+    from consultation.submissions.rendering import html_to_pdf
+
+    started = time.perf_counter()
+    rendered = html_to_pdf(html, resources=resources, attachments=attachments)
+    rendering = time.perf_counter() - started
+    started = time.perf_counter()
+    images = page_images(rendered.pdf)
+    drawing = time.perf_counter() - started
+    print(
+        f"preview: render {rendering:.2f} s + {len(images)} page images (at most {MAX_PREVIEW_PAGES}) "
+        f"{drawing:.2f} s = {rendering + drawing:.2f} s wall"
+    )
 
 
 if __name__ == "__main__":

@@ -16,12 +16,11 @@ from consultation.accounts.service import create_user_with_token
 from consultation.analysis.commands import COMMANDS as ANALYSIS_COMMANDS
 from consultation.analysis.demo import seed_demo_codebooks
 from consultation.catalog.demo import DEMO_SLUG, seed_demo
-from consultation.common import counted
+from consultation.common import IMPORT_MODES, counted
 from consultation.errors import ApiError
 from consultation.extensions import db
 from consultation.intake.idempotency import purge_expired
 from consultation.intake.imports import ImportRejected, import_responses
-from consultation.intake.models import IMPORT_MODES
 from consultation.outbox_commands import COMMANDS as MAIL_COMMANDS
 from consultation.petitions.commands import COMMANDS as PETITION_COMMANDS
 from consultation.petitions.demo import seed_demo_petition

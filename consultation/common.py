@@ -1,6 +1,7 @@
-"""Small pieces shared by every room: the UTC column type, the UTC schema fields, the naming convention and counts
-in words."""
+"""Small pieces shared by every room: the UTC column type, the UTC schema fields, the naming convention, counts
+in words, the modes of a file import and the hash of a secret token."""
 
+import hashlib
 from datetime import datetime
 
 import marshmallow as ma
@@ -77,3 +78,14 @@ def schema_object_filter(dialect_name: str):
         return dialects is None or dialect_name in dialects
 
     return include_object
+
+
+# How a file import treats its bad rows: refuse the whole file, or store the valid rows and report the rest
+# (response imports and petition pack uploads alike).
+IMPORT_MODES = ("all_or_nothing", "valid_only")
+
+
+def token_hash(token: str) -> str:
+    """The stored form of a secret token (API tokens, edit tokens, confirmation and sign-in links). Each carries
+    at least 256 random bits, so a fast hash is enough: there is nothing to brute-force."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,6 +1,5 @@
 """API tokens: issued once in plain, stored only as a SHA-256 hash, looked up per request, revoked by their user."""
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -9,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from consultation.accounts.models import ApiToken, User
 from consultation.clock import now
+from consultation.common import token_hash
 
 TOKEN_PREFIX = "ct_"
 # last_used_at says roughly when a token was last used (to spot stale tokens), not every request: it is written
@@ -16,9 +16,7 @@ TOKEN_PREFIX = "ct_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def hash_token(token: str) -> str:
-    # Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force.
-    return hashlib.sha256(token.encode()).hexdigest()
+hash_token = token_hash
 
 
 def issue_token(session: Session, user: User) -> str:

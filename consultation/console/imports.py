@@ -11,12 +11,12 @@ from pathlib import Path
 from flask import current_app, render_template, request, session
 
 from consultation.accounts import permissions
+from consultation.common import IMPORT_MODES
 from consultation.console.access import signed_in, staff_page
 from consultation.console.helpers import consultation_page
 from consultation.errors import ApiError
 from consultation.extensions import db
 from consultation.intake.imports import ImportRejected, import_responses, refuse_duplicate
-from consultation.intake.models import IMPORT_MODES
 
 HELD_KEY = "console_import"
 

@@ -6,11 +6,11 @@ file with any bad row stores nothing and the page lists every row's problem; "va
 from flask import current_app, redirect, render_template, request, url_for
 
 from consultation.accounts import permissions
+from consultation.common import IMPORT_MODES
 from consultation.console.organiser_base import error_summary, load, staff_user
 from consultation.errors import ApiError, ValidationFailed
 from consultation.extensions import db
 from consultation.petitions import packs, service
-from consultation.petitions.models import IMPORT_MODES
 from consultation.petitions.schemas import PackCreateSchema, TallySchema
 
 PACK_FIELDS = {"code": "code", "issued_to": "issued-to", "issued_at": "issued", "issued": "issued"}

@@ -15,7 +15,6 @@ CHANNELS = ("online", "paper", "email", "submission")
 RESPONDENT_TYPES = ("resident", "business", "organisation", "elected_representative")
 RESPONSE_STATUSES = ("active", "withdrawn")
 # all_or_nothing: one bad row refuses the file; valid_only: the good rows are stored and the bad ones reported.
-IMPORT_MODES = ("all_or_nothing", "valid_only")
 # The most responses one page of the reviewers' list may hold.
 MAX_LIST_LIMIT = 500
 

@@ -5,8 +5,8 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from consultation.clock import describe_london, iso_utc, to_london
-from consultation.common import InstantField
-from consultation.intake.models import CHANNELS, IMPORT_MODES, MAX_LIST_LIMIT, RESPONDENT_TYPES, RESPONSE_STATUSES
+from consultation.common import IMPORT_MODES, InstantField
+from consultation.intake.models import CHANNELS, MAX_LIST_LIMIT, RESPONDENT_TYPES, RESPONSE_STATUSES
 
 ANSWERS_DESCRIPTION = (
     "Answers keyed by question code: a string for single choice and agreement scales (one of the option "

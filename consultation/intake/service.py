@@ -5,7 +5,6 @@ request arrived, is before the consultation's `closes_at` (exclusive: 17:30:00.0
 its `opens_at`. Times are compared as aware UTC; London time only appears in messages.
 """
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import consultation_status, get_consultation
 from consultation.clock import as_utc, describe_london, iso_utc, now
-from consultation.common import counted
+from consultation.common import counted, token_hash
 from consultation.errors import ApiError, Forbidden, NotFound, ValidationFailed
 from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, derived_secret, find_previous
@@ -72,8 +71,7 @@ class SubmissionReceipt:
     replayed: bool = False
 
 
-def hash_edit_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+hash_edit_token = token_hash
 
 
 def check_open(consultation: Consultation, at: datetime) -> None:

@@ -17,7 +17,6 @@ from consultation.extensions import db
 
 SIGNATURE_CHANNELS = ("online", "paper", "imported")
 # How an import treats bad rows: refuse the whole file, or keep the good rows and report the rest.
-IMPORT_MODES = ("all_or_nothing", "valid_only")
 # What a review does to a batch of signatures (signers.py): the last two decide possible duplicates.
 REVIEW_ACTIONS = ("invalidate", "restore", "count", "dont_count")
 DUPLICATE_ACTIONS = ("count", "dont_count")

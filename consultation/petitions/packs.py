@@ -26,11 +26,11 @@ from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.catalog import postcodes
 from consultation.clock import as_utc, now
+from consultation.common import IMPORT_MODES as MODES
 from consultation.common import counted
 from consultation.errors import ApiError, Conflict, NotFound, ValidationFailed
 from consultation.petitions import identity
 from consultation.petitions.duplicates import CountedPeople
-from consultation.petitions.models import IMPORT_MODES as MODES
 from consultation.petitions.models import Petition, PetitionPack, Signature
 from consultation.petitions.service import get_petition
 from consultation.petitions.totals import pack_figures

@@ -5,8 +5,8 @@ from flask_smorest.fields import Upload
 from marshmallow import validate
 
 from consultation.clock import describe_london
+from consultation.common import IMPORT_MODES as MODES
 from consultation.common import InstantField, utc
-from consultation.petitions.models import IMPORT_MODES as MODES
 from consultation.petitions.models import REVIEW_ACTIONS, SIGNATURE_CHANNELS
 
 

@@ -15,7 +15,6 @@ sent in the background, so signing answers the same whatever the mail server doe
 The clock is read once per request by the caller and passed in as `at`.
 """
 
-import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from consultation.catalog import postcodes
 from consultation.catalog.models import Consultation, Station
 from consultation.catalog.service import get_consultation
 from consultation.clock import as_utc, describe_london, iso_utc, now
+from consultation.common import token_hash
 from consultation.errors import ApiError, Conflict, Forbidden, NotFound, ValidationFailed
 from consultation.outbox import dispatch, queue_mail
 from consultation.petitions import identity, totals
@@ -63,8 +63,7 @@ class ConfirmationResult:
     counted: bool = False
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+hash_token = token_hash
 
 
 # Reading ------------------------------------------------------------------------------------------------------

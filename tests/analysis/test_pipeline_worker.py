@@ -3,13 +3,12 @@
 import os
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from consultation.analysis import tasks
 from consultation.analysis.models import ResponseAnalysis
-from consultation.extensions import AppContextTask, celery
 from consultation.intake.events import responses_changed
 from tests.analysis.analysis_support import demo_consultation, make_response
+from tests.worker_support import redis_worker as worker_on_redis
 
 # TEST_REDIS_URL lets runs that share one Redis (several checkouts on one machine) keep to their own database.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -18,32 +17,8 @@ TEXT = "Please keep Dagenham open. My mum is 84 and could never manage two buses
 
 @pytest.fixture
 def redis_worker(app, monkeypatch):
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except Exception as error:  # any failure to reach Redis means there is no broker to test against
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable ({error}); the worker test needs a real broker")
-    monkeypatch.setattr(AppContextTask, "flask_app", app)
-    for key, value in (
-        ("broker_url", REDIS_URL),
-        ("result_backend", REDIS_URL),
-        ("task_always_eager", False),
-        ("worker_hijack_root_logger", False),
-    ):
-        monkeypatch.setitem(celery.conf, key, value)
-    _forget_connections()
-    celery.control.purge()
-    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with worker_on_redis(app, monkeypatch, REDIS_URL, results=True):
         yield
-    _forget_connections()
-
-
-def _forget_connections() -> None:
-    """Drop Celery's cached broker pool and result backend so the changed URLs take effect (and are undone)."""
-    celery._pool = None
-    celery.amqp._producer_pool = None
-    if hasattr(celery._local, "backend"):
-        del celery._local.backend
 
 
 def test_the_embedded_worker_thread_codes_what_intake_announced(session, embedded_jobs):

@@ -6,15 +6,15 @@ import threading
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 
 from consultation.clock import describe_london, now
-from consultation.extensions import AppContextTask, celery, db
+from consultation.extensions import db
 from consultation.submissions import tasks
 from consultation.submissions.models import Submission
 from consultation.submissions.rendering import submission_html
 from tests.submissions.conftest import assert_error
+from tests.worker_support import redis_worker as worker_on_redis
 
 REDIS_URL = os.environ.get("SUBMISSIONS_TEST_REDIS_URL", "redis://127.0.0.1:6379/4")
 
@@ -50,21 +50,8 @@ def test_the_same_inputs_give_the_same_document_apart_from_the_render_time(app, 
 
 @pytest.fixture
 def redis_worker(app, monkeypatch):
-    redis = pytest.importorskip("redis")
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except Exception as error:  # any failure to reach Redis means there is no broker to test against
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable ({error}); the worker test needs a real broker")
-    monkeypatch.setattr(AppContextTask, "flask_app", app)
-    for key, value in (("broker_url", REDIS_URL), ("task_always_eager", False), ("worker_hijack_root_logger", False)):
-        monkeypatch.setitem(celery.conf, key, value)
-    celery._pool = None
-    celery.amqp._producer_pool = None
-    celery.control.purge()
-    with start_worker(celery, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with worker_on_redis(app, monkeypatch, REDIS_URL):
         yield
-    celery._pool = None
-    celery.amqp._producer_pool = None
 
 
 def test_a_celery_worker_renders_the_job_off_the_request(create, client, auth, redis_worker):

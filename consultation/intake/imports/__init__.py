@@ -23,14 +23,14 @@ from consultation.accounts.models import User
 from consultation.accounts.service import record_audit
 from consultation.catalog.service import get_consultation
 from consultation.clock import describe_london, now
-from consultation.common import counted
+from consultation.common import IMPORT_MODES, counted
 from consultation.errors import ApiError, Conflict, ValidationFailed
 from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, find_previous, remember
 from consultation.intake.imports.bulk_store import store_rows
 from consultation.intake.imports.cells import cell_text
 from consultation.intake.imports.rows import CheckedRow, RowChecker
-from consultation.intake.models import CHANNELS, IMPORT_MODES, ImportedFile
+from consultation.intake.models import CHANNELS, ImportedFile
 from consultation.metrics import count_accepted_responses
 from consultation.tabular import read_rows
 
