@@ -16,16 +16,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from consultation.clock import now
-
-# Cells starting with these are read as formulas by spreadsheet programs (OWASP "CSV injection").
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """Prefix a quote to text a spreadsheet would run as a formula; numbers and other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+from consultation.tabular import neutralise
 
 
 @dataclass
