@@ -101,16 +101,19 @@ def _assigned_to_members(source: str, sign: int) -> str:
 
 
 def _replace_lost(old: str, new: str | None, leaving: str) -> str:
-    """Leads that left their combination (and are not in it now) give way to the lowest member still there."""
-    stays = f" WHERE NOT EXISTS (SELECT 1 FROM ({new}) AS n WHERE n.id = o.id AND {_match('n', 'o')})" if new else ""
-    lost = (
-        f"SELECT o.* FROM ({old}) AS o JOIN campaign_leads AS l ON l.response_id = o.id AND {_match('l', 'o')}{stays}"
-    )
+    """Leads that left their combination (and are not in it now) give way to the lowest member still there, looked
+    for per combination along the campaign's members in response order (an index), stopping at the first.
+
+    Written to stay linear whatever the planner estimates for the changed rows (it cannot know how many): EXCEPT
+    rather than NOT EXISTS, and a subquery per combination rather than a join, whose order the planner might get
+    wrong (joining a station's responses to the combinations first)."""
+    stays = f" EXCEPT SELECT * FROM ({new}) AS n" if new else ""
+    leads = f"campaign_leads AS l ON l.response_id = o.id AND {_match('l', 'o')}"
+    lost = f"SELECT o.* FROM ({old}) AS o JOIN {leads}{stays}"
     lowest = (
-        f"SELECT min(m.id) FROM ({lost}) AS k "
-        "JOIN response_analyses AS ma ON ma.campaign_id = k.campaign_id "
-        f"JOIN responses AS m ON m.id = ma.response_id AND {_match('m', 'k', RESPONSE_PART)}{leaving} "
-        f"GROUP BY {', '.join(f'k.{column}' for column in LEAD_KEY)}"
+        "SELECT (SELECT m.id FROM response_analyses AS ma JOIN responses AS m ON m.id = ma.response_id "
+        f"WHERE ma.campaign_id = k.campaign_id AND {_match('m', 'k', RESPONSE_PART)}{leaving} "
+        f"ORDER BY ma.response_id LIMIT 1) FROM (SELECT DISTINCT {_KEY} FROM ({lost}) AS s) AS k"
     )
     return f"{_INSERT_LEAD}({lowest}) {_SET_LEAD}"
 
@@ -122,13 +125,17 @@ def _take_lower(new: str) -> str:
 
 
 def _drop_empty(old: str, leaving: str) -> str:
-    """Leads of old members that are no longer members of their combination (none was left to replace them)."""
-    return (
-        f"DELETE FROM campaign_leads WHERE response_id IN (SELECT o.id FROM ({old}) AS o) AND NOT EXISTS ("
-        "SELECT 1 FROM responses AS m JOIN response_analyses AS ma ON ma.response_id = m.id "
-        "WHERE m.id = campaign_leads.response_id AND ma.campaign_id = campaign_leads.campaign_id AND "
-        f"{_match('m', 'campaign_leads', RESPONSE_PART)}{leaving})"
+    """Leads of old members that are no longer members of their combination (none was left to replace them): the
+    leads of old members, less those whose response, as it is now, still makes them up."""
+    row = (*LEAD_KEY, "response_id")
+    leads = f"SELECT {', '.join(f'l.{column}' for column in row)} FROM campaign_leads AS l"
+    candidates = f"{leads} WHERE l.response_id IN (SELECT o.id FROM ({old}) AS o)"
+    still = (
+        "SELECT m.consultation_id, m.station_id, ma.campaign_id, m.late, m.status, m.id "
+        f"FROM responses AS m JOIN response_analyses AS ma ON ma.response_id = m.id "
+        f"WHERE m.id IN (SELECT o.id FROM ({old}) AS o){leaving}"
     )
+    return f"DELETE FROM campaign_leads WHERE ({', '.join(row)}) IN ({candidates} EXCEPT {still})"
 
 
 def _lead_statements(old: str | None, new: str | None, leaving: str) -> list[str]:
@@ -155,8 +162,8 @@ def _lead_theme_statements(old: str | None, new: str | None) -> list[str]:
     statements = []
     if old:
         statements.append(
-            f"DELETE FROM campaign_lead_themes WHERE EXISTS (SELECT 1 FROM {old} AS o "
-            "WHERE o.response_id = campaign_lead_themes.response_id AND o.theme_id = campaign_lead_themes.theme_id)"
+            "DELETE FROM campaign_lead_themes WHERE (response_id, theme_id) IN "
+            f"(SELECT o.response_id, o.theme_id FROM {old} AS o)"
         )
     if new:
         statements.append(
@@ -189,17 +196,22 @@ def _plan(dialect: str, trigger: Trigger) -> tuple[str, list[str]]:
 
 
 def _postgresql_ddl(trigger: Trigger) -> list[str]:
+    """A statement trigger runs its statements through EXECUTE, so each is planned for the rows it sees: a cached
+    plan made for a statement of 100,000 rows would scan whole tables for the next one of a single row. The row
+    trigger (a deletion) always sees one row, and keeps PL/pgSQL's cached plans."""
     guard, statements = _plan("postgresql", trigger)
-    body = f"IF {guard} THEN {'; '.join(statements)}; END IF"
     if trigger.before_each_row:
+        body = f"IF {guard} THEN {'; '.join(statements)}; END IF"
         timing, returns, each = f"BEFORE {trigger.event} ON {trigger.table}", "OLD", "ROW"
     else:
+        run = "".join(f"EXECUTE $sql${statement}$sql$; " for statement in statements)
+        body = f"EXECUTE $sql$SELECT {guard}$sql$ INTO concerned; IF concerned THEN {run}END IF"
         timing, returns, each = f"AFTER {trigger.event} ON {trigger.table}", "NULL", "STATEMENT"
         tables = {"INSERT": "NEW TABLE AS new_rows", "DELETE": "OLD TABLE AS old_rows"}
         timing += " REFERENCING " + tables.get(trigger.event, "OLD TABLE AS old_rows NEW TABLE AS new_rows")
     return [
         f"CREATE FUNCTION {trigger.name}() RETURNS trigger LANGUAGE plpgsql "
-        f"AS $$ BEGIN {body}; RETURN {returns}; END $$",
+        f"AS $$ DECLARE concerned boolean; BEGIN {body}; RETURN {returns}; END $$",
         f"CREATE TRIGGER {trigger.name} {timing} FOR EACH {each} EXECUTE FUNCTION {trigger.name}()",
     ]
 

@@ -1,5 +1,5 @@
 """reporting: campaign summaries for campaigns=once (campaign_theme_counts, campaign_leads, campaign_lead_themes),
-kept exact by their own triggers and filled by a recount
+kept exact by their own triggers and filled by a recount; analysis: a campaign's members indexed in response order
 
 The triggers are written once in consultation/reporting/campaign_triggers.py for both dialects; this revision
 installs the ones of that module's current version (a later change to them comes with its own revision). The
@@ -30,6 +30,9 @@ depends_on = None
 
 
 def upgrade():
+    # A campaign's members in response order, for the triggers' look for the lowest member still in a combination.
+    op.drop_index("ix_response_analyses_campaign", table_name="response_analyses")
+    op.create_index("ix_response_analyses_campaign", "response_analyses", ["campaign_id", "response_id"])
     op.create_table(
         "campaign_theme_counts",
         sa.Column("consultation_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -72,3 +75,5 @@ def downgrade():
     op.drop_index("ix_campaign_leads_response", table_name="campaign_leads")
     op.drop_table("campaign_leads")
     op.drop_table("campaign_theme_counts")
+    op.drop_index("ix_response_analyses_campaign", table_name="response_analyses")
+    op.create_index("ix_response_analyses_campaign", "response_analyses", ["campaign_id"])

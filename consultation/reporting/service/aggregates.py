@@ -28,6 +28,7 @@ in `campaign_lead_themes`). So the representatives come from those leads (a few 
 lowest per group found with min()), never from the members themselves. The statements are in `summary_queries.py`.
 """
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import partial
 
@@ -125,10 +126,6 @@ def _tune(session: Session) -> None:
         session.execute(text("SET LOCAL jit = off"))
 
 
-def _add(total: dict, part: dict, sign: int = 1) -> dict:
-    return {name: total.get(name, 0) + sign * int(part.get(name) or 0) for name in set(total) | set(part)}
-
-
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -192,14 +189,13 @@ def _read_counts(session: Session, chosen, group_of_station: dict, group_by: str
     """The counts and the campaign figures per group, and overall under the key None. `chosen(table)` gives the
     selection's filters on a summary table. Under campaigns=once, the counts of the responses outside campaigns
     and the number of responses in campaigns; the representatives and the number of campaigns come later."""
-    counts: dict = {}
-    campaign_counts: dict = {}
+    counts: dict = defaultdict(Counter)
+    campaign_counts: dict = defaultdict(Counter)
     if campaigns == "once":
         for row in session.execute(outside_counts_query(chosen(ResponseCount))).mappings():
             for group_id in (group_of_station.get(row["station_id"], row["station_id"]), None):
-                counts[group_id] = _add(counts.get(group_id, {}), {name: row[name] for name in COUNT_FIELDS})
-                part = {"responses_in_campaigns": row["responses_in_campaigns"]}
-                campaign_counts[group_id] = _add(campaign_counts.get(group_id, {}), part)
+                counts[group_id].update({name: int(row[name] or 0) for name in COUNT_FIELDS})
+                campaign_counts[group_id]["responses_in_campaigns"] += int(row["responses_in_campaigns"] or 0)
         return counts, campaign_counts
     for row in session.execute(counts_query(chosen(ResponseCount), group_by)).mappings():
         counts[row["group_id"]] = {name: int(row[name] or 0) for name in COUNT_FIELDS}
@@ -213,13 +209,13 @@ def _read_counts(session: Session, chosen, group_of_station: dict, group_by: str
 def _read_themes(session: Session, chosen, group_of_station: dict, campaigns: str, theme_ids: list[int]) -> dict:
     """Theme counts per group, and overall under the key None (under campaigns=once, of the responses outside
     campaigns). Themes add up across stations, so one scan by station serves boroughs and the overall figures."""
+    theme_counts: dict = defaultdict(Counter)
     if not theme_ids:
-        return {}
+        return theme_counts
     members = chosen(CampaignThemeCount) if campaigns == "once" else None
-    theme_counts: dict = {}
     for station_id, theme_id, count in session.execute(station_themes_query(chosen(ThemeCount), theme_ids, members)):
         for group_id in (group_of_station.get(station_id, station_id), None):
-            theme_counts[group_id] = _add(theme_counts.get(group_id, {}), {theme_id: count})
+            theme_counts[group_id][theme_id] += int(count)
     return theme_counts
 
 
@@ -229,12 +225,14 @@ def _add_representatives(session: Session, chosen, group_by: str, include_late: 
     counts, campaign_counts, theme_counts = figures
     reps = representatives(chosen(CampaignLead), group_by, include_late)
     for row in session.execute(representatives_query(reps, theme_ids)):
-        for group_id, number in ((row.group_id, row.in_group), (None, row.overall)):
+        fields = representative_fields(row) if row.theme_id is None else ()
+        for group_id, number in ((row.group_id, int(row.in_group)), (None, int(row.overall))):
             if row.theme_id is not None:
-                theme_counts[group_id] = _add(theme_counts.get(group_id, {}), {row.theme_id: number})
+                theme_counts[group_id][row.theme_id] += number
                 continue
-            counts[group_id] = _add(counts.get(group_id, {}), {name: number for name in representative_fields(row)})
-            campaign_counts[group_id] = _add(campaign_counts.get(group_id, {}), {"distinct_campaigns": number})
+            for name in fields:
+                counts[group_id][name] += number
+            campaign_counts[group_id]["distinct_campaigns"] += number
 
 
 def compute_aggregates(
