@@ -16,7 +16,8 @@ a response id and the combination it counts in (consultation, station, campaign,
 Nothing runs for rows that are no campaign's members (the guard of each trigger). A response is taken out BEFORE it
 is deleted (a row trigger in both databases), while its analysis and themes can still be read, and the member that
 replaces it is looked for among the others. Responses are never members when they are inserted (their analysis
-comes later), so inserts of responses need no trigger.
+comes later), so inserts of responses need no trigger. On PostgreSQL the statement triggers run their statements
+through EXECUTE, so each is planned for the number of rows it sees (see `_postgresql_ddl`).
 """
 
 from consultation.reporting.summary_triggers import (
