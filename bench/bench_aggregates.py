@@ -5,8 +5,8 @@
 Builds the data with bench/datagen.py (migrations, COPY, VACUUM ANALYZE; reused when already there, after bringing
 its schema to the newest revision). Then, in one process, on one connection's settings:
 
-- EXPLAIN (ANALYZE, BUFFERS) of the statements that scan responses in the aggregates (the counts, the themes,
-  and under campaigns=once the campaign adjustments) and of the two raw-SQL baselines;
+- EXPLAIN (ANALYZE, BUFFERS) of the statements of the aggregates (the counts, the themes, and under
+  campaigns=once the campaigns' representatives, from their leads) and of the two raw-SQL baselines;
 - the baselines, timed: stance by borough (responses joined to their analysis and station, GROUP BY borough and
   stance) and themes by borough (theme assignments joined to responses and stations, GROUP BY borough and theme),
   the figures a hand-written report would start from;
@@ -90,8 +90,8 @@ def main(argv: list[str] | None = None) -> None:
     from consultation.accounts.service import create_user_with_token
     from consultation.catalog.service import get_consultation
     from consultation.extensions import db
-    from consultation.reporting.models import ResponseCount, ThemeCount
-    from consultation.reporting.service import aggregates, compute_aggregates
+    from consultation.reporting.models import CampaignLead, ResponseCount, ThemeCount
+    from consultation.reporting.service import aggregates, compute_aggregates, summary_queries
 
     with app.app_context():
         session = db.session
@@ -110,25 +110,30 @@ def main(argv: list[str] | None = None) -> None:
 
         if not args.no_explain:
             scope = aggregates.resolve_scope(session, consultation, None)
-            filters = aggregates.response_filters(consultation, scope, include_late=False)
             count_filters = aggregates.selection_filters(ResponseCount, consultation, scope, include_late=False)
             theme_filters = aggregates.selection_filters(ThemeCount, consultation, scope, include_late=False)
             theme_ids = [theme.id for theme in aggregates.codebook_themes(session, consultation)]
             _explain(
                 session,
                 "aggregates: counts by borough (summary table)",
-                _literal_sql(aggregates._counts_query(count_filters, "borough")),
+                _literal_sql(summary_queries.counts_query(count_filters, "borough")),
             )
             _explain(
                 session,
                 "aggregates: themes by station (summary table)",
-                _literal_sql(aggregates._station_themes_query(theme_filters, theme_ids)),
+                _literal_sql(summary_queries.station_themes_query(theme_filters, theme_ids)),
             )
-            members = aggregates._campaign_members(filters, "borough")
+            lead_filters = aggregates.selection_filters(CampaignLead, consultation, scope, include_late=False)
+            representatives = summary_queries.representatives(lead_filters, "borough", False)
             _explain(
                 session,
-                "aggregates: campaign adjustments by borough (campaigns=once only)",
-                _literal_sql(aggregates._adjustments_query(members)),
+                "aggregates: campaign representatives by borough, from the leads (campaigns=once only)",
+                _literal_sql(summary_queries.representatives_query(representatives, theme_ids)),
+            )
+            _explain(
+                session,
+                "aggregates: counts outside campaigns by station (campaigns=once only)",
+                _literal_sql(summary_queries.outside_counts_query(count_filters)),
             )
             _explain(session, "raw SQL: stance by borough", RAW_STANCE_BY_BOROUGH, {"consultation_id": consultation_id})
             _explain(session, "raw SQL: themes by borough", RAW_THEMES_BY_BOROUGH, {"consultation_id": consultation_id})

@@ -15,12 +15,21 @@ from consultation.catalog.models import Consultation, Question, Questionnaire, S
 from consultation.intake.models import Answer, IdempotencyKey, Respondent, Response, ResponseRevision
 from consultation.outbox import OutboxMessage
 from consultation.petitions.models import Petition, PetitionPack, Signature, petition_stations
-from consultation.reporting.models import ResponseCount, ThemeCount
+from consultation.reporting.models import (
+    CampaignLead,
+    CampaignLeadTheme,
+    CampaignThemeCount,
+    ResponseCount,
+    ThemeCount,
+)
 from consultation.submissions.models import Submission, SubmissionFiling, SubmissionRender
 
 __all__ = [
     "BackgroundJob",
     "Campaign",
+    "CampaignLead",
+    "CampaignLeadTheme",
+    "CampaignThemeCount",
     "Codebook",
     "CodingEvent",
     "ResponseAnalysis",

@@ -85,7 +85,7 @@ def app():
 
 
 # Emptied last: on SQLite, deleting responses and their analyses runs the summary triggers, which write here.
-SUMMARY_TABLES = ("response_counts", "theme_counts")
+SUMMARY_TABLES = ("response_counts", "theme_counts", "campaign_theme_counts", "campaign_leads", "campaign_lead_themes")
 
 
 def _table_names() -> list[str]:

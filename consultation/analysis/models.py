@@ -70,7 +70,8 @@ class ResponseAnalysis(db.Model):
 
     __tablename__ = "response_analyses"
     __table_args__ = (
-        Index("ix_response_analyses_campaign", "campaign_id"),
+        # A campaign's members in response order: the campaign summaries' triggers look for its lowest member.
+        Index("ix_response_analyses_campaign", "campaign_id", "response_id"),
         # Reviewer-coded responses of a consultation: training data, agreement figures, the signal candidates.
         Index("ix_response_analyses_consultation_coded", "consultation_id", "coded_by_user_id"),
         # Copies of one text (template letters), found by an index lookup when a new response arrives.

@@ -64,7 +64,7 @@ def _themes(source: str, sign: int) -> str:
     return f"{counted} FROM {source} AS x JOIN responses AS r ON r.id = x.response_id"
 
 
-def _apply(dialect: str, table: str, key: tuple[str, ...], parts: list[str]) -> str:
+def upsert_deltas(dialect: str, table: str, key: tuple[str, ...], parts: list[str]) -> str:
     """One upsert adding the parts' deltas per key (a key left unchanged by the statement adds nothing)."""
     columns = ", ".join(key)
     slot = f"pg_backend_pid() % {SUMMARY_SLOTS}" if dialect == "postgresql" else "0"
@@ -99,22 +99,22 @@ TRIGGERS = (
 )
 
 
-def _differs(dialect: str, old: str, new: str, columns: tuple[str, ...]) -> str:
+def differs(dialect: str, old: str, new: str, columns: tuple[str, ...]) -> str:
     operator = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
     return " OR ".join(f"{old}.{column} {operator} {new}.{column}" for column in columns)
 
 
-def _sources(dialect: str, trigger: Trigger) -> tuple[str, str]:
+def changed_rows(dialect: str, trigger: Trigger) -> tuple[str, str]:
     """The old and the new rows as table expressions: transition tables (only rows whose counted columns changed)
     for a PostgreSQL statement trigger, a one-row select of OLD or NEW for a row trigger."""
     if dialect == "postgresql" and not trigger.before_each_row:
         if trigger.event != "UPDATE":
             return "old_rows", "new_rows"
         pair = f"JOIN new_rows AS n ON n.{trigger.match_on} = o.{trigger.match_on}"
-        differs = _differs(dialect, "o", "n", trigger.changed)
+        changed = differs(dialect, "o", "n", trigger.changed)
         return (
-            f"(SELECT o.* FROM old_rows AS o {pair} WHERE {differs})",
-            f"(SELECT n.* FROM old_rows AS o {pair} WHERE {differs})",
+            f"(SELECT o.* FROM old_rows AS o {pair} WHERE {changed})",
+            f"(SELECT n.* FROM old_rows AS o {pair} WHERE {changed})",
         )
     return tuple(
         "(SELECT " + ", ".join(f"{pseudo}.{column} AS {column}" for column in trigger.row_columns) + ")"
@@ -123,7 +123,7 @@ def _sources(dialect: str, trigger: Trigger) -> tuple[str, str]:
 
 
 def _statements(dialect: str, trigger: Trigger) -> list[str]:
-    old, new = _sources(dialect, trigger)
+    old, new = changed_rows(dialect, trigger)
     changes = {"INSERT": [(new, 1)], "UPDATE": [(old, -1), (new, 1)], "DELETE": [(old, -1)]}[trigger.event]
     if trigger.table == "responses":
         counts = [_responses(source, sign) for source, sign in changes]
@@ -136,9 +136,9 @@ def _statements(dialect: str, trigger: Trigger) -> list[str]:
         themes = []
     else:
         counts, themes = [], [_themes(source, sign) for source, sign in changes]
-    statements = [_apply(dialect, "response_counts", RESPONSE_KEY, counts)] if counts else []
+    statements = [upsert_deltas(dialect, "response_counts", RESPONSE_KEY, counts)] if counts else []
     if themes:
-        statements.append(_apply(dialect, "theme_counts", THEME_KEY, themes))
+        statements.append(upsert_deltas(dialect, "theme_counts", THEME_KEY, themes))
     return statements
 
 
@@ -161,7 +161,7 @@ def _sqlite_ddl(trigger: Trigger) -> list[str]:
     timing = f"{'BEFORE' if trigger.before_each_row else 'AFTER'} {trigger.event}"
     if trigger.changed:
         timing += f" OF {', '.join(trigger.changed)}"
-    when = f" WHEN {_differs('sqlite', 'OLD', 'NEW', trigger.changed)}" if trigger.changed else ""
+    when = f" WHEN {differs('sqlite', 'OLD', 'NEW', trigger.changed)}" if trigger.changed else ""
     body = "; ".join(_statements("sqlite", trigger))
     return [f"CREATE TRIGGER {trigger.name} {timing} ON {trigger.table} FOR EACH ROW{when} BEGIN {body}; END"]
 

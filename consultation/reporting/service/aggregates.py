@@ -17,35 +17,45 @@ Counting rules (the README repeats them for readers of the API):
 Each call runs a fixed number of queries whatever the number of groups or responses, and never loops over response
 rows in Python. The counts and the themes are read from the summary tables (`reporting/models.py`), which the
 database keeps exact as responses, analyses and theme assignments change (`reporting/summaries.py`): a few thousand
-rows however many responses there are. Only campaigns=once reads responses, and only the campaign members (a few
-per cent of rows, ranked with row_number()), to say what to take off: which member represents a campaign depends
-on the selection, so it cannot be kept in advance.
+rows however many responses there are. No call reads responses.
+
+campaigns=once counts the responses outside campaigns (the summaries hold the campaign members apart: by campaign
+in `response_counts`, in `campaign_theme_counts` for themes) and adds each campaign's representative. Which member
+represents a campaign depends on the selection (the group, late responses or not, the stations in reach), but it is
+always the lowest of the campaign's *leads* in the selection, since the database keeps the lowest member of every
+campaign per station, late and status in `campaign_leads` (with its stance, channel, respondent type, and its themes
+in `campaign_lead_themes`). So the representatives come from those leads (a few per campaign and station, the
+lowest per group found with min()), never from the members themselves. The statements are in `summary_queries.py`.
 """
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import partial
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, null, select, text, union_all
+from sqlalchemy import ColumnElement, false, select, text
 from sqlalchemy.orm import Session
 
 from consultation.accounts.models import User
 from consultation.accounts.permissions import visible_borough_ids
-from consultation.analysis.models import STANCES, Codebook, ResponseAnalysis, Theme, ThemeAssignment
+from consultation.analysis.models import STANCES, Codebook, Theme
 from consultation.boroughs import Borough
 from consultation.catalog.models import Consultation, Station
 from consultation.errors import Forbidden, NotFound, ValidationFailed
 from consultation.intake.models import CHANNELS, RESPONDENT_TYPES, Response
 from consultation.reporting.constants import CAMPAIGN_MODES, GROUP_BY
-from consultation.reporting.models import NO_CAMPAIGN, ResponseCount, ThemeCount
+from consultation.reporting.models import CampaignLead, CampaignThemeCount, ResponseCount, ThemeCount
+from consultation.reporting.service.summary_queries import (
+    COUNT_FIELDS,
+    counts_query,
+    outside_counts_query,
+    representative_fields,
+    representatives,
+    representatives_query,
+    station_themes_query,
+)
 
 UNSPECIFIED_TYPE = "unspecified"
 POSTGRES_WORK_MEM = "64MB"
-
-COUNT_FIELDS = (
-    "total",
-    *(f"stance_{stance}" for stance in STANCES),
-    *(f"channel_{channel}" for channel in CHANNELS),
-    *(f"type_{kind}" for kind in RESPONDENT_TYPES),
-)
 
 
 @dataclass(frozen=True)
@@ -108,141 +118,12 @@ def selection_filters(table, consultation: Consultation, scope: Scope, *, includ
     return clauses
 
 
-def _group_key(group_by: str):
-    return Station.borough_id if group_by == "borough" else Response.station_id
-
-
-def _tally(column: ColumnElement, value: str, label: str):
-    return func.coalesce(func.sum(case((column == value, ResponseCount.responses), else_=0)), 0).label(label)
-
-
-def _counts_query(filters: list[ColumnElement], group_by: str):
-    """Every count but themes, per group and overall, from the maintained summary (a few thousand rows at most).
-
-    The inner select adds up the summary's slots and keys into "cells" by station and campaign; the outer selects
-    add the cells up per group and overall, and count distinct campaigns among them. Cells whose responses all
-    left the selection (withdrawn, re-judged late) add up to zero and are dropped, so they name no campaign.
-    """
-    columns = [
-        ResponseCount.station_id.label("station_id"),
-        ResponseCount.campaign_id,
-        func.sum(ResponseCount.responses).label("total"),
-    ]
-    columns += [_tally(ResponseCount.stance, stance, f"stance_{stance}") for stance in STANCES]
-    columns += [_tally(ResponseCount.channel, channel, f"channel_{channel}") for channel in CHANNELS]
-    columns += [_tally(ResponseCount.respondent_type, kind, f"type_{kind}") for kind in RESPONDENT_TYPES]
-    cells = (
-        select(*columns)
-        .where(*filters)
-        .group_by(ResponseCount.station_id, ResponseCount.campaign_id)
-        .having(func.sum(ResponseCount.responses) != 0)
-        .cte("cells")
-    )
-    in_campaign = cells.c.campaign_id != NO_CAMPAIGN
-    sums = [func.sum(cells.c[name]).label(name) for name in COUNT_FIELDS]
-    sums += [
-        func.coalesce(func.sum(case((in_campaign, cells.c.total), else_=0)), 0).label("responses_in_campaigns"),
-        func.count(func.distinct(case((in_campaign, cells.c.campaign_id)))).label("distinct_campaigns"),
-    ]
-    if group_by == "borough":
-        grouped = (
-            select(Station.borough_id.label("group_id"), *sums)
-            .select_from(cells)
-            .join(Station, Station.id == cells.c.station_id)
-            .group_by(Station.borough_id)
-        )
-    else:
-        grouped = select(cells.c.station_id.label("group_id"), *sums).group_by(cells.c.station_id)
-    overall = select(null().label("group_id"), *sums).select_from(cells)
-    return union_all(grouped, overall)
-
-
-def _station_themes_query(filters: list[ColumnElement], theme_ids: list[int]):
-    """Responses per station and theme, from the maintained theme summary."""
-    total = func.sum(ThemeCount.responses)
-    return (
-        select(ThemeCount.station_id, ThemeCount.theme_id, total)
-        .where(ThemeCount.theme_id.in_(theme_ids), *filters)
-        .group_by(ThemeCount.station_id, ThemeCount.theme_id)
-        .having(total != 0)
-    )
-
-
-def _campaign_members(filters: list[ColumnElement], group_by: str):
-    """Counted responses that belong to a campaign (a few per cent of rows), each ranked by response id inside its
-    campaign within its group and within the whole selection: rank 1 is the campaign's representative."""
-    key = _group_key(group_by)
-    statement = (
-        select(
-            Response.id.label("response_id"),
-            key.label("group_id"),
-            ResponseAnalysis.stance,
-            Response.channel,
-            Response.respondent_type,
-            func.row_number()
-            .over(partition_by=(key, ResponseAnalysis.campaign_id), order_by=Response.id)
-            .label("rank_in_group"),
-            func.row_number()
-            .over(partition_by=ResponseAnalysis.campaign_id, order_by=Response.id)
-            .label("rank_overall"),
-        )
-        .select_from(ResponseAnalysis)
-        .join(Response, Response.id == ResponseAnalysis.response_id)
-    )
-    if group_by == "borough":
-        statement = statement.join(Station, Station.id == Response.station_id)
-    return statement.where(ResponseAnalysis.campaign_id.is_not(None), *filters).cte("members")
-
-
-def _count_if(condition: ColumnElement, label: str):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(label)
-
-
-def _adjustments_query(members):
-    """campaigns=once: what to take off the counts and the themes, per group, in one statement.
-
-    `folded` members are not their group's representative (taken off the group and the overall figures); `extra`
-    members represent their campaign in a group but not overall (taken off the overall figures only, since the sum
-    of the groups counted them once in each group). The row of a group without a theme_id carries the count
-    adjustments; rows with a theme_id carry that theme's (in the `*_total` columns). Both halves read the same
-    `members` CTE, so the responses are scanned once.
-    """
-    folded = members.c.rank_in_group > 1
-    extra = and_(members.c.rank_in_group == 1, members.c.rank_overall > 1)
-    conditions = {
-        "stance": [(stance, members.c.stance == stance) for stance in STANCES],
-        "channel": [(channel, members.c.channel == channel) for channel in CHANNELS],
-        "type": [(kind, members.c.respondent_type == kind) for kind in RESPONDENT_TYPES],
-    }
-    count_columns = [members.c.group_id, null().label("theme_id")]
-    theme_columns = [members.c.group_id, ThemeAssignment.theme_id]
-    for prefix, condition in (("folded", folded), ("extra", extra)):
-        count_columns.append(_count_if(condition, f"{prefix}_total"))
-        theme_columns.append(_count_if(condition, f"{prefix}_total"))
-        for dimension, values in conditions.items():
-            for value, matches in values:
-                count_columns.append(_count_if(and_(condition, matches), f"{prefix}_{dimension}_{value}"))
-                theme_columns.append(literal(0).label(f"{prefix}_{dimension}_{value}"))
-    counts = select(*count_columns).group_by(members.c.group_id)
-    themes = (
-        select(*theme_columns)
-        .select_from(members)
-        .join(ThemeAssignment, ThemeAssignment.response_id == members.c.response_id)
-        .group_by(members.c.group_id, ThemeAssignment.theme_id)
-    )
-    return union_all(counts, themes)
-
-
 def _tune(session: Session) -> None:
     """On PostgreSQL, let this transaction's hash joins stay in memory (a million responses need about 55 MB)
     and skip JIT compilation, which costs more than it saves on these short aggregate queries."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'"))
         session.execute(text("SET LOCAL jit = off"))
-
-
-def _add(total: dict, part: dict, sign: int = 1) -> dict:
-    return {name: total.get(name, 0) + sign * int(part.get(name) or 0) for name in set(total) | set(part)}
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -304,6 +185,56 @@ def _groups(scope: Scope, group_by: str) -> list[dict]:
     ]
 
 
+def _read_counts(session: Session, chosen, group_of_station: dict, group_by: str, campaigns: str):
+    """The counts and the campaign figures per group, and overall under the key None. `chosen(table)` gives the
+    selection's filters on a summary table. Under campaigns=once, the counts of the responses outside campaigns
+    and the number of responses in campaigns; the representatives and the number of campaigns come later."""
+    counts: dict = defaultdict(Counter)
+    campaign_counts: dict = defaultdict(Counter)
+    if campaigns == "once":
+        for row in session.execute(outside_counts_query(chosen(ResponseCount))).mappings():
+            for group_id in (group_of_station.get(row["station_id"], row["station_id"]), None):
+                counts[group_id].update({name: int(row[name] or 0) for name in COUNT_FIELDS})
+                campaign_counts[group_id]["responses_in_campaigns"] += int(row["responses_in_campaigns"] or 0)
+        return counts, campaign_counts
+    for row in session.execute(counts_query(chosen(ResponseCount), group_by)).mappings():
+        counts[row["group_id"]] = {name: int(row[name] or 0) for name in COUNT_FIELDS}
+        campaign_counts[row["group_id"]] = {
+            "responses_in_campaigns": int(row["responses_in_campaigns"] or 0),
+            "distinct_campaigns": int(row["distinct_campaigns"] or 0),
+        }
+    return counts, campaign_counts
+
+
+def _read_themes(session: Session, chosen, group_of_station: dict, campaigns: str, theme_ids: list[int]) -> dict:
+    """Theme counts per group, and overall under the key None (under campaigns=once, of the responses outside
+    campaigns). Themes add up across stations, so one scan by station serves boroughs and the overall figures."""
+    theme_counts: dict = defaultdict(Counter)
+    if not theme_ids:
+        return theme_counts
+    members = chosen(CampaignThemeCount) if campaigns == "once" else None
+    for station_id, theme_id, count in session.execute(station_themes_query(chosen(ThemeCount), theme_ids, members)):
+        for group_id in (group_of_station.get(station_id, station_id), None):
+            theme_counts[group_id][theme_id] += int(count)
+    return theme_counts
+
+
+def _add_representatives(session: Session, chosen, group_by: str, include_late: bool, theme_ids: list[int], figures):
+    """campaigns=once: add each campaign's representative to its groups and, once, to the overall figures; each
+    representative is one campaign more. `figures` are the counts, campaign figures and theme counts so far."""
+    counts, campaign_counts, theme_counts = figures
+    reps = representatives(chosen(CampaignLead), group_by, include_late)
+    for row in session.execute(representatives_query(reps, theme_ids)):
+        fields = representative_fields(row) if row.theme_id is None else ()
+        for group_id, number in ((row.group_id, int(row.in_group)), (None, int(row.overall))):
+            if row.theme_id is not None:
+                theme_counts[group_id][row.theme_id] += number
+                continue
+            for name in fields:
+                counts[group_id][name] += number
+            campaign_counts[group_id]["distinct_campaigns"] += number
+
+
 def compute_aggregates(
     session: Session,
     consultation: Consultation,
@@ -320,9 +251,9 @@ def compute_aggregates(
     scope = resolve_scope(session, consultation, user, borough_code=borough_code, station_slug=station_slug)
     themes = codebook_themes(session, consultation)
     _tune(session)
-    figures = _Figures.read(session, consultation, scope, themes, group_by=group_by, include_late=include_late)
-    if campaigns == "once":
-        figures.fold_campaigns(session, response_filters(consultation, scope, include_late=include_late), group_by)
+    figures = _read_figures(
+        session, consultation, scope, themes, group_by=group_by, include_late=include_late, campaigns=campaigns
+    )
     groups = []
     for group in _groups(scope, group_by):
         group_id = group.pop("id")
@@ -376,52 +307,20 @@ class _Figures:
     overall_campaigns: dict
     overall_themes: dict
 
-    @classmethod
-    def read(cls, session, consultation, scope: Scope, themes, *, group_by: str, include_late: bool) -> "_Figures":
-        count_filters = selection_filters(ResponseCount, consultation, scope, include_late=include_late)
-        theme_filters = selection_filters(ThemeCount, consultation, scope, include_late=include_late)
-        counts: dict = {}
-        campaign_counts: dict = {}
-        for row in session.execute(_counts_query(count_filters, group_by)).mappings():
-            counts[row["group_id"]] = {name: int(row[name] or 0) for name in COUNT_FIELDS}
-            campaign_counts[row["group_id"]] = {
-                "responses_in_campaigns": int(row["responses_in_campaigns"] or 0),
-                "distinct_campaigns": int(row["distinct_campaigns"] or 0),
-            }
-        overall_counts, overall_campaigns = counts.pop(None, {}), campaign_counts.pop(None, {})
-        theme_counts, overall_themes = _theme_counts(session, theme_filters, scope, themes, group_by)
-        return cls(counts, campaign_counts, theme_counts, overall_counts, overall_campaigns, overall_themes)
 
-    def fold_campaigns(self, session: Session, filters: list, group_by: str) -> None:
-        """campaigns=once: a group counts each of its campaigns once; overall, each campaign counts once."""
-        members = _campaign_members(filters, group_by)
-        for row in session.execute(_adjustments_query(members)).mappings():
-            group_id, theme_id = row["group_id"], row["theme_id"]
-            if theme_id is not None:
-                folded_themes = {theme_id: row["folded_total"]}
-                self.theme_counts[group_id] = _add(self.theme_counts.get(group_id, {}), folded_themes, -1)
-                self.overall_themes = _add(
-                    self.overall_themes, {theme_id: row["folded_total"] + row["extra_total"]}, -1
-                )
-                continue
-            folded = {name: row[f"folded_{name}"] for name in COUNT_FIELDS}
-            extra = {name: row[f"extra_{name}"] for name in COUNT_FIELDS}
-            self.counts[group_id] = _add(self.counts.get(group_id, {}), folded, -1)
-            self.overall_counts = _add(_add(self.overall_counts, folded, -1), extra, -1)
-
-
-def _theme_counts(session: Session, theme_filters: list, scope: Scope, themes, group_by: str) -> tuple[dict, dict]:
-    """Theme counts by group and overall. Themes add up across stations, so one scan by station serves boroughs and
-    the overall figures alike."""
+def _read_figures(session: Session, consultation, scope: Scope, themes, *, group_by, include_late, campaigns):
+    """The figures from the summary tables; under campaigns=once each campaign's representative is added to its
+    groups and, once, to the overall figures (campaign_leads), so no request reads the responses."""
+    theme_ids = [theme.id for theme in themes]
+    chosen = partial(selection_filters, consultation=consultation, scope=scope, include_late=include_late)
     group_of_station = {
         station.id: (station.borough_id if group_by == "borough" else station.id) for station in scope.stations
     }
-    theme_counts: dict[int, dict] = {}
-    overall_themes: dict = {}
-    theme_ids = [theme.id for theme in themes]
-    station_themes = session.execute(_station_themes_query(theme_filters, theme_ids)) if theme_ids else []
-    for station_id, theme_id, count in station_themes:
-        group_id = group_of_station.get(station_id, station_id)
-        theme_counts[group_id] = _add(theme_counts.get(group_id, {}), {theme_id: count})
-        overall_themes = _add(overall_themes, {theme_id: count})
-    return theme_counts, overall_themes
+    counts, campaign_counts = _read_counts(session, chosen, group_of_station, group_by, campaigns)
+    theme_counts = _read_themes(session, chosen, group_of_station, campaigns, theme_ids)
+    if campaigns == "once":
+        figures = (counts, campaign_counts, theme_counts)
+        _add_representatives(session, chosen, group_by, include_late, theme_ids, figures)
+    overall_counts, overall_campaigns = counts.pop(None, {}), campaign_counts.pop(None, {})
+    overall_themes = theme_counts.pop(None, {})
+    return _Figures(counts, campaign_counts, theme_counts, overall_counts, overall_campaigns, overall_themes)
