@@ -5,8 +5,8 @@ The triggers are written once in consultation/reporting/campaign_triggers.py for
 installs the ones of that module's current version (a later change to them comes with its own revision). The
 backfill is the same recount `flask check-summaries --repair` runs.
 
-Revision ID: 0016_campaign_leads
-Revises: 0015_tuning
+Revision ID: 0017_campaign_leads
+Revises: 0016_coding_rankings
 Create Date: 2026-12-04 13:00:00
 
 """
@@ -23,8 +23,8 @@ from consultation.reporting.summaries import (
 from consultation.reporting.summary_triggers import THEME_KEY
 
 # revision identifiers, used by Alembic.
-revision = "0016_campaign_leads"
-down_revision = "0015_tuning"
+revision = "0017_campaign_leads"
+down_revision = "0016_coding_rankings"
 branch_labels = None
 depends_on = None
 
