@@ -132,8 +132,9 @@ def test_a_missing_answer_brings_up_the_error_summary_whose_link_reaches_the_fie
     assert page.title().startswith("Error: ")
     if os.environ.get("WEB_SCREENSHOT_DIR"):
         page.screenshot(path=str(Path(os.environ["WEB_SCREENSHOT_DIR"]) / "errors.png"))
-    # The summary takes focus when the page loads, so a screen reader announces it first.
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    # The summary takes focus when the page loads, so a screen reader announces it first (the page's script gives
+    # it focus once loaded: waited for, up to 5 s, rather than read the instant the summary shows).
+    page.wait_for_function("document.activeElement.classList.contains('error-summary')", timeout=5000)
     # What the resident entered is kept.
     assert page.get_by_label("I work or study nearby").is_checked()
     assert page.get_by_label("What would the proposal mean for you").input_value() == "Please keep it open."
