@@ -62,19 +62,27 @@ def _no_store(body: str, status: int) -> Response:
     return response
 
 
+def _review_posted(petition_id: int, actions, endpoint: str, page: int):
+    """A POST of the review form: carry out the ticked action and redirect back (the redirect, no errors), or the
+    field errors and the reason typed, to show again; (None, {}, "") for a GET."""
+    if request.method != "POST":
+        return None, {}, ""
+    reason = request.form.get("reason", "").strip()
+    try:
+        _review_ticked(petition_id, actions, reason)
+    except ValidationFailed as error:
+        db.session.rollback()
+        return None, error.errors, reason
+    return redirect(url_for(endpoint, petition_id=petition_id, page=page), code=303), {}, reason
+
+
 def signers_page(petition_id: int):
     """One page of signers, flagged ones marked with the reason; tick some and invalidate or restore them."""
     petition = readable_petition(petition_id)
     page = _page_number()
-    errors, reason = {}, ""
-    if request.method == "POST":
-        reason = request.form.get("reason", "").strip()
-        try:
-            _review_ticked(petition_id, REVIEW_ACTIONS, reason)
-            return redirect(url_for("organiser.signers", petition_id=petition_id, page=page), code=303)
-        except ValidationFailed as error:
-            db.session.rollback()
-            errors = error.errors
+    done, errors, reason = _review_posted(petition_id, REVIEW_ACTIONS, "organiser.signers", page)
+    if done is not None:
+        return done
     items, total = signers.list_signatures(db.session, staff_user(), petition_id, page=page, page_size=PAGE_SIZE)
     summary = [
         {"message": texts[0], "href": "#reason" if key == "reason" else "#signers"} for key, texts in errors.items()
@@ -99,15 +107,9 @@ def duplicates_page(petition_id: int):
     domain); tick some, give a reason, and count them (they join the total) or not (invalidated)."""
     petition = readable_petition(petition_id)
     page = _page_number()
-    errors, reason = {}, ""
-    if request.method == "POST":
-        reason = request.form.get("reason", "").strip()
-        try:
-            _review_ticked(petition_id, DUPLICATE_ACTIONS, reason)
-            return redirect(url_for("organiser.duplicates", petition_id=petition_id, page=page), code=303)
-        except ValidationFailed as error:
-            db.session.rollback()
-            errors = error.errors
+    done, errors, reason = _review_posted(petition_id, DUPLICATE_ACTIONS, "organiser.duplicates", page)
+    if done is not None:
+        return done
     items, total = signers.list_possible_duplicates(
         db.session, staff_user(), petition_id, page=page, page_size=PAGE_SIZE
     )
