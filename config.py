@@ -27,9 +27,9 @@ def engine_options(url: str) -> dict:
         # SQLite takes one writer at a time. The background worker thread and a command (seed-demo, import) may
         # both write, so a writer waits for the other instead of failing after sqlite3's default 5 seconds.
         return {"connect_args": {"timeout": 30}}
-    # A connection the server or a proxy cut while it sat in the pool is noticed and replaced before it is used,
-    # instead of failing the request that drew it.
-    return {"pool_pre_ping": True}
+    # PostgreSQL: a connection the server or a proxy cut while it sat in the pool is noticed and replaced before
+    # it is used: create_app pings one that sat idle (consultation/connections.py).
+    return {}
 
 
 class Config:
@@ -37,6 +37,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'consultation.db'}")
     # Extra engine options; create_app adds the ones the configured URL needs (engine_options).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled PostgreSQL connection idle this long is pinged before use (consultation/connections.py).
+    POOL_PING_AFTER_IDLE_SECONDS = float(os.environ.get("POOL_PING_AFTER_IDLE_SECONDS", 1.0))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
     JSON_SORT_KEYS = False
 

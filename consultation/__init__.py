@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import INSECURE_DEFAULT_SECRET, config_for, database_url, engine_options
 from consultation.clock import note_arrival
 from consultation.common import counted
+from consultation.connections import ping_after_idle
 from consultation.errors import drop_retry_after_unless_refused, register_error_handlers, register_page_errors
 from consultation.extensions import api, celery, csrf, db, init_celery, limiter, migrate
 from consultation.input_guards import register_input_guards
@@ -43,6 +44,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     register_metrics(app)
 
     db.init_app(app)
+    _check_pooled_connections(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     # Before the limiter: after-request hooks run last-registered first, so this one sees the limiter's headers.
     app.after_request(drop_retry_after_unless_refused)
@@ -149,6 +151,12 @@ def _configure_engine(app: Flask) -> None:
     url = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options(url), **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+
+
+def _check_pooled_connections(app: Flask) -> None:
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            ping_after_idle(db.engine, app.config["POOL_PING_AFTER_IDLE_SECONDS"])
 
 
 def _register_docs_assets(app: Flask) -> None:

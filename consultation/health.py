@@ -13,11 +13,10 @@ import marshmallow as ma
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
-from flask_smorest import Blueprint
 from sqlalchemy import text
 
 from consultation.errors import ApiError
-from consultation.extensions import db
+from consultation.extensions import Blueprint, db
 from consultation.metrics import metrics_view
 
 log = logging.getLogger(__name__)

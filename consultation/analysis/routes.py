@@ -1,7 +1,6 @@
 """Codebooks, reviewer coding, machine-reviewer agreement, what to code next, and analysis runs and status."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from consultation.accounts.auth import current_user
 from consultation.accounts.permissions import READERS, STAFF, requires
@@ -23,7 +22,7 @@ from consultation.analysis.schemas import (
 )
 from consultation.background_jobs import JobSchema, get_job, queue_job, with_poll_url
 from consultation.catalog.service import get_consultation
-from consultation.extensions import db
+from consultation.extensions import Blueprint, db
 
 blp = Blueprint("analysis", __name__, url_prefix="/api/v1", description="Codebooks, coding and analysis")
 

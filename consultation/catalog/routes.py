@@ -1,7 +1,6 @@
 """Consultations, their stations and questionnaires."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from consultation.accounts.auth import current_user
 from consultation.accounts.permissions import ADMINS, requires
@@ -13,7 +12,7 @@ from consultation.catalog.schemas import (
     ConsultationUpdateSchema,
     QuestionnaireSchema,
 )
-from consultation.extensions import db
+from consultation.extensions import Blueprint, db
 
 blp = Blueprint("catalog", __name__, url_prefix="/api/v1/consultations", description="Consultations and stations")
 

@@ -3,12 +3,11 @@
 from flask import current_app
 from flask import request as flask_request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from consultation.accounts.auth import current_user
 from consultation.accounts.permissions import READERS, STAFF, requires
 from consultation.clock import arrival_time
-from consultation.extensions import db, limiter
+from consultation.extensions import Blueprint, db, limiter
 from consultation.intake import imports, reading, service
 from consultation.intake.idempotency import IdempotencyRequest, caller_fingerprint, request_hash
 from consultation.intake.schemas import (

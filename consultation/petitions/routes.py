@@ -3,13 +3,12 @@ reviews (the owner, reviewers, admins)."""
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from consultation.accounts.auth import current_user
 from consultation.accounts.permissions import OWNER_ROLES, READERS, requires
 from consultation.clock import arrival_time
 from consultation.errors import ApiError
-from consultation.extensions import db, limiter
+from consultation.extensions import Blueprint, db, limiter
 from consultation.petitions import exports, packs, service, signers
 from consultation.petitions.schemas import (
     ConfirmResultSchema,

@@ -2,13 +2,12 @@
 organisers in their boroughs)."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from consultation.accounts.auth import current_user
 from consultation.accounts.permissions import READERS, STAFF, requires
 from consultation.background_jobs import JobSchema, get_job, queue_job, with_poll_url
 from consultation.catalog.service import get_consultation
-from consultation.extensions import db
+from consultation.extensions import Blueprint, db
 from consultation.reporting import service, tasks
 from consultation.reporting.constants import MEDIA_TYPES
 from consultation.reporting.downloads import send_table

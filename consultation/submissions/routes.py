@@ -2,12 +2,11 @@
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from consultation.accounts.auth import current_user
 from consultation.accounts.permissions import OWNER_ROLES, READERS, requires
 from consultation.clock import arrival_time
-from consultation.extensions import db, limiter
+from consultation.extensions import Blueprint, db, limiter
 from consultation.submissions import service, tasks
 from consultation.submissions.letterhead import LETTERHEAD_MAX_BYTES
 from consultation.submissions.schemas import (
