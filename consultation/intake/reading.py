@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -131,14 +132,14 @@ def list_responses(
         "q": q,
     }
     clauses = _filters(session, user, consultation, **{name: value for name, value in asked.items() if name != "q"})
-    words = [search.matching(session, q)] if q is not None else []
-    rows = list(session.scalars(_page_query([*clauses, *words], cursor, limit, include_personal_data)).unique())
+    matches, words = None, []
+    if q is not None:  # the count first: how many match decides how the page is read
+        responses = select(Response.id).join(Station, Station.id == Response.station_id).where(*clauses)
+        matches = search.count_matches(session, q, responses)
+        words = [search.page_matching(session, q, matches)]
+    with search.one_process_plan(session) if q is not None else nullcontext():
+        rows = list(session.scalars(_page_query([*clauses, *words], cursor, limit, include_personal_data)).unique())
     page, more = rows[:limit], len(rows) > limit
-    matches = None
-    if q is not None:
-        matches = search.count_matches(
-            session, q, select(Response.id).join(Station, Station.id == Response.station_id).where(*clauses)
-        )
     attach_answer_values(page, question_codes(consultation))
     # Plain data before any commit: a commit expires ORM objects, and dumping them would reload each one.
     items = [_review_item(consultation.slug, response, include_personal_data) for response in page]

@@ -140,3 +140,46 @@ def test_a_response_whose_several_answers_match_is_counted_once_when_the_answers
     monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 3)
     body = _search(client, auth, "q=station")
     assert (body["match_count"], body["match_count_exact"]) == (3, True)
+
+
+def _statements_during(function) -> list[str]:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        function()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return seen
+
+
+@on_postgresql
+def test_past_the_exact_limit_the_page_checks_responses_one_by_one_in_one_process_and_finds_the_same(
+    client, auth, texts, monkeypatch
+):
+    # Few matches: the page is the semi-join on the answers' index. Many (an estimated count): each response, in
+    # page order, is checked on its own, without parallel workers. Both give the same page.
+    bodies = {}
+    statements = {}
+    for limit in (100, 1):
+        monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", limit)
+        statements[limit] = _statements_during(
+            lambda limit=limit: bodies.update({limit: _search(client, auth, "q=station")})
+        )
+        db.session.remove()
+    assert _whys(bodies[1]) == _whys(bodies[100]) and len(_whys(bodies[100])) == 3
+    assert (bodies[100]["match_count_exact"], bodies[1]["match_count_exact"]) == (True, False)
+    for limit, probe_expected in ((100, False), (1, True)):
+        page = next(index for index, sql in enumerate(statements[limit]) if sql.startswith("SELECT responses.id,"))
+        sql = statements[limit][page]
+        assert ("answers.response_id = responses.id" in sql) is probe_expected, sql
+        assert statements[limit][page - 2 : page] == [
+            "SET LOCAL max_parallel_workers_per_gather = 0",
+            "SET LOCAL plan_cache_mode = force_custom_plan",
+        ]
+        assert statements[limit][page + 2] == "SET LOCAL max_parallel_workers_per_gather TO DEFAULT"

@@ -10,6 +10,7 @@ the count is exact up to the search's limit and the database's estimate past it,
 """
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import ColumnElement, false, func, select
@@ -146,10 +147,25 @@ def explore(
     if filters.words:
         matches = search.count_matches(session, filters.words, select(Response.id).where(*clauses))
         total, total_exact = matches.count, matches.exact
-        clauses.append(search.matching(session, filters.words))
+        clauses.append(search.page_matching(session, filters.words, matches))
     else:
         total, total_exact = session.scalar(select(func.count()).select_from(Response).where(*clauses)) or 0, True
     page_clauses = clauses + ([Response.id < before_id] if before_id is not None else [])
+    with search.one_process_plan(session) if filters.words else nullcontext():
+        items = _page_rows(session, page_clauses, limit)
+    more = len(items) > limit
+    items = items[:limit]
+    return {
+        "total": total,
+        "total_exact": total_exact,
+        "exact_limit": search.EXACT_COUNT_LIMIT,
+        "items": items,
+        "next": items[-1]["id"] if more else None,
+    }
+
+
+def _page_rows(session: Session, clauses: list, limit: int) -> list[dict]:
+    """One more than a page of the explorer's rows, newest first."""
     rows = session.execute(
         select(
             Response.id,
@@ -167,17 +183,8 @@ def explore(
         .join(Station, Station.id == Response.station_id)
         .join(Borough, Borough.id == Station.borough_id)
         .outerjoin(ResponseAnalysis, ResponseAnalysis.response_id == Response.id)
-        .where(*page_clauses)
+        .where(*clauses)
         .order_by(Response.id.desc())
         .limit(limit + 1)
     ).mappings()
-    items = [dict(row) for row in rows]
-    more = len(items) > limit
-    items = items[:limit]
-    return {
-        "total": total,
-        "total_exact": total_exact,
-        "exact_limit": search.EXACT_COUNT_LIMIT,
-        "items": items,
-        "next": items[-1]["id"] if more else None,
-    }
+    return [dict(row) for row in rows]
