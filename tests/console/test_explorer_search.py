@@ -45,4 +45,17 @@ def test_on_postgresql_the_explorer_matches_stems_and_says_when_it_estimates(
     assert "1 response<" in client.get(f"{BASE}/responses?words=closed").get_data(as_text=True)  # "Closing ..."
     monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 1)
     html = client.get(f"{BASE}/responses?words=counter").get_data(as_text=True)
-    assert "About " in html and "An estimate: more than 1 responses match" in html
+    assert "An estimate: more than 1 responses match" in html
+    assert "About " in html or "More than 1 responses<" in html
+
+
+@pytest.mark.parametrize(
+    ("count", "heading"), [(10_001, "More than 10,000 responses<"), (25_000, "About 25,000 responses<")]
+)
+def test_an_estimated_count_reads_as_a_lower_bound_at_the_limit_and_as_about_past_it(
+    client, staff, responses, sign_in_as, monkeypatch, count, heading
+):
+    sign_in_as(staff["reviewer"])
+    monkeypatch.setattr(search, "count_matches", lambda *args: search.MatchCount(count, exact=False))
+    html = client.get(f"{BASE}/responses?words=counter").get_data(as_text=True)
+    assert heading in html and "An estimate: more than 10,000 responses match" in html
