@@ -3,7 +3,6 @@
 import base64
 import binascii
 import json
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -132,13 +131,7 @@ def list_responses(
         "q": q,
     }
     clauses = _filters(session, user, consultation, **{name: value for name, value in asked.items() if name != "q"})
-    matches, words = None, []
-    if q is not None:  # the count first: how many match decides how the page is read
-        responses = select(Response.id).join(Station, Station.id == Response.station_id).where(*clauses)
-        matches = search.count_matches(session, q, responses)
-        words = [search.page_matching(session, q, matches)]
-    with search.one_process_plan(session) if q is not None else nullcontext():
-        rows = list(session.scalars(_page_query([*clauses, *words], cursor, limit, include_personal_data)).unique())
+    rows, matches = _read_page(session, clauses, _after_cursor(cursor), q, limit, include_personal_data)
     page, more = rows[:limit], len(rows) > limit
     attach_answer_values(page, question_codes(consultation))
     # Plain data before any commit: a commit expires ORM objects, and dumping them would reload each one.
@@ -155,8 +148,47 @@ def list_responses(
     )
 
 
-def _page_query(clauses: list[ColumnElement], cursor: str | None, limit: int, include_personal_data: bool):
-    """The responses after the cursor, oldest first, one more than the page holds (to tell whether more follow)."""
+def _read_page(
+    session: Session,
+    clauses: list[ColumnElement],
+    after: list[ColumnElement],
+    q: str | None,
+    limit: int,
+    include_personal_data: bool,
+) -> tuple[list[Response], search.MatchCount | None]:
+    """One more row than the page holds, and with words the count of matches. The count comes first: how many
+    match decides how the page is read (see `search.page_matching`), and the page then refines an estimate."""
+    if q is None:
+        return list(session.scalars(_page_query([*clauses, *after], limit, include_personal_data)).unique()), None
+    responses = select(Response.id).join(Station, Station.id == Response.station_id).where(*clauses)
+    matches = search.count_matches(session, q, responses)
+    words = search.page_matching(session, q, matches)
+    with search.one_process_plan(session):
+        rows = list(session.scalars(_page_query([*clauses, *after, words], limit, include_personal_data)).unique())
+    if rows:
+        through = _up_to(rows[-1].received_at, rows[-1].id)
+        matches = search.estimate_from_page(
+            session, matches, responses, [*after, through], len(rows), len(rows) > limit
+        )
+    return rows, matches
+
+
+def _after_cursor(cursor: str | None) -> list[ColumnElement]:
+    """The responses after the cursor in page order (oldest first)."""
+    if not cursor:
+        return []
+    after_at, after_id = decode_cursor(cursor)
+    return [or_(Response.received_at > after_at, and_(Response.received_at == after_at, Response.id > after_id))]
+
+
+def _up_to(received_at: datetime, response_id: int) -> ColumnElement:
+    """The responses up to and including this one in page order."""
+    at_or_before = and_(Response.received_at == received_at, Response.id <= response_id)
+    return or_(Response.received_at < received_at, at_or_before)
+
+
+def _page_query(clauses: list[ColumnElement], limit: int, include_personal_data: bool):
+    """The responses the clauses keep, oldest first, one more than the page holds (to tell whether more follow)."""
     query = (
         select(Response)
         .join(Station, Station.id == Response.station_id)
@@ -167,11 +199,6 @@ def _page_query(clauses: list[ColumnElement], cursor: str | None, limit: int, in
     )
     if include_personal_data:
         query = query.options(joinedload(Response.respondent))
-    if cursor:
-        after_at, after_id = decode_cursor(cursor)
-        query = query.where(
-            or_(Response.received_at > after_at, and_(Response.received_at == after_at, Response.id > after_id))
-        )
     return query
 
 

@@ -110,10 +110,39 @@ def count_matches(session: Session, q: str, responses: Select) -> MatchCount:
     count = _count_up_to_limit(session, q, responses)
     if count <= EXACT_COUNT_LIMIT:
         return MatchCount(count, exact=True)
-    compiled = matches.compile(session.get_bind())
+    return MatchCount(max(_planned_rows(session, matches), EXACT_COUNT_LIMIT + 1), exact=False)
+
+
+def estimate_from_page(
+    session: Session, count: MatchCount, responses: Select, bounds: list[ColumnElement], found: int, full: bool
+) -> MatchCount:
+    """A better estimate past the exact limit, from the page just read response by response.
+
+    `responses` selects the ids every filter but the words keeps; `bounds` narrow them to those the page's walk went
+    through (from the cursor to the page's last row), and `found` of those matched. The share that matched, times
+    the planner's estimate of all the filtered responses, estimates the matches; the planner alone judges a query of
+    several words by its words' separate frequencies and can be wrong twentyfold. Unchanged when the count is
+    exact, on SQLite, or when the walk reached the end before the page was full."""
+    if count.exact or not full or found == 0 or session.get_bind().dialect.name != "postgresql":
+        return count
+    walked = session.scalar(select(func.count()).select_from(responses.where(*bounds).subquery()))
+    if not walked:
+        return count
+    estimate = _two_figures(_planned_rows(session, responses) * found / walked)  # no more precise than it is
+    return MatchCount(max(estimate, EXACT_COUNT_LIMIT + 1), exact=False)
+
+
+def _two_figures(number: float) -> int:
+    """Rounded to two significant figures: 31,231 becomes 31,000."""
+    return int(float(f"{number:.2g}"))
+
+
+def _planned_rows(session: Session, query: Select) -> int:
+    """The planner's estimate of how many rows `query` returns (no rows are read)."""
+    compiled = query.compile(session.get_bind())
     plan = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled.string}", compiled.params).scalar()
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    return MatchCount(max(int(plan[0]["Plan"]["Plan Rows"]), EXACT_COUNT_LIMIT + 1), exact=False)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def _count_up_to_limit(session: Session, q: str, responses: Select) -> int:

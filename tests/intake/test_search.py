@@ -4,6 +4,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from consultation.accounts.models import User
 from consultation.extensions import db
@@ -183,3 +184,21 @@ def test_past_the_exact_limit_the_page_checks_responses_one_by_one_in_one_proces
             "SET LOCAL plan_cache_mode = force_custom_plan",
         ]
         assert statements[limit][page + 2] == "SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
+
+
+@on_postgresql
+def test_past_the_exact_limit_the_estimate_comes_from_the_share_of_the_page_walk_that_matched(
+    client, auth, texts, monkeypatch
+):
+    # Five responses, three with "station": the first page of one (two read) walks three responses and finds
+    # two, so two thirds of the five filtered responses are estimated to match: 3.3, so 3.
+    db.session.execute(sa.text("ANALYZE responses"))
+    db.session.commit()
+    monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 1)
+    body = _search(client, auth, "q=station&limit=1")
+    assert (body["match_count"], body["match_count_exact"]) == (3, False)
+    db.session.remove()
+
+
+def test_an_estimate_is_given_to_two_significant_figures():
+    assert [search._two_figures(n) for n in (3.3, 31_231, 196_498, 10_001)] == [3, 31_000, 200_000, 10_000]

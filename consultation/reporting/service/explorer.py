@@ -10,7 +10,6 @@ the count is exact up to the search's limit and the database's estimate past it,
 """
 
 from collections.abc import Mapping
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import ColumnElement, false, func, select
@@ -144,16 +143,22 @@ def explore(
     """How many responses match (`total_exact` False when, with words, it is the database's estimate), and one
     page of them, newest first; `next` is the cursor of the next page."""
     clauses = filter_clauses(session, consultation, user, filters, words=False)
-    if filters.words:
-        matches = search.count_matches(session, filters.words, select(Response.id).where(*clauses))
-        total, total_exact = matches.count, matches.exact
-        clauses.append(search.page_matching(session, filters.words, matches))
-    else:
+    after = [Response.id < before_id] if before_id is not None else []
+    if not filters.words:
         total, total_exact = session.scalar(select(func.count()).select_from(Response).where(*clauses)) or 0, True
-    page_clauses = clauses + ([Response.id < before_id] if before_id is not None else [])
-    with search.one_process_plan(session) if filters.words else nullcontext():
-        items = _page_rows(session, page_clauses, limit)
-    more = len(items) > limit
+        items = _page_rows(session, clauses + after, limit)
+        more = len(items) > limit
+    else:
+        responses = select(Response.id).where(*clauses)
+        matches = search.count_matches(session, filters.words, responses)
+        words = search.page_matching(session, filters.words, matches)
+        with search.one_process_plan(session):
+            items = _page_rows(session, [*clauses, *after, words], limit)
+        more = len(items) > limit
+        if items:
+            through = [*after, Response.id >= items[-1]["id"]]
+            matches = search.estimate_from_page(session, matches, responses, through, len(items), more)
+        total, total_exact = matches.count, matches.exact
     items = items[:limit]
     return {
         "total": total,
