@@ -95,7 +95,7 @@ def copy_lines(session: Session, table: Table, columns: tuple[str, ...], lines) 
         block: list[str] = []
         for line in lines:
             block.append(line)
-            if len(block) == 10_000:
+            if len(block) == 2000:
                 copy.write("\n".join(block) + "\n")
                 block = []
         if block:

@@ -6,7 +6,6 @@ formatted once, and a row is a join of ready strings. Elsewhere the same rows go
 """
 
 from datetime import datetime
-from itertools import chain
 
 from sqlalchemy.orm import Session
 
@@ -58,25 +57,30 @@ def _copy_rows(session, consultation_id, rows, references, stored_at, progress, 
     response_ids = draw_ids(session, Response.__table__, len(rows))
     ids = list(map(str, response_ids))
     stations = columns["station"].mapped(copy_text)
-    responses = _response_lines(rows, consultation_id, ids, stations, references, respondent_ids, stored)
-    answers = _answer_lines(rows, ids, question_codes)
-    revisions = _revision_lines(rows, ids, stations, stored, question_codes)
+    responses = _response_parts(rows, consultation_id, ids, stations, references, respondent_ids, stored)
+    tails = [columns[code].mapped(_answer_tail) for code in question_codes]
+    entries = [columns[code].mapped(_revision_entry(code)) for code in question_codes]
+    # Each batch's lines are written as they are made, so the database stores one block while the next is made.
     for start in range(0, len(rows), BATCH_SIZE):
-        end = start + BATCH_SIZE
-        copy_lines(session, Response.__table__, RESPONSE_COLUMNS, responses[start:end])
-        copy_lines(session, Answer.__table__, ANSWER_COLUMNS, filter(None, chain.from_iterable(answers[start:end])))
-        copy_lines(session, ResponseRevision.__table__, REVISION_COLUMNS, revisions[start:end])
+        window = slice(start, start + BATCH_SIZE)
+        lines = map("\t".join, zip(*(part[window] for part in responses), strict=True))
+        copy_lines(session, Response.__table__, RESPONSE_COLUMNS, lines)
+        lines = _answer_lines(ids[window], [each[window] for each in tails])
+        copy_lines(session, Answer.__table__, ANSWER_COLUMNS, lines)
+        lines = _revision_lines(ids[window], stations[window], [each[window] for each in entries], stored)
+        copy_lines(session, ResponseRevision.__table__, REVISION_COLUMNS, lines)
         if progress:
-            progress("storing", min(end, len(rows)), len(rows))
+            progress("storing", min(start + BATCH_SIZE, len(rows)), len(rows))
     return response_ids
 
 
-def _response_lines(rows, consultation_id, ids, stations, references, respondent_ids, stored) -> list[str]:
+def _response_parts(rows, consultation_id, ids, stations, references, respondent_ids, stored) -> tuple[list, ...]:
+    """The responses' columns as COPY text, one list per run of columns, each with a string per row."""
     columns = rows.columns
     received = columns["received_at"].mapped(
         lambda moment: f"{copy_text(moment)}\t{copy_text(moment >= rows.closes_at)}\tactive"
     )
-    parts = (
+    return (
         ids,
         [str(consultation_id)] * len(ids),
         stations,
@@ -88,36 +92,33 @@ def _response_lines(rows, consultation_id, ids, stations, references, respondent
         columns["consent_to_publish"].mapped(copy_text),
         [f"{COPY_NULL}\t1\t{stored}\t{stored}"] * len(ids),
     )
-    return list(map("\t".join, zip(*parts, strict=True)))
 
 
-def _answer_lines(rows: CheckedRows, ids: list[str], question_codes) -> list[tuple[str, ...]]:
-    """Per response, the COPY lines of its answers in questionnaire order ("" for a question left blank)."""
-
-    def tail(answer) -> str:
-        if answer is None:
-            return ""
-        return f"\t{answer.question_id}\t{copy_json(answer.value)}\t{copy_text(answer.text)}"
-
-    per_question = []
-    for code in question_codes:
-        tails = rows.columns[code].mapped(tail)
-        per_question.append([response_id + end if end else "" for response_id, end in zip(ids, tails, strict=True)])
-    return list(zip(*per_question, strict=True))
+def _answer_tail(answer) -> str:
+    """An answer's COPY line after its response id ("" for a question left blank)."""
+    if answer is None:
+        return ""
+    return f"\t{answer.question_id}\t{copy_json(answer.value)}\t{copy_text(answer.text)}"
 
 
-def _revision_lines(rows, ids, stations, stored, question_codes) -> list[str]:
-    """The first revision of each response: its answers as JSON, written as json.dumps writes the same dict."""
+def _answer_lines(ids: list[str], tails: list[list[str]]):
+    """Each response's answers in questionnaire order."""
+    for response_id, *ends in zip(ids, *tails, strict=True):
+        for end in ends:
+            if end:
+                yield response_id + end
 
-    def entry(code: str):
-        return lambda answer: None if answer is None else copy_json({code: answer.shown})[1:-1]
 
-    entries = zip(*(rows.columns[code].mapped(entry(code)) for code in question_codes), strict=True)
-    documents = ["{" + ", ".join(filter(None, row)) + "}" for row in entries] if question_codes else ["{}"] * len(ids)
-    return [
-        f"{response_id}\t1\tcreated\t{station}\t{document}\tactive\t{stored}"
-        for response_id, station, document in zip(ids, stations, documents, strict=True)
-    ]
+def _revision_entry(code: str):
+    """An answer as its entry in the revision's JSON ('"code": value', as json.dumps writes it), None if blank."""
+    return lambda answer: None if answer is None else copy_json({code: answer.shown})[1:-1]
+
+
+def _revision_lines(ids: list[str], stations: list[str], entries: list[list], stored: str):
+    """The first revision of each response, its answers as json.dumps writes the same dict."""
+    for response_id, station, *parts in zip(ids, stations, *entries, strict=True):
+        document = "{" + ", ".join(filter(None, parts)) + "}"
+        yield f"{response_id}\t1\tcreated\t{station}\t{document}\tactive\t{stored}"
 
 
 def _insert_rows(session, consultation_id, rows, references, stored_at, progress, question_codes) -> list[int]:
