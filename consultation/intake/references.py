@@ -10,7 +10,7 @@ takes `draw_reference` with no lookup (one round trip less on the busiest path):
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from consultation.intake.models import Response
@@ -23,13 +23,17 @@ UNBIASED_BYTES = 256 - 256 % len(REFERENCE_ALPHABET)
 LOOKUP_CHUNK = 500
 
 
+# Each byte below 240 stands for the letter at (byte mod 30); the others are deleted.
+_LETTERS = "".join(REFERENCE_ALPHABET[byte % len(REFERENCE_ALPHABET)] for byte in range(256)).encode()
+_THROWN = bytes(range(UNBIASED_BYTES, 256))
+
+
 def draw_references(count: int) -> list[str]:
     """`count` random references, e.g. 'PA7K-M9TQ-X4', from one read of the system's randomness."""
     references: list[str] = []
     while len(references) < count:
         data = secrets.token_bytes((count - len(references)) * REFERENCE_LENGTH * 2)
-        alphabet = REFERENCE_ALPHABET
-        chars = "".join(alphabet[byte % len(alphabet)] for byte in data if byte < UNBIASED_BYTES)
+        chars = data.translate(_LETTERS, _THROWN).decode("ascii")
         for start in range(0, len(chars) - REFERENCE_LENGTH + 1, REFERENCE_LENGTH):
             if len(references) == count:
                 break
@@ -50,12 +54,22 @@ def allocate_references(session: Session, count: int) -> list[str]:
     while len(chosen) < count:
         candidates = [reference for reference in dict.fromkeys(draw_references(count - len(chosen)))]
         candidates = [reference for reference in candidates if reference not in chosen]
-        taken: set[str] = set()
-        for start in range(0, len(candidates), LOOKUP_CHUNK):
-            chunk = candidates[start : start + LOOKUP_CHUNK]
-            taken.update(session.scalars(select(Response.reference).where(Response.reference.in_(chunk))))
+        taken = _stored(session, candidates)
         chosen.extend(reference for reference in candidates if reference not in taken)
     return chosen
+
+
+def _stored(session: Session, candidates: list[str]) -> set[str]:
+    """The candidates some stored response already has: one look-up on PostgreSQL (an array), else in chunks."""
+    if session.get_bind().dialect.name == "postgresql":
+        return set(
+            session.scalars(text("SELECT reference FROM responses WHERE reference = ANY(:refs)"), {"refs": candidates})
+        )
+    taken: set[str] = set()
+    for start in range(0, len(candidates), LOOKUP_CHUNK):
+        chunk = candidates[start : start + LOOKUP_CHUNK]
+        taken.update(session.scalars(select(Response.reference).where(Response.reference.in_(chunk))))
+    return taken
 
 
 def normalise_reference(text: str) -> str:

@@ -107,17 +107,19 @@ def check_answers(rules: dict[str, QuestionRule], answers) -> tuple[list[Checked
         if code not in rules:
             errors[f"answers.{code}"] = ["Unknown question code for this consultation."]
     for code, rule in rules.items():
-        value = answers.get(code)
-        if _is_blank(value):
-            if rule.required:
-                errors[f"answers.{code}"] = ["This question is required."]
-            continue
-        answer, problem = _check_one(rule, value)
+        answer, problem = check_answer(rule, answers.get(code))
         if problem:
             errors[f"answers.{code}"] = [problem]
-        else:
+        elif answer is not None:
             checked.append(answer)
     return checked, errors
+
+
+def check_answer(rule: QuestionRule, value) -> tuple[CheckedAnswer | None, str | None]:
+    """One question's answer -> (the answer to store or None when left blank, the problem or None)."""
+    if _is_blank(value):
+        return None, "This question is required." if rule.required else None
+    return _check_one(rule, value)
 
 
 @dataclass(frozen=True)
@@ -139,28 +141,39 @@ def check_respondent(respondent) -> tuple[CheckedRespondent, dict[str, list[str]
             errors[f"respondent.{field}"] = ["Unknown field."]
         elif value is not None and not isinstance(value, str):
             errors[f"respondent.{field}"] = ["Must be text."]
-        elif value is not None and "\x00" in value:
-            errors[f"respondent.{field}"] = [NUL_MESSAGE]
-        elif value is not None and value.strip():
-            cleaned[field] = value.strip()
-    for field, limit in FIELD_LIMITS.items():
-        if len(cleaned.get(field, "")) > limit:
-            errors[f"respondent.{field}"] = [f"Must be at most {limit} characters."]
-    if "email" in cleaned and not EMAIL.match(cleaned["email"]):
-        errors["respondent.email"] = ["Not a valid email address."]
-    if "postcode" in cleaned:
-        # Through the ONS Postcode Directory, as petitions do: a postcode it does not know is refused.
-        if postcodes.normalise_postcode(cleaned["postcode"]) is None:
-            errors["respondent.postcode"] = [postcodes.BAD_POSTCODE]
-        else:
-            place = postcodes.lookup(cleaned["postcode"])
-            if place is None:
-                errors["respondent.postcode"] = [postcodes.UNKNOWN_POSTCODE]
-            else:
-                cleaned["postcode"] = place.postcode
+    for field in RESPONDENT_FIELDS:
+        value = respondent.get(field)
+        if f"respondent.{field}" in errors or value is None:
+            continue
+        checked, problem = check_respondent_field(field, value)
+        if problem:
+            errors[f"respondent.{field}"] = [problem]
+        elif checked is not None:
+            cleaned[field] = checked
     respondent_type = cleaned.pop("respondent_type", None)
-    if respondent_type is not None:
-        respondent_type = re.sub(r"[\s-]+", "_", respondent_type.lower())
-        if respondent_type not in RESPONDENT_TYPES:
-            errors["respondent.respondent_type"] = [f"Must be one of: {', '.join(RESPONDENT_TYPES)}."]
     return CheckedRespondent(cleaned, respondent_type), errors
+
+
+def check_respondent_field(field: str, value: str) -> tuple[str | None, str | None]:
+    """One field of a respondent record (text) -> (its cleaned value or None when blank, the problem or None)."""
+    if "\x00" in value:
+        return None, NUL_MESSAGE
+    value = value.strip()
+    if not value:
+        return None, None
+    if field == "email" and not EMAIL.match(value):
+        return None, "Not a valid email address."
+    limit = FIELD_LIMITS.get(field)
+    if limit is not None and len(value) > limit:
+        return None, f"Must be at most {limit} characters."
+    if field == "postcode":
+        # Through the ONS Postcode Directory, as petitions do: a postcode it does not know is refused.
+        if postcodes.normalise_postcode(value) is None:
+            return None, postcodes.BAD_POSTCODE
+        place = postcodes.lookup(value)
+        return (None, postcodes.UNKNOWN_POSTCODE) if place is None else (place.postcode, None)
+    if field == "respondent_type":
+        value = re.sub(r"[\s-]+", "_", value.lower())
+        if value not in RESPONDENT_TYPES:
+            return None, f"Must be one of: {', '.join(RESPONDENT_TYPES)}."
+    return value, None

@@ -41,6 +41,14 @@ def _responses(source: str, sign: int) -> str:
     )
 
 
+def _inserted_responses(source: str) -> str:
+    """Newly inserted responses, for response_counts: uncoded, and reading neither response_analyses nor
+    theme_assignments. On PostgreSQL their foreign keys mean no analysis or theme assignment can name a response
+    before it is stored, so the join `_responses` makes would find nothing, after reading through a whole table of
+    analyses for a statement of thousands of rows (an import's COPY)."""
+    return f"SELECT {RESPONSE_COUNTED}r.late, r.status, '' AS stance, 0 AS campaign_id, 1 AS delta FROM {source} AS r"
+
+
 def _response_themes(source: str, sign: int) -> str:
     """Response rows with their theme assignments as they are now, for theme_counts."""
     return (
@@ -125,7 +133,9 @@ def changed_rows(dialect: str, trigger: Trigger) -> tuple[str, str]:
 def _statements(dialect: str, trigger: Trigger) -> list[str]:
     old, new = changed_rows(dialect, trigger)
     changes = {"INSERT": [(new, 1)], "UPDATE": [(old, -1), (new, 1)], "DELETE": [(old, -1)]}[trigger.event]
-    if trigger.table == "responses":
+    if trigger.table == "responses" and trigger.event == "INSERT" and dialect == "postgresql":
+        counts, themes = [_inserted_responses(new)], []
+    elif trigger.table == "responses":
         counts = [_responses(source, sign) for source, sign in changes]
         themes = [_response_themes(source, sign) for source, sign in changes]
     elif trigger.table == "response_analyses":

@@ -260,3 +260,80 @@ def test_a_row_whose_postcode_the_ons_directory_does_not_know_is_reported(upload
     [problem] = body["errors"]["rows"]
     assert (problem["row"], problem["field"]) == (2, "postcode")
     assert problem["message"].startswith("We could not find this postcode")
+
+
+def test_bad_rows_in_many_columns_are_each_reported_once_per_field_in_column_order(upload, session):
+    """Checked column by column, problems still come out row by row in column order; a bad value seen again in a
+    later row (answered from the column's cache) is reported again with the same message."""
+    bad = "fax,2017-09-01 10:00,dagenham,work_nearby,maybe,phone;phone,,,,,"
+    long_why = "x" * 51
+    text = "\n".join(
+        [
+            HEADER,
+            "paper,2017-09-01 10:00,dagenham,live_nearby,agree,phone,fine,,,,",
+            bad,
+            "email,2017-03-26 01:30,nowhere,,agree,,,Ann,ann@,RM10 8AB,alien",
+            f"paper,2017-09-01 10:00,dagenham,live_nearby,agree,phone,{long_why},,,XX1,",
+            "paper,2017-09-01 10:00,dagenham,live_nearby,agree,phone,fine,,,,resident,extra",
+            bad,
+        ]
+    )
+    body = assert_error(upload(text), 422, "import_rejected")
+    problems = body["errors"]["rows"]
+    assert [(problem["row"], problem["field"]) for problem in problems] == [
+        (3, "channel"),
+        (3, "agreement"),
+        (3, "reporting"),
+        (4, "received_at"),
+        (4, "station"),
+        (4, "connection"),
+        (4, "email"),
+        (4, "respondent_type"),
+        (5, "why"),
+        (5, "postcode"),
+        (6, "row"),
+        (7, "channel"),
+        (7, "agreement"),
+        (7, "reporting"),
+    ]
+    messages = {(problem["row"], problem["field"]): problem["message"] for problem in problems}
+    assert messages[(3, "reporting")] == messages[(7, "reporting")] == "Each option may be chosen once."
+    assert messages[(4, "received_at")].startswith("This time does not exist in London")
+    assert messages[(5, "why")] == "Must be at most 50 characters (this has 51)."
+    assert messages[(4, "email")] == "Not a valid email address."
+    assert "5 of 6 rows have problems" in body["message"]
+    assert session.scalar(select(func.count(Response.id))) == 0
+
+
+def test_stored_text_keeps_tabs_backslashes_quotes_and_line_breaks(upload, session):
+    """What COPY's text format must escape comes back as written, in the answer and in the first revision."""
+    why = 'Tab\there, back\\slash, "quoted"\nand £5'
+    quoted = '"' + why.replace('"', '""') + '"'
+    text = "\n".join(
+        [
+            HEADER,
+            f"paper,2017-09-01 10:00,dagenham,live_nearby,agree,phone|online,{quoted},A\\B,a@example.org,,",
+            "email,2017-09-02 10:00,barking,work_nearby,neither,,,,,,",
+        ]
+    )
+    response = upload(text, mode="valid_only")
+    assert response.status_code == 201, response.get_json()
+    stored = {row.channel: row for row in session.scalars(select(Response))}
+    assert [answer.text or answer.value for answer in stored["paper"].answers] == [
+        "live_nearby",
+        "agree",
+        ["phone", "online"],
+        why,
+    ]
+    revision = session.scalar(select(ResponseRevision).where(ResponseRevision.response_id == stored["paper"].id))
+    assert revision.answers == {
+        "connection": "live_nearby",
+        "agreement": "agree",
+        "reporting": ["phone", "online"],
+        "why": why,
+    }
+    assert (stored["paper"].respondent.name, stored["paper"].respondent.email) == ("A\\B", "a@example.org")
+    assert stored["email"].respondent is None and [answer.value for answer in stored["email"].answers] == [
+        "work_nearby",
+        "neither",
+    ]

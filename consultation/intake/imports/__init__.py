@@ -29,12 +29,13 @@ from consultation.intake import events
 from consultation.intake.idempotency import IdempotencyRequest, find_previous, remember
 from consultation.intake.imports.bulk_store import store_rows
 from consultation.intake.imports.cells import cell_text
-from consultation.intake.imports.rows import CheckedRow, RowChecker
+from consultation.intake.imports.rows import CheckedRows, RowChecker
 from consultation.intake.models import CHANNELS, ImportedFile
 from consultation.metrics import count_accepted_responses
 from consultation.tabular import read_rows
 
 MAX_ROWS = 250_000  # a compressed XLSX can hold far more rows than its size suggests; all are checked in memory
+CHECK_CHUNK = 10_000  # rows checked (column by column) between two reports of progress
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total), phases "checking" then "storing"
 
@@ -120,7 +121,7 @@ def import_responses(
 
     valid = _checked_rows(consultation, report, filename, content, started_at, progress)
     if check_only:
-        report.late = sum(1 for row in valid if row.late)
+        report.late = sum(valid.late())
         return report
     replayed, response_ids = _store(
         session, user, consultation.id, report, valid, digest, started_at, progress, idempotency
@@ -128,12 +129,14 @@ def import_responses(
     if replayed is not None:
         return replayed
     for channel in CHANNELS:
-        count_accepted_responses(channel, sum(1 for row in valid if row.channel == channel))
+        count_accepted_responses(channel, valid.count("channel", channel))
     events.responses_changed(response_ids)
     return report
 
 
-def _checked_rows(consultation, report: ImportReport, filename: str, content: bytes, started_at, progress):
+def _checked_rows(
+    consultation, report: ImportReport, filename: str, content: bytes, started_at, progress
+) -> CheckedRows:
     """Read and check every row into the report; the valid rows, or ImportRejected when nothing may be stored."""
     mode = report.mode
     rows_iter = read_rows(filename, content)
@@ -154,14 +157,11 @@ def _checked_rows(consultation, report: ImportReport, filename: str, content: by
     report.rows_total = len(data_rows)
     if not data_rows:
         raise ValidationFailed({"file": ["The file has a header row but no responses."]})
-    valid: list[CheckedRow] = []
-    for index, (number, cells) in enumerate(data_rows, start=1):
-        row, problems = checker.check(number, cells)
-        if row is not None:
-            valid.append(row)
-        report.problems.extend(problems)
-        if progress and (index % 1000 == 0 or index == len(data_rows)):
-            progress("checking", index, len(data_rows))
+    for start in range(0, len(data_rows), CHECK_CHUNK):
+        report.problems.extend(checker.check(data_rows[start : start + CHECK_CHUNK]))
+        if progress:
+            progress("checking", min(start + CHECK_CHUNK, len(data_rows)), len(data_rows))
+    valid = checker.checked({problem["row"] for problem in report.problems})
     report.rows_valid = len(valid)
     report.rows_invalid = report.rows_total - report.rows_valid
     if report.rows_invalid and mode == "all_or_nothing":
@@ -182,7 +182,7 @@ def _store(session, user, consultation_id, report, valid, digest, started_at, pr
     filename, mode, slug = report.filename, report.mode, report.consultation
     response_ids = store_rows(session, consultation_id, valid, started_at, progress)
     report.imported = len(response_ids)
-    report.late = sum(1 for row in valid if row.late)
+    report.late = sum(valid.late())
     session.add(
         ImportedFile(
             consultation_id=consultation_id,
