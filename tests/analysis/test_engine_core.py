@@ -509,7 +509,7 @@ def test_the_surface_reader_gets_a_share_when_the_codings_show_it_helps():
         return sum(p == y for (p, _), y in zip(model.predict(test_x), test_y, strict=True)) / len(test_y)
 
     plain = StanceModel(use_model=False, surface=False).fit(train_x, train_y)
-    mixed = StanceModel(use_model=False).fit(train_x, train_y)
+    mixed = StanceModel(use_model=False, surface=True).fit(train_x, train_y)
     assert plain.surface_share == 0.0
     assert mixed.surface_share > 0.0
     assert accuracy(mixed) > accuracy(plain) + 0.2
@@ -528,6 +528,12 @@ def test_the_surface_share_is_chosen_from_out_of_fold_predictions():
 def test_too_few_codings_of_a_stance_leave_the_surface_reader_out():
     texts, labels = _synthetic_stance(40, 2, _stem_with_fresh_ending)
     labels[:] = ["oppose"] * 38 + ["support", "neutral"]
-    model = StanceModel(use_model=False).fit(texts, labels)
+    model = StanceModel(use_model=False, surface=True).fit(texts, labels)
     assert model.surface_share == 0.0
     assert model._surface is None
+
+
+def test_the_surface_reader_is_fitted_by_default_only_beside_the_sentence_model():
+    assert StanceModel(use_model=False).surface is False
+    assert StanceModel(use_model=True).surface is True
+    assert StanceModel(use_model=True, surface=False).surface is False
