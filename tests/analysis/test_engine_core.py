@@ -4,6 +4,7 @@ import ast
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from consultation.analysis.engine import CodebookSpec as Codebook
@@ -18,6 +19,7 @@ from consultation.analysis.engine import (
     redact,
 )
 from consultation.analysis.engine import ThemeSpec as Theme
+from consultation.analysis.engine.stance import STANCES, best_share
 
 ENGINE_DIR = Path(__file__).resolve().parents[2] / "consultation" / "analysis" / "engine"
 PROPOSAL = "The council proposes to close the town library."
@@ -105,15 +107,27 @@ def test_praise_of_the_proposals_object_counts_against_the_proposal():
     assert model.predict(["The pier is dangerous, useless and awful."])[0][0] == "support"
 
 
-def _synthetic_stance(n, seed):
+STANCE_WORDS = {"oppose": ["zorp", "blint"], "support": ["quax", "frell"], "neutral": ["mip", "dorn"]}
+
+
+def _known_word(rnd, label):
+    return rnd.choice(STANCE_WORDS[label])
+
+
+def _stem_with_fresh_ending(rnd, label):
+    """A made-up stem with a new ending every time ("zorpiku", "zorpade"): unseen as a whole word at test
+    time, recognisable only from its letters."""
+    return STANCE_WORDS[label][0] + "".join(rnd.choice("aeiouklmnt") for _ in range(4))
+
+
+def _synthetic_stance(n, seed, sign=_known_word):
     rnd = random.Random(seed)
     # the learnt signal here is deliberately made of words the zero-shot cues do not know
-    words = {"oppose": ["zorp", "blint"], "support": ["quax", "frell"], "neutral": ["mip", "dorn"]}
     filler = "the a local area people town we it services week".split()
     texts, labels = [], []
     for _ in range(n):
-        lab = rnd.choice(list(words))
-        toks = rnd.sample(filler, 5) + [rnd.choice(words[lab])]
+        lab = rnd.choice(list(STANCE_WORDS))
+        toks = rnd.sample(filler, 5) + [sign(rnd, lab)]
         rnd.shuffle(toks)
         texts.append(" ".join(toks))
         labels.append(lab)
@@ -485,3 +499,41 @@ def test_stance_cues_name_no_subject_of_our_demo():
     words |= set(re.findall(r"[a-z]+", " ".join(stance_cues.GENERIC_ACTIONS) + stance_cues.PROPOSAL_NOUNS))
     words |= stance_cues.POSITIVE_WORDS | stance_cues.NEGATIVE_WORDS
     assert not (words & FORBIDDEN_CUES)
+
+
+def test_the_surface_reader_gets_a_share_when_the_codings_show_it_helps():
+    train_x, train_y = _synthetic_stance(120, 0, _stem_with_fresh_ending)
+    test_x, test_y = _synthetic_stance(90, 1, _stem_with_fresh_ending)
+
+    def accuracy(model):
+        return sum(p == y for (p, _), y in zip(model.predict(test_x), test_y, strict=True)) / len(test_y)
+
+    plain = StanceModel(use_model=False, surface=False).fit(train_x, train_y)
+    mixed = StanceModel(use_model=False, surface=True).fit(train_x, train_y)
+    assert plain.surface_share == 0.0
+    assert mixed.surface_share > 0.0
+    assert accuracy(mixed) > accuracy(plain) + 0.2
+
+
+def test_the_surface_share_is_chosen_from_out_of_fold_predictions():
+    y = np.array(["oppose", "support", "neutral"] * 10)
+    right = np.eye(3)[[STANCES.index(s) for s in y]]
+    wrong = np.roll(right, 1, axis=1)
+    assert best_share(y, main=right, surface=wrong) == 0.0
+    assert best_share(y, main=wrong, surface=right) == 0.75
+    # a tie keeps the smaller share: a reader that adds nothing gets none
+    assert best_share(y, main=right, surface=right) == 0.0
+
+
+def test_too_few_codings_of_a_stance_leave_the_surface_reader_out():
+    texts, labels = _synthetic_stance(40, 2, _stem_with_fresh_ending)
+    labels[:] = ["oppose"] * 38 + ["support", "neutral"]
+    model = StanceModel(use_model=False, surface=True).fit(texts, labels)
+    assert model.surface_share == 0.0
+    assert model._surface is None
+
+
+def test_the_surface_reader_is_fitted_by_default_only_beside_the_sentence_model():
+    assert StanceModel(use_model=False).surface is False
+    assert StanceModel(use_model=True).surface is True
+    assert StanceModel(use_model=True, surface=False).surface is False

@@ -63,11 +63,19 @@ def choose_threshold(P: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
     return best[1], best[2]
 
 
-def out_of_fold(fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray], n: int, folds: int = 3) -> np.ndarray:
-    """Predictions for every row from a model that did not see it: ``fit_predict(train_rows, test_rows)``."""
+def out_of_fold(
+    fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray], n: int, folds: int = 3, labels=None
+) -> np.ndarray:
+    """Predictions for every row from a model that did not see it: ``fit_predict(train_rows, test_rows)``.
+
+    With ``labels`` the folds keep each label's share (every label needs ``folds`` members)."""
     parts = []
     order = []
-    for train, test in KFold(n_splits=folds, shuffle=True, random_state=0).split(np.arange(n)):
+    if labels is None:
+        splits = KFold(n_splits=folds, shuffle=True, random_state=0).split(np.arange(n))
+    else:
+        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0).split(np.zeros(n), labels)
+    for train, test in splits:
         parts.append(fit_predict(train, test))
         order.append(test)
     out = np.zeros((n, parts[0].shape[1]))

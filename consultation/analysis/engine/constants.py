@@ -47,6 +47,16 @@ CUE_SHARPNESS = 1.4
 STANCE_PRIOR_STRENGTH = 20.0
 # Inverse regularisation of the stance classifier: light, as TF-IDF rows and sentence vectors are unit length.
 STANCE_C = 4.0
+# A second stance reader on the surface of the text alone (TF-IDF word 1-2 grams and character 2-5 grams within
+# words, a balanced logistic regression, light regularisation as above: not compared on our sets). It catches
+# spellings and word forms the sentence vector smooths over. Its share of the stance probabilities is one of
+# these, the one with the best macro-F1 over out-of-fold predictions of the coded responses (each fold's model
+# fitted on the others), so the codings themselves decide whether it helps; 0 when it does not. Fitted only beside
+# the sentence model: without it the main classifier already reads the words, and the reader lost there.
+STANCE_WORDS_C = 10.0
+STANCE_WORDS_SHARES = (0.0, 0.25, 0.5, 0.75)
+# Folds for that choice; every stance needs this many codings, or the share stays 0.
+STANCE_SHARE_FOLDS = 3
 
 # --- themes (zero_shot.py, themes.py)
 # Zero-shot: theme score in standard deviations above its mean over the responses; a theme is kept when it

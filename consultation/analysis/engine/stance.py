@@ -3,7 +3,8 @@
 Untrained, the general grammar of agreeing and objecting (stance_cues.py) gives the probabilities. After
 :meth:`StanceModel.fit` a scikit-learn pipeline over word n-grams, the cue evidence and (when the sentence
 model is installed) the sentence vector learns the consultation's own way of saying things; its share grows
-with the labelled examples as ``n / (n + STANCE_PRIOR_STRENGTH)``.
+with the labelled examples as ``n / (n + STANCE_PRIOR_STRENGTH)``. A second reader of the surface alone (word
+and character n-grams) is mixed in with the share that scores best out of fold on the codings (often 0).
 """
 
 from __future__ import annotations
@@ -11,12 +12,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from sklearn.metrics import f1_score
 
-from .calibration import fit_calibrated
-from .constants import CUE_SHARPNESS, MIXED_TO_NEUTRAL, NEUTRAL_BASE, NEUTRAL_PER_QUESTION, STANCE_PRIOR_STRENGTH
+from .calibration import fit_calibrated, out_of_fold
+from .constants import (
+    CUE_SHARPNESS,
+    MIXED_TO_NEUTRAL,
+    NEUTRAL_BASE,
+    NEUTRAL_PER_QUESTION,
+    STANCE_PRIOR_STRENGTH,
+    STANCE_SHARE_FOLDS,
+    STANCE_WORDS_SHARES,
+)
 from .embedding import learning_vectors, model_available
 from .stance_cues import cue_evidence, proposal_actions, proposal_object
-from .training import feature_rows, stance_pipeline
+from .training import feature_rows, stance_pipeline, surface_stance_pipeline
 
 STANCES = ("oppose", "support", "neutral")
 
@@ -38,6 +48,27 @@ def cue_probabilities(evidence: np.ndarray) -> np.ndarray:
     return p / p.sum(axis=1, keepdims=True)
 
 
+def _in_order(model, X) -> np.ndarray:
+    """(n, 3) probabilities of a fitted classifier, columns in the order of ``STANCES``."""
+    p = model.predict_proba(X)
+    out = np.zeros((p.shape[0], len(STANCES)))
+    for j, label in enumerate(model.classes_):
+        out[:, STANCES.index(label)] = p[:, j]
+    return out
+
+
+def best_share(y: np.ndarray, main: np.ndarray, surface: np.ndarray, shares=STANCE_WORDS_SHARES) -> float:
+    """The share of ``surface`` mixed into ``main`` (out-of-fold probabilities) with the best macro-F1 on ``y``;
+    ties go to the smaller share."""
+    best = (-1.0, 0.0)
+    for share in shares:
+        predicted = np.array(STANCES)[((1 - share) * main + share * surface).argmax(axis=1)]
+        score = f1_score(y, predicted, labels=sorted(set(y.tolist())), average="macro", zero_division=0.0)
+        if score > best[0] + 1e-9:
+            best = (score, float(share))
+    return best[1]
+
+
 def _cue_columns(evidence: np.ndarray) -> np.ndarray:
     return np.column_stack(
         [np.log1p(evidence[:, :3]), np.minimum(evidence[:, 3], 3) / 3.0, cue_probabilities(evidence)]
@@ -49,6 +80,9 @@ class StanceModel:
 
     ``proposal``: a sentence saying what is proposed (the consultation's question or codebook description);
     its verb tells the cues what action "don't ... it" refers to, and its nouns what the proposal is about.
+    ``surface``: whether to fit the word and character n-gram reader; None fits it when the sentence model is
+    in use (without the model the main classifier reads the words already, and the reader lost 0.05 stance
+    macro-F1 on one of our sets there); False for the models fitted to choose its share.
     """
 
     labels = STANCES
@@ -59,10 +93,14 @@ class StanceModel:
         prior_strength: float = STANCE_PRIOR_STRENGTH,
         use_model: bool | None = None,
         cache=None,
+        surface: bool | None = None,
     ):
         self.proposal = proposal
+        self._surface = None
+        self.surface_share = 0.0
         self.prior_strength = prior_strength
         self.use_model = model_available() if use_model is None else use_model
+        self.surface = self.use_model if surface is None else surface
         self.cache = cache
         self._classifier = None
         self._single: str | None = None
@@ -72,7 +110,7 @@ class StanceModel:
         texts = list(texts)
         y = np.array([s if s in STANCES else "neutral" for s in stances])
         self.n_train = len(texts)
-        self._classifier, self._single = None, None
+        self._classifier, self._single, self._surface, self.surface_share = None, None, None, 0.0
         if len(set(y.tolist())) < 2:
             # one class only (every coded response agreed): nothing to tell apart, so learn the prior
             self._single = str(y[0]) if len(y) else None
@@ -83,7 +121,31 @@ class StanceModel:
         rows = feature_rows(texts, columns, vectors)
         pipeline = stance_pipeline(columns.shape[1], 0 if vectors is None else vectors.shape[1])
         self._classifier = fit_calibrated(pipeline, rows, y, sample_weight=weights)
+        if self.surface:
+            self._fit_surface(texts, y, weights)
         return self
+
+    def _fit_surface(self, texts: list[str], y: np.ndarray, weights) -> None:
+        """Fit the surface reader and choose its share on out-of-fold predictions of the codings."""
+        _, counts = np.unique(y, return_counts=True)
+        if counts.min() < STANCE_SHARE_FOLDS:
+            return
+        weights = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+
+        def fit_predict(train, test):
+            inner = StanceModel(self.proposal, self.prior_strength, self.use_model, self.cache, surface=False)
+            inner.fit([texts[i] for i in train], y[train], weights[train])
+            surface = surface_stance_pipeline().fit(
+                [texts[i] for i in train], y[train], classify__sample_weight=weights[train]
+            )
+            return np.hstack(
+                [inner.predict_proba([texts[i] for i in test]), _in_order(surface, [texts[i] for i in test])]
+            )
+
+        both = out_of_fold(fit_predict, len(y), STANCE_SHARE_FOLDS, labels=y)
+        self.surface_share = best_share(y, both[:, :3], both[:, 3:])
+        if self.surface_share:
+            self._surface = surface_stance_pipeline().fit(texts, y, classify__sample_weight=weights)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(n, 3) probabilities in the order of :attr:`labels`."""
@@ -100,10 +162,11 @@ class StanceModel:
             learnt[:, STANCES.index(self._single)] = 1.0
         else:
             vectors = learning_vectors(texts, cache=self.cache) if self.use_model else None
-            p = self._classifier.predict_proba(feature_rows(texts, _cue_columns(evidence), vectors))
-            for j, label in enumerate(self._classifier.classes_):
-                learnt[:, STANCES.index(label)] = p[:, j]
-        return share * learnt + (1 - share) * prior
+            learnt = _in_order(self._classifier, feature_rows(texts, _cue_columns(evidence), vectors))
+        mixed = share * learnt + (1 - share) * prior
+        if self._surface is None:
+            return mixed
+        return (1 - self.surface_share) * mixed + self.surface_share * _in_order(self._surface, texts)
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         p = self.predict_proba(texts)

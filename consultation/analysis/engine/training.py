@@ -17,10 +17,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, StandardScaler
 
-from .constants import CALIBRATION_FOLDS, EMBEDDING_C, NEIGHBOURS, STANCE_C, WORDS_C
+from .constants import CALIBRATION_FOLDS, EMBEDDING_C, NEIGHBOURS, STANCE_C, STANCE_WORDS_C, WORDS_C
 from .text import analyse_for_model, split_analyser
 
 
@@ -80,6 +80,17 @@ def words_and_numbers_pipeline(
 
 def stance_pipeline(numeric_columns: int, vector_columns: int = 0) -> Pipeline:
     return words_and_numbers_pipeline(STANCE_C, numeric_columns, vector_columns)
+
+
+def surface_stance_pipeline() -> Pipeline:
+    """Raw texts into TF-IDF word 1-2 grams and character 2-5 grams (within words), into a balanced regression."""
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, dtype=np.float64)),
+            ("characters", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True)),
+        ]
+    )
+    return Pipeline([("features", features), ("classify", classifier(STANCE_WORDS_C))])
 
 
 def theme_words_pipeline(numeric_columns: int, labels: int, calibrate: bool = False) -> Pipeline:
