@@ -73,6 +73,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--database", default=os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL"))
+    parser.add_argument(
+        "--without-foreign-keys",
+        action="store_true",
+        help="diagnosis only (PostgreSQL): drop the stored tables' foreign keys first, to show what their checks cost",
+    )
     loadguard.add_arguments(parser)
     arguments = parser.parse_args()
     guard = loadguard.start(arguments)
@@ -89,6 +94,8 @@ def main() -> None:
                 connection.execute(sa.text("CREATE SCHEMA public"))
         upgrade()
         seed_demo(db.session)
+        if arguments.without_foreign_keys and db.engine.dialect.name == "postgresql":
+            _drop_foreign_keys()
         consultation = get_consultation(db.session, HISTORICAL_SLUG)
         content = generate_csv(consultation, arguments.rows)
         print(f"{db.engine.dialect.name}: {arguments.rows:,} rows, {len(content) / 1e6:.1f} MB of CSV")
@@ -125,6 +132,21 @@ def main() -> None:
 
 
 COPIED_TABLES = ("respondents", "responses", "answers", "response_revisions")
+
+
+def _drop_foreign_keys() -> None:
+    """Diagnosis only: the app never runs like this. Drops the foreign keys of the tables an import stores into."""
+    rows = db.session.execute(
+        sa.text(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid::regclass::text = ANY(:tables)"
+        ),
+        {"tables": list(COPIED_TABLES)},
+    ).all()
+    for table, name in rows:
+        db.session.execute(sa.text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    db.session.commit()
+    print(f"DIAGNOSIS: {len(rows)} foreign keys dropped from {', '.join(COPIED_TABLES)} (not how the app runs)")
 
 
 def copy_baseline(consultation_id: int) -> tuple[float, int]:
