@@ -537,3 +537,13 @@ def test_the_surface_reader_is_fitted_by_default_only_beside_the_sentence_model(
     assert StanceModel(use_model=False).surface is False
     assert StanceModel(use_model=True).surface is True
     assert StanceModel(use_model=True, surface=False).surface is False
+
+
+def test_texts_too_short_for_the_surface_reader_are_coded_without_it():
+    # Every stance coded three times, but no text holds a word or letter pattern the reader's vectorizers keep:
+    # they refuse ("empty vocabulary"), and the stance model is fitted without the reader instead of failing.
+    texts = ["x", "y", "👍", "x", "y", "👍", "x", "y", "👍"]
+    stances = ["support", "oppose", "neutral"] * 3
+    model = StanceModel(proposal=PROPOSAL, use_model=False, surface=True).fit(texts, stances)
+    assert model.surface_share == 0.0
+    assert len(model.predict(["x"])) == 1

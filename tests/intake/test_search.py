@@ -202,3 +202,33 @@ def test_past_the_exact_limit_the_estimate_comes_from_the_share_of_the_page_walk
 
 def test_an_estimate_is_given_to_two_significant_figures():
     assert [search._two_figures(n) for n in (3.3, 31_231, 196_498, 10_001)] == [3, 31_000, 200_000, 10_000]
+
+
+@on_postgresql
+@pytest.mark.parametrize("limit", [1, 100])
+def test_an_organiser_searches_their_boroughs_past_the_exact_limit_and_within_it(
+    client, auth, texts, monkeypatch, limit
+):
+    # An organiser's scope is an IN list of their boroughs' stations; the estimate explains the query to the
+    # planner, which must be given that list expanded.
+    db.session.execute(sa.text("ANALYZE responses"))
+    db.session.commit()
+    monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", limit)
+    response = client.get(f"{URL}?q=station&limit=1", headers=auth("organiser"))
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert [item["station"] for item in body["responses"]] == ["dagenham"]  # Woodford is outside Barking and Dagenham
+    assert body["match_count_exact"] is (limit == 100)
+    assert body["match_count"] == 2 if limit == 100 else body["match_count"] >= 2
+    db.session.remove()
+
+
+@on_postgresql
+def test_a_page_that_fails_in_one_process_surfaces_its_own_error(session):
+    from sqlalchemy.exc import DataError
+
+    with pytest.raises(DataError, match="division by zero"):
+        with search.one_process_plan(session):
+            session.execute(sa.text("SELECT 1 / 0"))  # stands for a page cut short: a timeout, a lost connection
+    session.rollback()
+    assert session.execute(sa.text("SHOW max_parallel_workers_per_gather")).scalar() != "0"  # undone by the rollback

@@ -142,10 +142,15 @@ class StanceModel:
                 [inner.predict_proba([texts[i] for i in test]), _in_order(surface, [texts[i] for i in test])]
             )
 
-        both = out_of_fold(fit_predict, len(y), STANCE_SHARE_FOLDS, labels=y)
-        self.surface_share = best_share(y, both[:, :3], both[:, 3:])
-        if self.surface_share:
-            self._surface = surface_stance_pipeline().fit(texts, y, classify__sample_weight=weights)
+        try:
+            both = out_of_fold(fit_predict, len(y), STANCE_SHARE_FOLDS, labels=y)
+            self.surface_share = best_share(y, both[:, :3], both[:, 3:])
+            if self.surface_share:
+                self._surface = surface_stance_pipeline().fit(texts, y, classify__sample_weight=weights)
+        except ValueError as error:  # texts too short to hold a word or letter pattern twice: read without it
+            if not _no_terms(error):
+                raise
+            self.surface_share, self._surface = 0.0, None
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """(n, 3) probabilities in the order of :attr:`labels`."""
@@ -172,3 +177,9 @@ class StanceModel:
         p = self.predict_proba(texts)
         best = p.argmax(axis=1)
         return [(STANCES[i], float(round(p[k, i], 4))) for k, i in enumerate(best)]
+
+
+def _no_terms(error: ValueError) -> bool:
+    """scikit-learn's refusal of texts that leave a vectorizer no terms."""
+    message = str(error)
+    return "empty vocabulary" in message or "no terms remain" in message
