@@ -162,9 +162,11 @@ def _read_page(
         return list(session.scalars(_page_query([*clauses, *after], limit, include_personal_data)).unique()), None
     responses = select(Response.id).join(Station, Station.id == Response.station_id).where(*clauses)
     matches = search.count_matches(session, q, responses)
-    words = search.page_matching(session, q, matches)
-    with search.one_process_plan(session):
-        rows = list(session.scalars(_page_query([*clauses, *after, words], limit, include_personal_data)).unique())
+
+    def read(words: ColumnElement) -> list[Response]:
+        return list(session.scalars(_page_query([*clauses, *after, words], limit, include_personal_data)).unique())
+
+    rows = search.read_matching_page(session, q, matches, read)
     if rows:
         through = _up_to(rows[-1].received_at, rows[-1].id)
         matches = search.estimate_from_page(

@@ -232,3 +232,22 @@ def test_a_page_that_fails_in_one_process_surfaces_its_own_error(session):
             session.execute(sa.text("SELECT 1 / 0"))  # stands for a page cut short: a timeout, a lost connection
     session.rollback()
     assert session.execute(sa.text("SHOW max_parallel_workers_per_gather")).scalar() != "0"  # undone by the rollback
+
+
+@on_postgresql
+def test_a_walk_past_its_time_limit_gives_way_to_the_page_read_from_the_index(client, auth, texts, monkeypatch):
+    exact = _whys(_search(client, auth, "q=station"))
+    db.session.remove()
+    monkeypatch.setattr(search, "EXACT_COUNT_LIMIT", 1)
+    monkeypatch.setattr(search, "WALK_TIME_LIMIT_MS", 50)
+    # A walk that cannot finish in time, as when the matches lie far from where it starts.
+    monkeypatch.setattr(search, "page_matching", lambda *args: sa.text("pg_sleep(0.2) IS NOT NULL"))
+    bodies = []
+    statements = _statements_during(lambda: bodies.append(_search(client, auth, "q=station")))
+    assert _whys(bodies[0]) == exact and len(exact) == 3
+    assert bodies[0]["match_count_exact"] is False
+    walk = next(index for index, sql in enumerate(statements) if "pg_sleep" in sql)
+    assert statements[walk - 3] == "SET LOCAL statement_timeout = 50"  # inside its savepoint
+    assert any(sql.startswith("WITH matches AS MATERIALIZED") for sql in statements[walk + 1 :])  # then the index
+    assert db.session.execute(sa.text("SHOW statement_timeout")).scalar() == "0"  # the limit held the walk only
+    db.session.remove()

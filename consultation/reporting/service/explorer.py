@@ -151,9 +151,9 @@ def explore(
     else:
         responses = select(Response.id).where(*clauses)
         matches = search.count_matches(session, filters.words, responses)
-        words = search.page_matching(session, filters.words, matches)
-        with search.one_process_plan(session):
-            items = _page_rows(session, [*clauses, *after, words], limit)
+        items = search.read_matching_page(
+            session, filters.words, matches, lambda words: _page_rows(session, [*clauses, *after, words], limit)
+        )
         more = len(items) > limit
         if items:
             through = [*after, Response.id >= items[-1]["id"]]
