@@ -117,6 +117,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(web_bp)
     register_page_errors(app, web_bp.url_prefix, http_error_page)
+    from consultation.web.pages import home
+
+    app.add_url_rule("/", endpoint="home", view_func=home, methods=["GET"])
     from consultation.web.verify_page import bp as verify_bp
 
     app.register_blueprint(verify_bp)

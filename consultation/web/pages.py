@@ -28,6 +28,11 @@ def page_helpers() -> dict:
     }
 
 
+def home():
+    """The site's root, the address `make run` prints: the residents' list of consultations."""
+    return redirect(url_for("web.consultations"))
+
+
 def consultations():
     """Every consultation, open ones first, with its deadline."""
     moment = now()

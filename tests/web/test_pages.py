@@ -55,6 +55,13 @@ def test_consultations_index_links_each_consultation(client, demo):
     assert f'href="/consult/{HISTORICAL_SLUG}"' in html
 
 
+def test_the_sites_root_leads_residents_to_the_consultations(client, demo):
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/consult/"
+    assert client.get("/", follow_redirects=True).status_code == 200
+    assert client.post("/").status_code == 405  # a page to read, nothing to send
+
+
 def test_station_page_shows_proposal_figures_and_london_deadline(client, demo, freeze, page):
     freeze(BEFORE_THE_2017_DEADLINE)
     response = client.get(STATION_URL)
