@@ -28,6 +28,7 @@ from consultation.reporting.summary_triggers import (
     Trigger,
     changed_rows,
     differs,
+    drop_trigger_ddl,
     upsert_deltas,
 )
 
@@ -235,13 +236,4 @@ def campaign_trigger_ddl(dialect: str) -> list[str]:
 
 
 def drop_campaign_trigger_ddl(dialect: str) -> list[str]:
-    if dialect != "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {trigger.name}" for trigger in TRIGGERS]
-    return [
-        statement
-        for trigger in TRIGGERS
-        for statement in (
-            f"DROP TRIGGER IF EXISTS {trigger.name} ON {trigger.table}",
-            f"DROP FUNCTION IF EXISTS {trigger.name}()",
-        )
-    ]
+    return drop_trigger_ddl(dialect, TRIGGERS)

@@ -182,12 +182,14 @@ def trigger_ddl(dialect: str) -> list[str]:
     return [statement for trigger in TRIGGERS for statement in make(trigger)]
 
 
-def drop_trigger_ddl(dialect: str) -> list[str]:
+def drop_trigger_ddl(dialect: str, triggers: tuple[Trigger, ...] | list[Trigger] | None = None) -> list[str]:
+    """DROP statements for the summary triggers, or for `triggers` (the campaign summaries' own)."""
+    triggers = TRIGGERS if triggers is None else triggers
     if dialect != "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {trigger.name}" for trigger in TRIGGERS]
+        return [f"DROP TRIGGER IF EXISTS {trigger.name}" for trigger in triggers]
     return [
         statement
-        for trigger in TRIGGERS
+        for trigger in triggers
         for statement in (
             f"DROP TRIGGER IF EXISTS {trigger.name} ON {trigger.table}",
             f"DROP FUNCTION IF EXISTS {trigger.name}()",
